@@ -1,0 +1,3 @@
+//! gradmacro runtime crate.
+pub use gradmacro_derive::differentiate;
+pub mod rules;
