@@ -1,0 +1,121 @@
+//! The attribute's options, parsed with their spans.
+//!
+//! Parsing is kept apart from validation against the signature (see
+//! `signature.rs`) so that every error can point at the exact token the user wrote:
+//! an unknown key, a duplicate `wrt` entry, a malformed list.
+
+use proc_macro2::TokenStream;
+use syn::parse::{Parse, ParseStream};
+use syn::{bracketed, Ident, Token};
+
+/// What the user wrote inside `#[differentiate(...)]`.
+#[derive(Debug, Default)]
+pub struct Options {
+    /// The `wrt` list as written (names keep their spans), or `None` for "every
+    /// differentiable parameter".
+    pub wrt: Option<Vec<Ident>>,
+}
+
+impl Options {
+    /// Parses the attribute's argument tokens; an empty stream means no options.
+    pub fn parse(tokens: TokenStream) -> syn::Result<Options> {
+        syn::parse2(tokens)
+    }
+}
+
+impl Parse for Options {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let mut options = Options::default();
+        while !input.is_empty() {
+            let key: Ident = input.parse()?;
+            if key == "wrt" {
+                if options.wrt.is_some() {
+                    return Err(syn::Error::new(key.span(), "`wrt` is given twice"));
+                }
+                input.parse::<Token![=]>()?;
+                options.wrt = Some(parse_wrt_list(input, &key)?);
+            } else {
+                return Err(syn::Error::new(
+                    key.span(),
+                    format!("unknown option `{key}`: the only option is `wrt = [...]`"),
+                ));
+            }
+            if input.is_empty() {
+                break;
+            }
+            input.parse::<Token![,]>()?;
+        }
+        Ok(options)
+    }
+}
+
+/// `wrt = x` or `wrt = [x, y]`; rejects duplicates and the empty list.
+fn parse_wrt_list(input: ParseStream, key: &Ident) -> syn::Result<Vec<Ident>> {
+    let names: Vec<Ident> = if input.peek(syn::token::Bracket) {
+        let content;
+        let brackets = bracketed!(content in input);
+        let names = content.parse_terminated(Ident::parse, Token![,])?;
+        if names.is_empty() {
+            return Err(syn::Error::new(
+                brackets.span.join(),
+                "`wrt` lists no parameter: name at least one, or leave `wrt` out to take all",
+            ));
+        }
+        names.into_iter().collect()
+    } else if input.peek(Ident) {
+        vec![input.parse()?]
+    } else {
+        return Err(syn::Error::new(
+            key.span(),
+            "`wrt` expects a parameter name or a list of them, as in `wrt = [w, b]`",
+        ));
+    };
+    for (index, name) in names.iter().enumerate() {
+        if names[..index].contains(name) {
+            return Err(syn::Error::new(
+                name.span(),
+                format!("`{name}` appears twice in `wrt`"),
+            ));
+        }
+    }
+    Ok(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    fn names(options: &Options) -> Vec<String> {
+        let wrt = options.wrt.as_ref().expect("a wrt list");
+        wrt.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn empty_attribute_takes_all_parameters() {
+        assert!(Options::parse(quote!()).unwrap().wrt.is_none());
+    }
+
+    #[test]
+    fn list_and_single_name() {
+        assert_eq!(
+            names(&Options::parse(quote!(wrt = [w, b])).unwrap()),
+            ["w", "b"]
+        );
+        assert_eq!(names(&Options::parse(quote!(wrt = w,)).unwrap()), ["w"]);
+        assert_eq!(
+            names(&Options::parse(quote!(wrt = [w, b,])).unwrap()),
+            ["w", "b"]
+        );
+    }
+
+    #[test]
+    fn errors_say_what_is_wrong() {
+        let message = |tokens| Options::parse(tokens).unwrap_err().to_string();
+        assert_eq!(message(quote!(wrt = [w, w])), "`w` appears twice in `wrt`");
+        assert!(message(quote!(with = [w])).starts_with("unknown option `with`"));
+        assert!(message(quote!(wrt = [])).starts_with("`wrt` lists no parameter"));
+        assert!(message(quote!(wrt = 3)).starts_with("`wrt` expects a parameter name"));
+        assert_eq!(message(quote!(wrt = a, wrt = b)), "`wrt` is given twice");
+    }
+}

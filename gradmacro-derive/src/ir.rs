@@ -1,0 +1,208 @@
+//! The intermediate representation: the body as a list of three-address
+//! statements, one fresh value per sub-expression.
+//!
+//! Every user variable is renamed to the value it holds at each point (assignment and
+//! shadowing create new values), so later passes never reason about Rust scoping.
+//! The IR prints as a readable listing (`Display`), which is what the unit tests
+//! compare and what `GRADMACRO_DUMP=1` shows while the macro expands.
+
+use crate::rule_table::Rule;
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
+use std::fmt;
+use syn::{BinOp, Ident, Type, UnOp};
+
+/// One value of the body (an SSA name).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ValueId(pub usize);
+
+/// The lowered body of the annotated function.
+pub struct Body {
+    /// Items declared in the body (`const`, `use`, nested `fn`), emitted verbatim.
+    pub items: Vec<syn::Item>,
+    pub stmts: Vec<Stmt>,
+    /// The value returned.
+    pub ret: ValueId,
+}
+
+impl Body {
+    /// The number of values; `ValueId`s index `0..value_count()`.
+    pub fn value_count(&self) -> usize {
+        self.stmts.len()
+    }
+}
+
+/// `def = op`, in program order. Statement `i` defines `ValueId(i)`.
+pub struct Stmt {
+    pub def: ValueId,
+    pub op: Op,
+    /// The type annotation the user wrote on the `let` that bound this value.
+    pub ty: Option<Type>,
+    /// Whether the user bound this value with `let mut` (in-place mutation through
+    /// `&mut self` methods then still works on the renamed local).
+    pub mutable: bool,
+    /// The source tokens, for error messages.
+    pub span: Span,
+}
+
+/// The differentiable arithmetic operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arith {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+}
+
+impl Arith {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Arith::Add => "+",
+            Arith::Sub => "-",
+            Arith::Mul => "*",
+            Arith::Div => "/",
+            Arith::Rem => "%",
+        }
+    }
+}
+
+/// How the user spelled a rule call; kept so that constant calls compile exactly
+/// as written (`f64::exp(2.0)` fixes a literal's type, `2.0.exp()` would not).
+#[derive(Clone)]
+pub enum CallForm {
+    Method,
+    Path(syn::ExprPath),
+}
+
+/// What a statement computes.
+pub enum Op {
+    /// The `index`-th parameter; `by_ref` parameters are dereferenced once here.
+    Param {
+        index: usize,
+        by_ref: bool,
+    },
+    /// A literal or a path to a constant item (`PI`, `std::f64::consts::E`).
+    Const(TokenStream),
+    /// A plain copy, used where the user annotated a `let` with a type.
+    Copy(ValueId),
+    Neg(ValueId),
+    Arith(Arith, ValueId, ValueId),
+    /// `value as ty`; differentiable when `ty` is a float type.
+    Cast {
+        value: ValueId,
+        ty: Type,
+        to_float: bool,
+    },
+    /// A call with a derivative rule in `gradmacro::rules`.
+    Rule {
+        rule: &'static Rule,
+        args: Vec<ValueId>,
+        form: CallForm,
+        name: Ident,
+    },
+    /// Anything without a derivative, kept verbatim. Its result is never active.
+    Opaque(Opaque),
+}
+
+/// Operations with no derivative. `derivative_free` ones (comparisons, `is_nan`)
+/// are fine on active inputs because their result carries no derivative; the others
+/// are an error when an active input reaches the output through them.
+pub enum Opaque {
+    Unary(UnOp, ValueId),
+    Binary(BinOp, ValueId, ValueId),
+    Ref(ValueId),
+    Method {
+        receiver: ValueId,
+        method: Ident,
+        turbofish: Option<syn::AngleBracketedGenericArguments>,
+        args: Vec<ValueId>,
+    },
+    Call {
+        func: syn::ExprPath,
+        args: Vec<ValueId>,
+    },
+}
+
+impl Op {
+    /// The values this operation reads, in order.
+    pub fn operands(&self) -> Vec<ValueId> {
+        match self {
+            Op::Param { .. } | Op::Const(_) => vec![],
+            Op::Copy(v) | Op::Neg(v) | Op::Cast { value: v, .. } => vec![*v],
+            Op::Arith(_, a, b) => vec![*a, *b],
+            Op::Rule { args, .. } => args.clone(),
+            Op::Opaque(opaque) => match opaque {
+                Opaque::Unary(_, v) | Opaque::Ref(v) => vec![*v],
+                Opaque::Binary(_, a, b) => vec![*a, *b],
+                Opaque::Method { receiver, args, .. } => std::iter::once(*receiver)
+                    .chain(args.iter().copied())
+                    .collect(),
+                Opaque::Call { args, .. } => args.clone(),
+            },
+        }
+    }
+}
+
+impl fmt::Display for ValueId {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "v{}", self.0)
+    }
+}
+
+fn list(values: &[ValueId]) -> String {
+    values
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            Op::Param { index, by_ref } => {
+                write!(f, "param {index}{}", if *by_ref { " (deref)" } else { "" })
+            }
+            Op::Const(tokens) => write!(f, "const {tokens}"),
+            Op::Copy(v) => write!(f, "{v}"),
+            Op::Neg(v) => write!(f, "-{v}"),
+            Op::Arith(op, a, b) => write!(f, "{a} {} {b}", op.symbol()),
+            Op::Cast { value, ty, .. } => write!(f, "{value} as {}", ty.to_token_stream()),
+            Op::Rule { rule, args, .. } => write!(f, "rule {}({})", rule.name, list(args)),
+            Op::Opaque(opaque) => match opaque {
+                Opaque::Unary(op, v) => write!(f, "opaque {}{v}", op.to_token_stream()),
+                Opaque::Binary(op, a, b) => write!(f, "opaque {a} {} {b}", op.to_token_stream()),
+                Opaque::Ref(v) => write!(f, "opaque &{v}"),
+                Opaque::Method {
+                    receiver,
+                    method,
+                    args,
+                    ..
+                } => {
+                    write!(f, "opaque {receiver}.{method}({})", list(args))
+                }
+                Opaque::Call { func, args } => {
+                    write!(f, "opaque {}({})", func.to_token_stream(), list(args))
+                }
+            },
+        }
+    }
+}
+
+impl fmt::Display for Body {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        for item in &self.items {
+            writeln!(f, "item {}", item.to_token_stream())?;
+        }
+        for stmt in &self.stmts {
+            let annotation = match &stmt.ty {
+                Some(ty) => format!(": {}", ty.to_token_stream()),
+                None => String::new(),
+            };
+            let mutable = if stmt.mutable { "mut " } else { "" };
+            writeln!(f, "{mutable}{}{annotation} = {}", stmt.def, stmt.op)?;
+        }
+        write!(f, "return {}", self.ret)
+    }
+}

@@ -1,0 +1,409 @@
+//! Classifies the signature: which parameters are differentiable, what the
+//! function returns, and which parameters the gradient is taken with respect to.
+//!
+//! All checks that need only the signature live here, before the body is looked
+//! at, so a signature mistake is reported once, on its own token.
+
+use crate::attr::Options;
+use proc_macro2::Span;
+use quote::ToTokens;
+use syn::{FnArg, Ident, Pat, Signature as SynSignature, Type};
+
+/// The differentiable float element types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FloatTy {
+    F32,
+    F64,
+}
+
+impl FloatTy {
+    /// Recognises `f32`/`f64`, also spelled `std::primitive::f64` or `core::f64`.
+    pub fn of(ty: &Type) -> Option<FloatTy> {
+        match ty {
+            Type::Paren(inner) => FloatTy::of(&inner.elem),
+            Type::Group(inner) => FloatTy::of(&inner.elem),
+            Type::Path(path) if path.qself.is_none() => {
+                let segments = &path.path.segments;
+                let (last, prefix) =
+                    segments
+                        .iter()
+                        .collect::<Vec<_>>()
+                        .split_last()
+                        .map(|(last, prefix)| {
+                            (
+                                *last,
+                                prefix
+                                    .iter()
+                                    .map(|s| s.ident.to_string())
+                                    .collect::<Vec<_>>(),
+                            )
+                        })?;
+                let prefix_ok = prefix
+                    .iter()
+                    .all(|s| s == "std" || s == "core" || s == "primitive");
+                if !prefix_ok || !last.arguments.is_none() {
+                    return None;
+                }
+                if last.ident == "f64" {
+                    Some(FloatTy::F64)
+                } else if last.ident == "f32" {
+                    Some(FloatTy::F32)
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// The Rust type name, for generated signatures.
+    pub fn ident(self) -> Ident {
+        Ident::new(
+            match self {
+                FloatTy::F32 => "f32",
+                FloatTy::F64 => "f64",
+            },
+            Span::call_site(),
+        )
+    }
+}
+
+/// How a parameter takes part in differentiation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamKind {
+    /// `f64`/`f32` by value (`by_ref: false`) or by shared reference.
+    Scalar { float: FloatTy, by_ref: bool },
+    /// Anything else: integers, bools, other types. Never differentiated.
+    Constant,
+}
+
+/// One parameter of the annotated function.
+#[derive(Clone, Debug)]
+pub struct Param {
+    /// The name used in the body, or a placeholder for `_`.
+    pub name: Ident,
+    /// Whether the user wrote `_` (the value is unreachable from the body).
+    pub is_wild: bool,
+    /// Whether the user declared the parameter `mut`.
+    pub mutable: bool,
+    pub ty: Type,
+    pub kind: ParamKind,
+}
+
+impl Param {
+    /// Whether a gradient can be taken with respect to this parameter.
+    pub fn is_differentiable(&self) -> bool {
+        matches!(self.kind, ParamKind::Scalar { .. })
+    }
+
+    /// The float type of this parameter's adjoint, if it has one.
+    pub fn float(&self) -> Option<FloatTy> {
+        match self.kind {
+            ParamKind::Scalar { float, .. } => Some(float),
+            ParamKind::Constant => None,
+        }
+    }
+}
+
+/// The checked signature.
+#[derive(Clone, Debug)]
+pub struct FnSignature {
+    pub name: Ident,
+    pub params: Vec<Param>,
+    /// The scalar return type.
+    pub ret: FloatTy,
+    /// Indices into `params`, in the order the gradient is returned.
+    pub wrt: Vec<usize>,
+}
+
+const DIFFERENTIABLE: &str = "f64, f32, &f64 and &f32";
+
+/// Checks the signature against what the macro supports and resolves `wrt`.
+pub fn analyze(sig: &SynSignature, options: &Options) -> syn::Result<FnSignature> {
+    reject_unsupported_shape(sig)?;
+    let params = sig
+        .inputs
+        .iter()
+        .enumerate()
+        .map(|(index, arg)| classify_param(index, arg))
+        .collect::<syn::Result<Vec<_>>>()?;
+    let ret = match &sig.output {
+        syn::ReturnType::Default => {
+            return Err(syn::Error::new(
+                sig.ident.span(),
+                format!(
+                    "`{}` returns nothing: a differentiated function must return a scalar `f64` or `f32`",
+                    sig.ident
+                ),
+            ))
+        }
+        syn::ReturnType::Type(_, ty) => FloatTy::of(ty).ok_or_else(|| {
+            syn::Error::new_spanned(
+                ty,
+                format!(
+                    "a differentiated function must return `f64` or `f32`, not `{}`",
+                    ty.to_token_stream()
+                ),
+            )
+        })?,
+    };
+    let wrt = resolve_wrt(sig, &params, options)?;
+    Ok(FnSignature {
+        name: sig.ident.clone(),
+        params,
+        ret,
+        wrt,
+    })
+}
+
+fn reject_unsupported_shape(sig: &SynSignature) -> syn::Result<()> {
+    if let Some(token) = &sig.asyncness {
+        return Err(syn::Error::new_spanned(
+            token,
+            "`async fn` cannot be differentiated",
+        ));
+    }
+    if let Some(abi) = &sig.abi {
+        return Err(syn::Error::new_spanned(
+            abi,
+            "`extern` functions cannot be differentiated",
+        ));
+    }
+    if let Some(variadic) = &sig.variadic {
+        return Err(syn::Error::new_spanned(
+            variadic,
+            "variadic functions cannot be differentiated",
+        ));
+    }
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        return Err(syn::Error::new_spanned(
+            &sig.generics,
+            "generic functions are not supported yet: write the function for `f64` or `f32`",
+        ));
+    }
+    Ok(())
+}
+
+fn classify_param(index: usize, arg: &FnArg) -> syn::Result<Param> {
+    let typed = match arg {
+        FnArg::Receiver(receiver) => {
+            return Err(syn::Error::new_spanned(
+                receiver,
+                "methods are not supported yet: #[differentiate] applies to free functions",
+            ))
+        }
+        FnArg::Typed(typed) => typed,
+    };
+    let (name, is_wild, mutable) = match &*typed.pat {
+        Pat::Ident(ident) if ident.by_ref.is_none() && ident.subpat.is_none() => {
+            (ident.ident.clone(), false, ident.mutability.is_some())
+        }
+        Pat::Wild(_) => (crate::names::unused_param(index), true, false),
+        other => {
+            return Err(syn::Error::new_spanned(
+                other,
+                "only plain parameter names are supported, as in `x: f64`, not patterns",
+            ))
+        }
+    };
+    let ty = (*typed.ty).clone();
+    let kind = match &ty {
+        Type::Reference(reference) if reference.mutability.is_none() => {
+            match FloatTy::of(&reference.elem) {
+                Some(float) => ParamKind::Scalar {
+                    float,
+                    by_ref: true,
+                },
+                None => ParamKind::Constant,
+            }
+        }
+        other => match FloatTy::of(other) {
+            Some(float) => ParamKind::Scalar {
+                float,
+                by_ref: false,
+            },
+            None => ParamKind::Constant,
+        },
+    };
+    Ok(Param {
+        name,
+        is_wild,
+        mutable,
+        ty,
+        kind,
+    })
+}
+
+fn resolve_wrt(sig: &SynSignature, params: &[Param], options: &Options) -> syn::Result<Vec<usize>> {
+    let Some(names) = &options.wrt else {
+        let all: Vec<usize> = (0..params.len())
+            .filter(|&i| params[i].is_differentiable())
+            .collect();
+        if all.is_empty() {
+            return Err(syn::Error::new(
+                sig.paren_token.span.join(),
+                format!(
+                    "`{}` has no differentiable parameter: at least one must have type {DIFFERENTIABLE}",
+                    sig.ident
+                ),
+            ));
+        }
+        return Ok(all);
+    };
+    names
+        .iter()
+        .map(|name| {
+            let index = params
+                .iter()
+                .position(|p| !p.is_wild && p.name == *name)
+                .ok_or_else(|| {
+                    syn::Error::new(
+                        name.span(),
+                        format!("`{name}` is not a parameter of `{}`", sig.ident),
+                    )
+                })?;
+            if !params[index].is_differentiable() {
+                return Err(syn::Error::new(
+                    name.span(),
+                    format!(
+                        "cannot differentiate with respect to `{name}`: its type `{}` is not differentiable (differentiable types are {DIFFERENTIABLE})",
+                        params[index].ty.to_token_stream()
+                    ),
+                ));
+            }
+            Ok(index)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    fn analyze_tokens(
+        attr: proc_macro2::TokenStream,
+        item: proc_macro2::TokenStream,
+    ) -> syn::Result<FnSignature> {
+        let function: syn::ItemFn = syn::parse2(item).unwrap();
+        analyze(&function.sig, &Options::parse(attr).unwrap())
+    }
+
+    #[test]
+    fn classifies_parameters_and_takes_all_by_default() {
+        let sig = analyze_tokens(
+            quote!(),
+            quote!(
+                fn f(x: f64, n: i32, y: &f32, z: std::primitive::f64, v: &[f64]) -> f64 {
+                    x
+                }
+            ),
+        )
+        .unwrap();
+        let kinds: Vec<_> = sig.params.iter().map(|p| p.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                ParamKind::Scalar {
+                    float: FloatTy::F64,
+                    by_ref: false
+                },
+                ParamKind::Constant,
+                ParamKind::Scalar {
+                    float: FloatTy::F32,
+                    by_ref: true
+                },
+                ParamKind::Scalar {
+                    float: FloatTy::F64,
+                    by_ref: false
+                },
+                ParamKind::Constant,
+            ]
+        );
+        assert_eq!(sig.wrt, [0, 2, 3]);
+        assert_eq!(sig.ret, FloatTy::F64);
+    }
+
+    #[test]
+    fn wrt_keeps_the_written_order() {
+        let sig = analyze_tokens(
+            quote!(wrt = [b, w]),
+            quote!(
+                fn f(w: f64, b: f64) -> f32 {
+                    0.0
+                }
+            ),
+        )
+        .unwrap();
+        assert_eq!(sig.wrt, [1, 0]);
+        assert_eq!(sig.ret, FloatTy::F32);
+    }
+
+    #[test]
+    fn signature_errors() {
+        let message = |attr, item| analyze_tokens(attr, item).unwrap_err().to_string();
+        assert_eq!(
+            message(
+                quote!(wrt = q),
+                quote!(
+                    fn f(x: f64) -> f64 {
+                        x
+                    }
+                )
+            ),
+            "`q` is not a parameter of `f`"
+        );
+        assert!(message(
+            quote!(wrt = n),
+            quote!(
+                fn f(n: i32) -> f64 {
+                    0.0
+                }
+            )
+        )
+        .starts_with("cannot differentiate with respect to `n`: its type `i32`"));
+        assert!(message(
+            quote!(),
+            quote!(
+                fn f(n: i32) -> f64 {
+                    0.0
+                }
+            )
+        )
+        .starts_with("`f` has no differentiable parameter"));
+        assert!(message(
+            quote!(),
+            quote!(
+                fn f(x: f64) -> i32 {
+                    0
+                }
+            )
+        )
+        .starts_with("a differentiated function must return"));
+        assert!(message(
+            quote!(),
+            quote!(
+                fn f(x: f64) {}
+            )
+        )
+        .starts_with("`f` returns nothing"));
+        assert!(message(
+            quote!(),
+            quote!(
+                fn f<T>(x: T) -> f64 {
+                    0.0
+                }
+            )
+        )
+        .starts_with("generic functions"));
+        assert!(message(
+            quote!(),
+            quote!(
+                fn f((a, b): (f64, f64)) -> f64 {
+                    a
+                }
+            )
+        )
+        .starts_with("only plain parameter names"));
+    }
+}
