@@ -129,7 +129,7 @@ fn no_derivative(stmt: &Stmt) -> syn::Error {
         Op::Opaque(Opaque::Method { method, .. }) => syn::Error::new(
             method.span(),
             format!(
-                "`{method}` has no derivative rule, and a value it gets depends on a differentiated parameter; the methods with derivative rules are {summary}"
+                "`{method}` has no derivative rule, and its input depends on a differentiated parameter; the float methods with rules are {summary}"
             ),
         ),
         Op::Opaque(Opaque::Call { func, .. }) => {

@@ -89,10 +89,11 @@ struct Lowerer {
     dereferenced_params: Vec<ValueId>,
 }
 
-const SUPPORTED: &str = "supported so far: `let` (with tuple patterns and type annotations), assignment and `+= -= *= /=`, blocks, arithmetic `+ - * / %`, unary minus, `as` casts, literals and constants, float methods with derivative rules, and a `return` at the end";
+/// What the lowering accepts, in one clause (the full table is in the crate docs).
+const SUPPORTED: &str = "gradmacro differentiates straight-line code so far: `let`, assignment, blocks, arithmetic, casts, constants and float methods";
 
 fn unsupported(span: Span, what: &str) -> syn::Error {
-    syn::Error::new(span, format!("{what} is not supported yet; {SUPPORTED}"))
+    syn::Error::new(span, format!("{what} is not supported yet: {SUPPORTED}"))
 }
 
 impl Lowerer {
@@ -708,7 +709,7 @@ mod tests {
                 }
             }
         ))
-        .starts_with("`if` is not supported yet"));
+        .starts_with("`if` is not supported yet: gradmacro differentiates straight-line code"));
         assert!(message(quote!(
             fn f(x: f64) -> f64 {
                 return x;

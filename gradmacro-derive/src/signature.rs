@@ -116,7 +116,7 @@ pub struct FnSignature {
     pub wrt: Vec<usize>,
 }
 
-const DIFFERENTIABLE: &str = "f64, f32, &f64 and &f32";
+const DIFFERENTIABLE: &str = "`f64`, `f32`, `&f64` or `&f32`";
 
 /// Checks the signature against what the macro supports and resolves `wrt`.
 pub fn analyze(sig: &SynSignature, options: &Options) -> syn::Result<FnSignature> {
@@ -266,7 +266,7 @@ fn resolve_wrt(sig: &SynSignature, params: &[Param], options: &Options) -> syn::
                 return Err(syn::Error::new(
                     name.span(),
                     format!(
-                        "cannot differentiate with respect to `{name}`: its type `{}` is not differentiable (differentiable types are {DIFFERENTIABLE})",
+                        "cannot differentiate with respect to `{name}`: its type `{}` is not differentiable (differentiable parameters have type {DIFFERENTIABLE})",
                         params[index].ty.to_token_stream()
                     ),
                 ));

@@ -1,0 +1,8 @@
+use gradmacro::differentiate;
+
+#[differentiate]
+struct Model {
+    w: f64,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use gradmacro::differentiate;
+
+#[differentiate]
+fn nothing(x: f64) {
+    let _ = x;
+}
+
+fn main() {}
