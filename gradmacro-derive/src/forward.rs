@@ -60,21 +60,20 @@ fn statement(stmt: &Stmt, sig: &FnSignature, activity: &Activity) -> TokenStream
         } => {
             let arg_names: Vec<_> = args.iter().map(|a| primal(*a)).collect();
             if activity.is_active(stmt.def) {
-                let partials =
-                    rule.inputs
-                        .iter()
-                        .zip(args)
-                        .enumerate()
-                        .filter_map(|(k, (input, arg))| {
-                            (*input == Input::Float).then(|| {
-                                if activity.is_active(*arg) {
-                                    let d = partial(stmt.def, k);
-                                    quote!(#d)
-                                } else {
-                                    quote!(_)
-                                }
-                            })
-                        });
+                let partials = rule
+                    .inputs
+                    .iter()
+                    .zip(args)
+                    .enumerate()
+                    .filter(|(_, (input, _))| **input == Input::Float)
+                    .map(|(k, (_, arg))| {
+                        if activity.is_active(*arg) {
+                            let d = partial(stmt.def, k);
+                            quote!(#d)
+                        } else {
+                            quote!(_)
+                        }
+                    });
                 let function = syn::Ident::new(rule.name, method.span());
                 return quote! {
                     let (#mutability #name, #(#partials),*) = ::gradmacro::rules::#function(#(#arg_names),*);
