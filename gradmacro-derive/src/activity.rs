@@ -12,7 +12,7 @@
 //! (comparisons, `is_nan`, casts to integers, `floor`) are fine: they stop the
 //! dependence instead.
 
-use crate::ir::{Body, Op, Opaque, Stmt, ValueId};
+use crate::ir::{Body, CastTarget, Op, Opaque, Stmt, ValueId};
 use crate::rule_table;
 use syn::{BinOp, UnOp};
 
@@ -43,14 +43,12 @@ enum Flow {
 fn flow(op: &Op) -> Flow {
     match op {
         Op::Param { .. } | Op::Const(_) => Flow::Stops,
-        Op::Copy(_) | Op::Neg(_) | Op::Arith(..) => Flow::Differentiable,
-        Op::Cast { to_float, .. } => {
-            if *to_float {
-                Flow::Differentiable
-            } else {
-                Flow::Stops
-            }
-        }
+        Op::Copy(_) | Op::Deref(_) | Op::Neg(_) | Op::Arith(..) => Flow::Differentiable,
+        Op::Cast { target, .. } => match target {
+            CastTarget::Float => Flow::Differentiable,
+            CastTarget::Integer => Flow::Stops,
+            CastTarget::Unknown => Flow::Blocks,
+        },
         Op::Rule { rule, .. } => {
             if rule.piecewise_constant {
                 Flow::Stops
@@ -141,9 +139,12 @@ fn no_derivative(stmt: &Stmt) -> syn::Error {
                 ),
             )
         }
-        Op::Opaque(Opaque::Unary(UnOp::Deref(_), _)) => syn::Error::new(
-            stmt.span,
-            "dereferencing a value that depends on a differentiated parameter is not supported; only `&f64`/`&f32` parameters can be dereferenced",
+        Op::Cast { ty, .. } => syn::Error::new_spanned(
+            ty,
+            format!(
+                "cannot tell whether `{}` is a float type, and the value cast depends on a differentiated parameter; cast to `f64` or `f32`",
+                quote::ToTokens::to_token_stream(ty)
+            ),
         ),
         _ => syn::Error::new(stmt.span, "this operation has no derivative, and an operand depends on a differentiated parameter"),
     }

@@ -84,7 +84,10 @@ fn adjoints(
 fn wrt_list(sig: &FnSignature) -> String {
     sig.wrt
         .iter()
-        .map(|&i| format!("`{}`", sig.params[i].name))
+        .map(|&i| match &sig.params[i] {
+            param if param.is_wild => format!("`_` (parameter {})", i + 1),
+            param => format!("`{}`", param.name),
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -266,7 +269,7 @@ mod tests {
         );
         assert!(code.contains("pub fn f_grad (x : f32 , n : u8 , __gm_unused2 : f64 , y : & f64 ,) -> (f32 , (f32 , f64 , f64))"), "{code}");
         assert!(
-            code.contains("(__gm_v4 , (__gm_adj_v0 , 0f64 , 0f64))"),
+            code.contains("(__gm_v5 , (__gm_adj_v0 , 0f64 , 0f64))"),
             "{code}"
         );
         assert!(

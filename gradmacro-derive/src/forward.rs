@@ -26,13 +26,13 @@ fn statement(stmt: &Stmt, sig: &FnSignature, activity: &Activity) -> TokenStream
     let mutability = stmt.mutable.then(|| quote!(mut));
     let annotation = stmt.ty.as_ref().map(|ty| quote!(: #ty));
     let value = match &stmt.op {
-        Op::Param { index, by_ref } => {
+        Op::Param { index } => {
             let param = &sig.params[*index].name;
-            if *by_ref {
-                quote!(*#param)
-            } else {
-                quote!(#param)
-            }
+            quote!(#param)
+        }
+        Op::Deref(v) => {
+            let v = primal(*v);
+            quote!(*#v)
         }
         Op::Const(tokens) => tokens.clone(),
         Op::Copy(v) => {

@@ -67,6 +67,18 @@ impl Arith {
     }
 }
 
+/// What an `as` cast converts to, which decides its derivative.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CastTarget {
+    /// `f32`/`f64`: differentiable (the identity, up to rounding).
+    Float,
+    /// A primitive integer, `bool` or `char`: the derivative is zero.
+    Integer,
+    /// A type the macro cannot classify (an alias such as `Real`): differentiating
+    /// through it is refused rather than guessed.
+    Unknown,
+}
+
 /// How the user spelled a rule call; kept so that constant calls compile exactly
 /// as written (`f64::exp(2.0)` fixes a literal's type, `2.0.exp()` would not).
 #[derive(Clone)]
@@ -77,22 +89,23 @@ pub enum CallForm {
 
 /// What a statement computes.
 pub enum Op {
-    /// The `index`-th parameter; `by_ref` parameters are dereferenced once here.
+    /// The `index`-th parameter, as passed (a reference for `&f64`).
     Param {
         index: usize,
-        by_ref: bool,
     },
+    /// `*r` for a reference to a float: the identity for derivatives.
+    Deref(ValueId),
     /// A literal or a path to a constant item (`PI`, `std::f64::consts::E`).
     Const(TokenStream),
     /// A plain copy, used where the user annotated a `let` with a type.
     Copy(ValueId),
     Neg(ValueId),
     Arith(Arith, ValueId, ValueId),
-    /// `value as ty`; differentiable when `ty` is a float type.
+    /// `value as ty`.
     Cast {
         value: ValueId,
         ty: Type,
-        to_float: bool,
+        target: CastTarget,
     },
     /// A call with a derivative rule in `gradmacro::rules`.
     Rule {
@@ -129,7 +142,7 @@ impl Op {
     pub fn operands(&self) -> Vec<ValueId> {
         match self {
             Op::Param { .. } | Op::Const(_) => vec![],
-            Op::Copy(v) | Op::Neg(v) | Op::Cast { value: v, .. } => vec![*v],
+            Op::Copy(v) | Op::Deref(v) | Op::Neg(v) | Op::Cast { value: v, .. } => vec![*v],
             Op::Arith(_, a, b) => vec![*a, *b],
             Op::Rule { args, .. } => args.clone(),
             Op::Opaque(opaque) => match opaque {
@@ -161,9 +174,8 @@ fn list(values: &[ValueId]) -> String {
 impl fmt::Display for Op {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         match self {
-            Op::Param { index, by_ref } => {
-                write!(f, "param {index}{}", if *by_ref { " (deref)" } else { "" })
-            }
+            Op::Param { index } => write!(f, "param {index}"),
+            Op::Deref(v) => write!(f, "*{v}"),
             Op::Const(tokens) => write!(f, "const {tokens}"),
             Op::Copy(v) => write!(f, "{v}"),
             Op::Neg(v) => write!(f, "-{v}"),

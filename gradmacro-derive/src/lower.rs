@@ -7,7 +7,7 @@
 //! and is the job of `activity.rs`. Syntax that is not supported yet is rejected
 //! here, pointing at its first token.
 
-use crate::ir::{Arith, Body, CallForm, Op, Opaque, Stmt, ValueId};
+use crate::ir::{Arith, Body, CallForm, CastTarget, Op, Opaque, Stmt, ValueId};
 use crate::rule_table;
 use crate::signature::{FloatTy, FnSignature, ParamKind};
 use proc_macro2::Span;
@@ -49,11 +49,11 @@ pub fn lower(block: &syn::Block, sig: &FnSignature) -> syn::Result<LoweredBody> 
             params.push(None);
             continue;
         }
-        let by_ref = matches!(param.kind, ParamKind::Scalar { by_ref: true, .. });
-        let value = lowerer.push(Op::Param { index, by_ref }, param.name.span());
+        let value = lowerer.push(Op::Param { index }, param.name.span());
         lowerer.stmts[value.0].mutable = param.mutable;
-        if by_ref {
-            lowerer.dereferenced_params.push(value);
+        if let ParamKind::Scalar { by_ref: true, .. } = param.kind {
+            let dereferenced = lowerer.push(Op::Deref(value), param.name.span());
+            lowerer.dereferenced.insert(value, dereferenced);
         }
         lowerer.bind(&param.name, Lowered::Value(value), param.mutable);
         params.push(Some(value));
@@ -85,8 +85,10 @@ struct Lowerer {
     stmts: Vec<Stmt>,
     items: Vec<syn::Item>,
     scopes: Vec<HashMap<String, Binding>>,
-    /// Values of `&f64`/`&f32` parameters, already dereferenced: `*x` is `x` there.
-    dereferenced_params: Vec<ValueId>,
+    /// For `&f64`/`&f32` parameters, the value they point to. The reference itself
+    /// is what constant calls receive (`helper(x)`); arithmetic, casts and rules
+    /// read the float (Rust auto-dereferences there, the rules need the value).
+    dereferenced: HashMap<ValueId, ValueId>,
 }
 
 /// What the lowering accepts, in one clause (the full table is in the crate docs).
@@ -309,6 +311,18 @@ impl Lowerer {
         }
     }
 
+    /// The float behind a reference parameter, or the value itself.
+    fn float(&self, value: ValueId) -> ValueId {
+        self.dereferenced.get(&value).copied().unwrap_or(value)
+    }
+
+    /// Lowers an operand of arithmetic, a cast or a rule: a float, never a
+    /// reference to one.
+    fn lower_float(&mut self, expr: &Expr) -> syn::Result<ValueId> {
+        let value = self.lower_value(expr)?;
+        Ok(self.float(value))
+    }
+
     fn lower_value(&mut self, expr: &Expr) -> syn::Result<ValueId> {
         let lowered = self.lower_expr(expr)?;
         self.expect_value(lowered, expr.span(), "this expression")
@@ -334,14 +348,14 @@ impl Lowerer {
             Expr::Unary(unary) => self.lower_unary(unary),
             Expr::Binary(binary) => self.lower_binary(binary),
             Expr::Cast(cast) => {
-                let operand = self.lower_value(&cast.expr)?;
+                let operand = self.lower_float(&cast.expr)?;
                 let ty = (*cast.ty).clone();
-                let to_float = FloatTy::of(&ty).is_some();
+                let target = cast_target(&ty);
                 value(self.push(
                     Op::Cast {
                         value: operand,
                         ty,
-                        to_float,
+                        target,
                     },
                     span,
                 ))
@@ -397,9 +411,9 @@ impl Lowerer {
         let operand = self.lower_value(&unary.expr)?;
         let span = unary.span();
         let op = match unary.op {
-            UnOp::Neg(_) => Op::Neg(operand),
-            UnOp::Deref(_) if self.dereferenced_params.contains(&operand) => {
-                return Ok(Lowered::Value(operand))
+            UnOp::Neg(_) => Op::Neg(self.float(operand)),
+            UnOp::Deref(_) if self.dereferenced.contains_key(&operand) => {
+                return Ok(Lowered::Value(self.float(operand)))
             }
             other => Op::Opaque(Opaque::Unary(other, operand)),
         };
@@ -416,28 +430,30 @@ impl Lowerer {
         if let Some(op) = compound_assignment(&binary.op) {
             let current = self.lower_value(&binary.left)?;
             let rhs = self.lower_value(&binary.right)?;
+            let op = self.binary_op(op, current, rhs);
             let updated = self.push(op, binary.span());
-            self.stmts[updated.0].op = match self.stmts[updated.0].op {
-                Op::Arith(arith, _, _) => Op::Arith(arith, current, rhs),
-                Op::Opaque(Opaque::Binary(bin, _, _)) => {
-                    Op::Opaque(Opaque::Binary(bin, current, rhs))
-                }
-                _ => unreachable!("compound_assignment returns only Arith or Binary"),
-            };
             self.assign(&binary.left, Lowered::Value(updated))?;
             return Ok(Lowered::Unit);
         }
         let left = self.lower_value(&binary.left)?;
         let right = self.lower_value(&binary.right)?;
-        let op = match binary.op {
-            BinOp::Add(_) => Op::Arith(Arith::Add, left, right),
-            BinOp::Sub(_) => Op::Arith(Arith::Sub, left, right),
-            BinOp::Mul(_) => Op::Arith(Arith::Mul, left, right),
-            BinOp::Div(_) => Op::Arith(Arith::Div, left, right),
-            BinOp::Rem(_) => Op::Arith(Arith::Rem, left, right),
-            other => Op::Opaque(Opaque::Binary(other, left, right)),
-        };
+        let op = self.binary_op(binary.op, left, right);
         Ok(Lowered::Value(self.push(op, binary.span())))
+    }
+
+    /// A binary operator applied to two lowered operands. Arithmetic and
+    /// comparisons read floats, not references to them (as Rust's operators do).
+    fn binary_op(&self, op: BinOp, left: ValueId, right: ValueId) -> Op {
+        let (left, right) = (self.float(left), self.float(right));
+        let arith = |arith| Op::Arith(arith, left, right);
+        match op {
+            BinOp::Add(_) => arith(Arith::Add),
+            BinOp::Sub(_) => arith(Arith::Sub),
+            BinOp::Mul(_) => arith(Arith::Mul),
+            BinOp::Div(_) => arith(Arith::Div),
+            BinOp::Rem(_) => arith(Arith::Rem),
+            other => Op::Opaque(Opaque::Binary(other, left, right)),
+        }
     }
 
     /// Assigns to a place: a variable, or a tuple of places (`(a, b) = (b, a)`).
@@ -485,7 +501,7 @@ impl Lowerer {
             let [sin, cos] = ["sin", "cos"].map(|part| {
                 let rule = rule_table::lookup(part, 1).map(|rule| Op::Rule {
                     rule,
-                    args: vec![receiver],
+                    args: vec![self.float(receiver)],
                     form: CallForm::Method,
                     name: Ident::new(part, call.method.span()),
                 });
@@ -498,12 +514,13 @@ impl Lowerer {
                 ]));
             }
         }
-        let mut all_args = vec![receiver];
-        all_args.extend(&args);
-        let op = match rule_table::lookup(&name, all_args.len()) {
+        let op = match rule_table::lookup(&name, args.len() + 1) {
             Some(rule) if call.turbofish.is_none() => Op::Rule {
                 rule,
-                args: all_args,
+                args: std::iter::once(receiver)
+                    .chain(args)
+                    .map(|a| self.float(a))
+                    .collect(),
                 form: CallForm::Method,
                 name: call.method.clone(),
             },
@@ -538,7 +555,7 @@ impl Lowerer {
         let op = match rule {
             Some((rule, name)) => Op::Rule {
                 rule,
-                args,
+                args: args.iter().map(|&a| self.float(a)).collect(),
                 form: CallForm::Path(func),
                 name,
             },
@@ -563,24 +580,39 @@ fn float_method_name(func: &syn::ExprPath) -> Option<&Ident> {
     (float_owner && owner.arguments.is_none()).then_some(&last.ident)
 }
 
-/// `+=` and friends, as the operation computing the new value (operands filled in
-/// by the caller).
-fn compound_assignment(op: &BinOp) -> Option<Op> {
-    let placeholder = ValueId(usize::MAX);
-    let arith = |arith| Some(Op::Arith(arith, placeholder, placeholder));
-    let binary = |bin| Some(Op::Opaque(Opaque::Binary(bin, placeholder, placeholder)));
-    match op {
-        BinOp::AddAssign(_) => arith(Arith::Add),
-        BinOp::SubAssign(_) => arith(Arith::Sub),
-        BinOp::MulAssign(_) => arith(Arith::Mul),
-        BinOp::DivAssign(_) => arith(Arith::Div),
-        BinOp::RemAssign(_) => arith(Arith::Rem),
-        BinOp::BitXorAssign(t) => binary(BinOp::BitXor(syn::Token![^](t.span()))),
-        BinOp::BitAndAssign(t) => binary(BinOp::BitAnd(syn::Token![&](t.span()))),
-        BinOp::BitOrAssign(t) => binary(BinOp::BitOr(syn::Token![|](t.span()))),
-        BinOp::ShlAssign(t) => binary(BinOp::Shl(syn::Token![<<](t.span()))),
-        BinOp::ShrAssign(t) => binary(BinOp::Shr(syn::Token![>>](t.span()))),
-        _ => None,
+/// `+=` and friends: the operator computing the new value.
+fn compound_assignment(op: &BinOp) -> Option<BinOp> {
+    use syn::Token;
+    Some(match op {
+        BinOp::AddAssign(t) => BinOp::Add(Token![+](t.span())),
+        BinOp::SubAssign(t) => BinOp::Sub(Token![-](t.span())),
+        BinOp::MulAssign(t) => BinOp::Mul(Token![*](t.span())),
+        BinOp::DivAssign(t) => BinOp::Div(Token![/](t.span())),
+        BinOp::RemAssign(t) => BinOp::Rem(Token![%](t.span())),
+        BinOp::BitXorAssign(t) => BinOp::BitXor(Token![^](t.span())),
+        BinOp::BitAndAssign(t) => BinOp::BitAnd(Token![&](t.span())),
+        BinOp::BitOrAssign(t) => BinOp::BitOr(Token![|](t.span())),
+        BinOp::ShlAssign(t) => BinOp::Shl(Token![<<](t.span())),
+        BinOp::ShrAssign(t) => BinOp::Shr(Token![>>](t.span())),
+        _ => return None,
+    })
+}
+
+/// Classifies the target of an `as` cast.
+fn cast_target(ty: &Type) -> CastTarget {
+    if FloatTy::of(ty).is_some() {
+        return CastTarget::Float;
+    }
+    const INTEGERS: &[&str] = &[
+        "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize",
+        "bool", "char",
+    ];
+    match ty {
+        Type::Path(path) if path.qself.is_none() => match path.path.get_ident() {
+            Some(ident) if INTEGERS.iter().any(|name| ident == name) => CastTarget::Integer,
+            _ => CastTarget::Unknown,
+        },
+        _ => CastTarget::Unknown,
     }
 }
 
@@ -642,7 +674,7 @@ mod tests {
             }
         ))
         .unwrap();
-        assert_eq!(ir, "v0 = param 0\nv1 = param 1 (deref)\nv2 = v0 * v1\nv3 = const 1.0\nv4 = v2 + v3\nv5 = rule exp(v4)\nreturn v5");
+        assert_eq!(ir, "v0 = param 0\nv1 = param 1\nv2 = *v1\nv3 = v0 * v2\nv4 = const 1.0\nv5 = v3 + v4\nv6 = rule exp(v5)\nreturn v6");
     }
 
     #[test]

@@ -66,7 +66,7 @@ pub fn reverse(body: &Body, activity: &Activity, seed: TokenStream) -> Reverse {
         let adj = quote!(#adjoint);
         match &stmt.op {
             Op::Param { .. } | Op::Const(_) | Op::Opaque(_) => {}
-            Op::Copy(v) => add(&mut terms, *v, false, adj),
+            Op::Copy(v) | Op::Deref(v) => add(&mut terms, *v, false, adj),
             Op::Neg(v) => add(&mut terms, *v, true, adj),
             Op::Arith(arith, a, b) => {
                 let (pa, pb) = (primal(*a), primal(*b));
