@@ -79,12 +79,13 @@ fn statement(stmt: &Stmt, sig: &FnSignature, activity: &Activity) -> TokenStream
                     let (#mutability #name, #(#partials),*) = ::gradmacro::rules::#function(#(#arg_names),*);
                 };
             }
-            match form {
-                CallForm::Method => {
-                    let (receiver, rest) = (&arg_names[0], &arg_names[1..]);
+            match (form, arg_names.split_first()) {
+                (CallForm::Method, Some((receiver, rest))) => {
                     quote!(#receiver.#method(#(#rest),*))
                 }
-                CallForm::Path(path) => quote!(#path(#(#arg_names),*)),
+                (CallForm::Path(path), _) => quote!(#path(#(#arg_names),*)),
+                // A method call always has its receiver as the first argument.
+                (CallForm::Method, None) => quote!(#method()),
             }
         }
         Op::Opaque(opaque) => match opaque {

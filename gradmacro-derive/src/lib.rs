@@ -114,4 +114,276 @@ mod expand {
             _ => first_span(tokens),
         }
     }
+
+    #[cfg(test)]
+    mod tests {
+        use quote::quote;
+
+        /// Odd, broken and unsupported inputs: the expansion returns an error or
+        /// code, and never panics.
+        #[test]
+        fn never_panics_on_user_input() {
+            let attrs = [
+                quote!(),
+                quote!(wrt = [x]),
+                quote!(wrt = [x, x]),
+                quote!(wrt),
+                quote!(wrt = ),
+                quote!(= x),
+                quote!(wrt = [1]),
+            ];
+            let items = [
+                quote!(),
+                quote!(fn),
+                quote!(
+                    fn f(x: f64) -> f64;
+                ),
+                quote!(
+                    struct S;
+                ),
+                quote!(
+                    fn f(x: f64) -> f64 {}
+                ),
+                quote!(
+                    fn f(x: f64) -> f64 {
+                        let (a, (b, c)) = (x, (x, x));
+                        a * b * c
+                    }
+                ),
+                quote!(
+                    fn f(x: f64) -> f64 {
+                        let (a, b) = (x, (x, x));
+                        a * b
+                    }
+                ),
+                quote!(
+                    fn f(x: f64) -> f64 {
+                        (x, x)
+                    }
+                ),
+                quote!(
+                    fn f(x: f64) -> f64 {
+                        let t = (x, x);
+                        t.5
+                    }
+                ),
+                quote!(
+                    fn f(x: f64) -> f64 {
+                        let t = (x, x);
+                        t.0 * t.1
+                    }
+                ),
+                quote!(
+                    fn f(x: f64) -> f64 {
+                        y = x;
+                        x
+                    }
+                ),
+                quote!(
+                    fn f(x: f64) -> f64 {
+                        (a, b) = (x, x);
+                        x
+                    }
+                ),
+                quote!(
+                    fn f(x: f64) -> f64 {
+                        (_, _) = (x, x);
+                        x
+                    }
+                ),
+                quote!(
+                    fn f(x: f64) -> f64 {
+                        x += 1.0;
+                        x
+                    }
+                ),
+                quote!(
+                    fn f(x: f64) -> f64 {
+                        x.sin_cos()
+                    }
+                ),
+                quote!(
+                    fn f(x: f64) -> f64 {
+                        x.sin_cos().0
+                    }
+                ),
+                quote!(
+                    fn f(x: f64) -> f64 {
+                        x.max()
+                    }
+                ),
+                quote!(
+                    fn f(x: f64) -> f64 {
+                        f64::max(x)
+                    }
+                ),
+                quote!(
+                    fn f(x: f64) -> f64 {
+                        <f64>::exp(x) + <f64 as Float>::ln(x)
+                    }
+                ),
+                quote!(
+                    fn f(x: f64) -> f64 {
+                        (|y| y)(x)
+                    }
+                ),
+                quote!(
+                    fn f(x: f64) -> f64 {
+                        return;
+                    }
+                ),
+                quote!(
+                    fn f(x: f64) -> f64 {
+                        {
+                            return x;
+                        }
+                    }
+                ),
+                quote!(
+                    fn f(x: f64) -> f64 {
+                        let _ = x;
+                        let _: f64 = x;
+                        x
+                    }
+                ),
+                quote!(
+                    fn f(x: f64) -> f64 {
+                        let a @ b = x;
+                        a
+                    }
+                ),
+                quote!(
+                    fn f(x: f64) -> f64 {
+                        let Some(a) = x else { return 0.0 };
+                        a
+                    }
+                ),
+                quote!(
+                    fn f(x: f64) -> f64 {
+                        'a: {
+                            x
+                        }
+                    }
+                ),
+                quote!(
+                    fn f(x: &mut f64) -> f64 {
+                        *x += 1.0;
+                        *x
+                    }
+                ),
+                quote!(
+                    fn f(x: f64) -> f64 {
+                        *x
+                    }
+                ),
+                quote!(
+                    fn f(x: f64) -> f64 {
+                        -(-x) as u8 as f64
+                    }
+                ),
+                quote!(
+                    fn f(x: f64) -> f64 {
+                        x.frob::<u8>()
+                    }
+                ),
+                quote!(
+                    fn f(x: f64) -> f64 {
+                        S { x }.x
+                    }
+                ),
+                quote!(
+                    fn f(x: f64) -> f64 {
+                        [x][0]
+                    }
+                ),
+                quote!(
+                    fn f(x: f64) -> f64 {
+                        x?
+                    }
+                ),
+                quote!(
+                    fn f(x: f64, _: f64) -> f64 {
+                        x
+                    }
+                ),
+                quote!(
+                    async fn f(x: f64) -> f64 {
+                        x
+                    }
+                ),
+                quote!(
+                    extern "C" fn f(x: f64) -> f64 {
+                        x
+                    }
+                ),
+                quote!(
+                    fn f(self, x: f64) -> f64 {
+                        x
+                    }
+                ),
+                quote!(
+                    fn f<T>(x: f64) -> f64
+                    where
+                        T: Copy,
+                    {
+                        x
+                    }
+                ),
+                quote!(
+                    fn f(x: f64) -> impl Fn() {
+                        x
+                    }
+                ),
+                quote!(
+                    fn f(x: f64) -> f64 {
+                        unsafe { x }
+                    }
+                ),
+                quote!(
+                    fn f(x: f64) -> f64 {
+                        loop {}
+                    }
+                ),
+                quote!(
+                    fn f(x: f64) -> f64 {
+                        x && x
+                    }
+                ),
+                quote!(
+                    fn f(x: f64) -> f64 {
+                        !x
+                    }
+                ),
+                quote!(
+                    fn f(x: f64) -> f64 {
+                        &x
+                    }
+                ),
+                quote!(
+                    fn f(x: f64) -> f64 {
+                        &mut x
+                    }
+                ),
+                quote!(
+                    fn f(x: f64) -> f64 {
+                        x..
+                    }
+                ),
+                quote!(
+                    fn f(x: f64) -> f64 {
+                        const C: f64 = 1.0;
+                        fn g() {}
+                        use std::f64;
+                        x * C
+                    }
+                ),
+            ];
+            for attr in &attrs {
+                for item in &items {
+                    let _ = super::companions(attr.clone(), item.clone());
+                    let _ = super::differentiate(attr.clone(), item.clone());
+                }
+            }
+        }
+    }
 }
