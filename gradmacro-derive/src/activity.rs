@@ -31,8 +31,8 @@ impl Activity {
 enum Flow {
     /// Differentiable: the result is varied when an operand is.
     Differentiable,
-    /// Carries the dependence without a derivative of its own (`&x`): only other
-    /// operations can use the result, and they are checked in turn.
+    /// Carries the dependence without a derivative of its own (a field read):
+    /// whatever uses the result is checked in turn.
     PassThrough,
     /// The result has no derivative to speak of (a bool, an integer, a step).
     Stops,
@@ -57,7 +57,8 @@ fn flow(op: &Op) -> Flow {
             }
         }
         Op::Opaque(opaque) => match opaque {
-            Opaque::Ref(_) => Flow::PassThrough,
+            Opaque::Ref(_) => Flow::Differentiable,
+            Opaque::Field { .. } => Flow::PassThrough,
             Opaque::Unary(UnOp::Not(_), _) => Flow::Stops,
             Opaque::Binary(op, _, _) if is_comparison(op) => Flow::Stops,
             Opaque::Method { method, .. }
@@ -90,7 +91,10 @@ pub fn analyze(body: &Body, seeds: &[ValueId]) -> syn::Result<Activity> {
                 let seeded = seeds.contains(&stmt.def);
                 (seeded, seeded)
             }
-            Flow::Differentiable => (any_operand, any_operand),
+            Flow::Differentiable => {
+                let any_varied = stmt.op.operands().iter().any(|operand| varied[operand.0]);
+                (any_operand, any_varied)
+            }
             Flow::PassThrough | Flow::Blocks => (any_operand, false),
             Flow::Stops => (false, false),
         };
@@ -113,8 +117,24 @@ pub fn analyze(body: &Body, seeds: &[ValueId]) -> syn::Result<Activity> {
             needed[operand.0] = true;
             useful[operand.0] |= differentiable && useful[stmt.def.0];
         }
-        if matches!(flow(&stmt.op), Flow::Blocks) && operands.iter().any(|o| depends[o.0]) {
-            return Err(no_derivative(stmt));
+    }
+    // Errors in program order, so the first offending operation is the one
+    // reported (a missing rule, before the arithmetic that consumes its result).
+    for stmt in body.stmts.iter().filter(|stmt| needed[stmt.def.0]) {
+        let operands = stmt.op.operands();
+        match flow(&stmt.op) {
+            Flow::Blocks if operands.iter().any(|o| depends[o.0]) => {
+                return Err(no_derivative(stmt));
+            }
+            // A dependence that arrived without a derivative (through a field
+            // read) cannot be differentiated further: refuse rather than drop it.
+            Flow::Differentiable if operands.iter().any(|o| depends[o.0] && !varied[o.0]) => {
+                return Err(syn::Error::new(
+                    stmt.span,
+                    "this value depends on a differentiated parameter in a way gradmacro cannot differentiate (through a field or tuple element of a non-float value)",
+                ));
+            }
+            _ => {}
         }
     }
     let active = (0..count).map(|i| varied[i] && useful[i]).collect();
@@ -131,7 +151,7 @@ fn no_derivative(stmt: &Stmt) -> syn::Error {
             ),
         ),
         Op::Opaque(Opaque::Call { func, .. }) => {
-            let name = func.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+            let name = quote::ToTokens::to_token_stream(&func.path).to_string().replace(' ', "");
             syn::Error::new_spanned(
                 func,
                 format!(

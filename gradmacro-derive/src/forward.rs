@@ -101,6 +101,15 @@ fn statement(stmt: &Stmt, sig: &FnSignature, activity: &Activity) -> TokenStream
                 let v = primal(*v);
                 quote!(&#v)
             }
+            Opaque::Field {
+                base,
+                member,
+                borrowed,
+            } => {
+                let base = primal(*base);
+                let borrow = borrowed.then(|| quote!(&));
+                quote!(#borrow #base.#member)
+            }
             Opaque::Method {
                 receiver,
                 method,

@@ -125,6 +125,12 @@ pub enum Opaque {
     Unary(UnOp, ValueId),
     Binary(BinOp, ValueId, ValueId),
     Ref(ValueId),
+    /// `base.member`, or `&base.member` when `borrowed` (a method's receiver).
+    Field {
+        base: ValueId,
+        member: syn::Member,
+        borrowed: bool,
+    },
     Method {
         receiver: ValueId,
         method: Ident,
@@ -146,7 +152,7 @@ impl Op {
             Op::Arith(_, a, b) => vec![*a, *b],
             Op::Rule { args, .. } => args.clone(),
             Op::Opaque(opaque) => match opaque {
-                Opaque::Unary(_, v) | Opaque::Ref(v) => vec![*v],
+                Opaque::Unary(_, v) | Opaque::Ref(v) | Opaque::Field { base: v, .. } => vec![*v],
                 Opaque::Binary(_, a, b) => vec![*a, *b],
                 Opaque::Method { receiver, args, .. } => std::iter::once(*receiver)
                     .chain(args.iter().copied())
@@ -186,6 +192,14 @@ impl fmt::Display for Op {
                 Opaque::Unary(op, v) => write!(f, "opaque {}{v}", op.to_token_stream()),
                 Opaque::Binary(op, a, b) => write!(f, "opaque {a} {} {b}", op.to_token_stream()),
                 Opaque::Ref(v) => write!(f, "opaque &{v}"),
+                Opaque::Field {
+                    base,
+                    member,
+                    borrowed,
+                } => {
+                    let borrow = if *borrowed { "&" } else { "" };
+                    write!(f, "opaque {borrow}{base}.{}", member.to_token_stream())
+                }
                 Opaque::Method {
                     receiver,
                     method,

@@ -62,7 +62,12 @@ mod expand {
         }
         let wrt_values: Vec<_> = sig.wrt.iter().filter_map(|&i| lowered.params[i]).collect();
         let activity = activity::analyze(&lowered.body, &wrt_values)?;
-        let gradient = emit::gradient(&function, &sig, &lowered, &activity);
+        let source = emit::Source {
+            function: &function,
+            sig: &sig,
+            lowered: &lowered,
+        };
+        let gradient = emit::gradient(&source, &activity);
         // The pullback differentiates every differentiable parameter. If that hits
         // an operation without a derivative that `wrt` avoided, the pullback is
         // left out rather than failing a function whose gradient is fine.
@@ -72,7 +77,7 @@ mod expand {
             .collect();
         let pullback = activity::analyze(&lowered.body, &all_values)
             .ok()
-            .map(|activity| emit::pullback(&function, &sig, &lowered, &activity));
+            .map(|activity| emit::pullback(&source, &activity));
         Ok(quote!(#gradient #pullback))
     }
 

@@ -257,6 +257,12 @@ impl Lowerer {
                 Ok(())
             }
             Pat::Tuple(tuple) => {
+                let value = match value {
+                    Lowered::Value(value) => {
+                        self.project_tuple(value, tuple.elems.len(), tuple.paren_token.span.join())
+                    }
+                    other => other,
+                };
                 let elements = match value {
                     Lowered::Tuple(elements) if elements.len() == tuple.elems.len() => elements,
                     _ => {
@@ -311,8 +317,12 @@ impl Lowerer {
         }
     }
 
-    /// The float behind a reference parameter, or the value itself.
+    /// The float behind a reference parameter or a borrow (`&x`), or the value
+    /// itself: what arithmetic and rules read.
     fn float(&self, value: ValueId) -> ValueId {
+        if let Op::Opaque(Opaque::Ref(inner)) = self.stmts[value.0].op {
+            return self.float(inner);
+        }
         self.dereferenced.get(&value).copied().unwrap_or(value)
     }
 
@@ -379,17 +389,7 @@ impl Lowerer {
                     .collect::<syn::Result<_>>()?;
                 Ok(Lowered::Tuple(elements))
             }
-            Expr::Field(field) => {
-                let base = self.lower_expr(&field.base)?;
-                match (&field.member, base) {
-                    (syn::Member::Unnamed(index), Lowered::Tuple(elements))
-                        if (index.index as usize) < elements.len() =>
-                    {
-                        Ok(elements[index.index as usize].clone())
-                    }
-                    _ => Err(unsupported(field.member.span(), "field access")),
-                }
-            }
+            Expr::Field(field) => self.lower_field(field, false),
             Expr::Assign(assign) => {
                 let value = self.lower_expr(&assign.right)?;
                 self.assign(&assign.left, value)?;
@@ -428,8 +428,10 @@ impl Lowerer {
             return Err(unsupported(token.span(), "`||`"));
         }
         if let Some(op) = compound_assignment(&binary.op) {
-            let current = self.lower_value(&binary.left)?;
+            // For primitive operands Rust evaluates the right-hand side of `a op= b`
+            // before it reads `a`, so `b` may itself assign to `a`.
             let rhs = self.lower_value(&binary.right)?;
+            let current = self.lower_value(&binary.left)?;
             let op = self.binary_op(op, current, rhs);
             let updated = self.push(op, binary.span());
             self.assign(&binary.left, Lowered::Value(updated))?;
@@ -488,8 +490,53 @@ impl Lowerer {
         }
     }
 
+    /// `base.member`: an element of a lowered tuple, or a field read from a
+    /// value. A field that is a method's receiver is borrowed (`&base.member`), as
+    /// Rust's auto-referencing would, so `config.name.len()` does not move out.
+    fn lower_field(&mut self, field: &syn::ExprField, borrowed: bool) -> syn::Result<Lowered> {
+        let base = self.lower_expr(&field.base)?;
+        if let (syn::Member::Unnamed(index), Lowered::Tuple(elements)) = (&field.member, &base) {
+            return elements
+                .get(index.index as usize)
+                .cloned()
+                .ok_or_else(|| syn::Error::new(index.span, "this tuple has no such element"));
+        }
+        let base = self.expect_value(base, field.base.span(), "this expression")?;
+        let op = Op::Opaque(Opaque::Field {
+            base,
+            member: field.member.clone(),
+            borrowed,
+        });
+        Ok(Lowered::Value(self.push(op, field.span())))
+    }
+
+    /// Splits a value that holds a tuple (a constant call's result) into its
+    /// elements, for a tuple pattern.
+    fn project_tuple(&mut self, value: ValueId, arity: usize, span: Span) -> Lowered {
+        Lowered::Tuple(
+            (0..arity)
+                .map(|index| {
+                    let member = syn::Member::Unnamed(syn::Index {
+                        index: index as u32,
+                        span,
+                    });
+                    let op = Op::Opaque(Opaque::Field {
+                        base: value,
+                        member,
+                        borrowed: false,
+                    });
+                    Lowered::Value(self.push(op, span))
+                })
+                .collect(),
+        )
+    }
+
     fn lower_method_call(&mut self, call: &syn::ExprMethodCall) -> syn::Result<Lowered> {
-        let receiver = self.lower_value(&call.receiver)?;
+        let receiver = match &*call.receiver {
+            Expr::Field(field) => self.lower_field(field, true)?,
+            other => self.lower_expr(other)?,
+        };
+        let receiver = self.expect_value(receiver, call.receiver.span(), "this expression")?;
         let args = call
             .args
             .iter()
@@ -498,21 +545,7 @@ impl Lowerer {
         let span = call.span();
         let name = call.method.to_string();
         if name == "sin_cos" && args.is_empty() && call.turbofish.is_none() {
-            let [sin, cos] = ["sin", "cos"].map(|part| {
-                let rule = rule_table::lookup(part, 1).map(|rule| Op::Rule {
-                    rule,
-                    args: vec![self.float(receiver)],
-                    form: CallForm::Method,
-                    name: Ident::new(part, call.method.span()),
-                });
-                rule.map(|op| self.push(op, span))
-            });
-            if let (Some(sin), Some(cos)) = (sin, cos) {
-                return Ok(Lowered::Tuple(vec![
-                    Lowered::Value(sin),
-                    Lowered::Value(cos),
-                ]));
-            }
+            return Ok(self.sin_cos(receiver, &call.method, span));
         }
         let op = match rule_table::lookup(&name, args.len() + 1) {
             Some(rule) if call.turbofish.is_none() => Op::Rule {
@@ -534,6 +567,24 @@ impl Lowerer {
         Ok(Lowered::Value(self.push(op, span)))
     }
 
+    /// `x.sin_cos()` is the pair of the `sin` and `cos` rules.
+    fn sin_cos(&mut self, receiver: ValueId, method: &Ident, span: Span) -> Lowered {
+        let receiver = self.float(receiver);
+        let mut part = |name: &str, rule: &'static rule_table::Rule| {
+            let op = Op::Rule {
+                rule,
+                args: vec![receiver],
+                form: CallForm::Method,
+                name: Ident::new(name, method.span()),
+            };
+            Lowered::Value(self.push(op, span))
+        };
+        Lowered::Tuple(vec![
+            part("sin", &rule_table::SIN),
+            part("cos", &rule_table::COS),
+        ])
+    }
+
     fn lower_call(&mut self, call: &syn::ExprCall) -> syn::Result<Lowered> {
         let func = match &*call.func {
             Expr::Path(path) => path.clone(),
@@ -549,6 +600,11 @@ impl Lowerer {
             .iter()
             .map(|arg| self.lower_value(arg))
             .collect::<syn::Result<Vec<_>>>()?;
+        if let (Some(name), [argument]) = (float_method_name(&func), &args[..]) {
+            if name == "sin_cos" {
+                return Ok(self.sin_cos(*argument, name, call.span()));
+            }
+        }
         let rule = float_method_name(&func).and_then(|name| {
             rule_table::lookup(&name.to_string(), args.len()).map(|rule| (rule, name.clone()))
         });
@@ -565,19 +621,44 @@ impl Lowerer {
     }
 }
 
-/// For `f64::exp`, `f32::max`, `<f64>::ln`, `Float::sqrt`, `num_traits::Float::powi`:
-/// the method name.
+/// The paths whose associated functions are the float methods: `f64::exp(x)`,
+/// `<f64>::exp(x)`, and the num-traits traits (`Float::exp(x)`). A user type that
+/// happens to be named `Float` or `Real` and is called by its bare name would be
+/// mistaken for them; any other path is an ordinary function.
+const FLOAT_OWNERS: &[&str] = &[
+    "f64",
+    "f32",
+    "std::primitive::f64",
+    "std::primitive::f32",
+    "core::primitive::f64",
+    "core::primitive::f32",
+    "Float",
+    "num_traits::Float",
+    "num_traits::float::Float",
+    "gradmacro::num_traits::Float",
+    "Real",
+    "num_traits::real::Real",
+    "gradmacro::num_traits::real::Real",
+];
+
+/// For `f64::exp`, `<f64>::ln`, `Float::sqrt`, `num_traits::Float::powi`: the
+/// method name.
 fn float_method_name(func: &syn::ExprPath) -> Option<&Ident> {
     let segments: Vec<_> = func.path.segments.iter().collect();
-    let (last, rest) = segments.split_last()?;
+    let (last, owner) = segments.split_last()?;
     if let Some(qself) = &func.qself {
-        return (FloatTy::of(&qself.ty).is_some() && rest.is_empty()).then_some(&last.ident);
+        return (FloatTy::of(&qself.ty).is_some() && owner.is_empty()).then_some(&last.ident);
     }
-    let owner = rest.last()?;
-    let float_owner = ["f64", "f32", "Float", "Real"]
+    if owner.iter().any(|segment| !segment.arguments.is_none()) {
+        return None;
+    }
+    let owner: Vec<String> = owner
         .iter()
-        .any(|name| owner.ident == name);
-    (float_owner && owner.arguments.is_none()).then_some(&last.ident)
+        .map(|segment| segment.ident.to_string())
+        .collect();
+    FLOAT_OWNERS
+        .contains(&owner.join("::").as_str())
+        .then_some(&last.ident)
 }
 
 /// `+=` and friends: the operator computing the new value.
@@ -766,7 +847,7 @@ mod tests {
         .starts_with("a `let` without an initial value"));
         assert!(message(quote!(
             fn f(x: f64) -> f64 {
-                let (a, b) = x;
+                let (a, b) = (x, x, x);
                 a
             }
         ))

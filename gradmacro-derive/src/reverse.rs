@@ -7,7 +7,7 @@
 //! code (there is no `0.0 + ...` to fold, which IEEE arithmetic would forbid).
 
 use crate::activity::Activity;
-use crate::ir::{Arith, Body, Op, ValueId};
+use crate::ir::{Arith, Body, Op, Opaque, ValueId};
 use crate::names::{adjoint_of, partial, primal, quotient};
 use crate::rule_table::Input;
 use proc_macro2::TokenStream;
@@ -65,6 +65,7 @@ pub fn reverse(body: &Body, activity: &Activity, seed: TokenStream) -> Reverse {
         has_adjoint[def.0] = true;
         let adj = quote!(#adjoint);
         match &stmt.op {
+            Op::Opaque(Opaque::Ref(v)) => add(&mut terms, *v, false, adj),
             Op::Param { .. } | Op::Const(_) | Op::Opaque(_) => {}
             Op::Copy(v) | Op::Deref(v) => add(&mut terms, *v, false, adj),
             Op::Neg(v) => add(&mut terms, *v, true, adj),

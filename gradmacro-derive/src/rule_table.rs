@@ -43,6 +43,10 @@ const fn constant(name: &'static str) -> Rule {
     }
 }
 
+/// `sin` and `cos`, which `sin_cos` is made of.
+pub const SIN: Rule = rule("sin", &[F]);
+pub const COS: Rule = rule("cos", &[F]);
+
 /// Every rule, by name.
 pub static RULES: &[Rule] = &[
     rule("exp", &[F]),
@@ -56,8 +60,8 @@ pub static RULES: &[Rule] = &[
     rule("cbrt", &[F]),
     rule("recip", &[F]),
     rule("abs", &[F]),
-    rule("sin", &[F]),
-    rule("cos", &[F]),
+    SIN,
+    COS,
     rule("tan", &[F]),
     rule("asin", &[F]),
     rule("acos", &[F]),

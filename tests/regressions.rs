@@ -1,0 +1,193 @@
+//! Regression tests for bugs found while testing: each case once gave a wrong
+//! gradient or failed to compile, and states its independently derived result.
+//!
+//! 1. compound assignment read the old value before evaluating the right-hand side;
+//! 2. a `const` item inside a nested block was missing from the companions;
+//! 3. `f64::sin_cos(x)` in path syntax, and tuple patterns on a constant call's
+//!    tuple result, were rejected;
+//! 4. a float reached through `&x` lost its adjoint; fields of constant parameters
+//!    were unsupported.
+// The cases are written the way the bugs were found, not the way clippy prefers.
+#![allow(clippy::let_and_return, clippy::needless_borrow)]
+
+mod common;
+
+use common::{assert_closed, assert_fd};
+use gradmacro::differentiate;
+
+// ---------------------------------------------------------------------------
+// 1. Compound assignment evaluates its operands in the wrong order.
+//
+// For primitive operands Rust evaluates the right-hand side of `a op= rhs`
+// FIRST and reads `a` afterwards (Reference, "Compound assignment
+// expressions"). The lowering (gradmacro-derive/src/lower.rs, the
+// `compound_assignment` branch of binary lowering) reads `a` before lowering
+// `rhs`, so when `rhs` itself assigns to `a` the companion uses the stale value.
+//
+//   let mut a = x;  a += { a *= 2.0; a };  a
+//   original: rhs = 2x, then a = 2x + 2x = 4x      → f(0.7) = 2.8, f' = 4
+//   x_grad:   a = x + 2x = 3x                      → value 2.1, gradient 3
+// ---------------------------------------------------------------------------
+
+#[differentiate]
+fn compound_rhs_mutates(x: f64) -> f64 {
+    let mut a = x;
+    a += {
+        a *= 2.0;
+        a
+    };
+    a
+}
+
+#[differentiate]
+fn compound_mul_rhs_mutates(x: f64) -> f64 {
+    let mut a = x;
+    a *= {
+        a += 1.0;
+        a
+    };
+    a
+}
+
+#[test]
+fn compound_assignment_evaluates_the_right_hand_side_first() {
+    for x in [0.7, 1.3] {
+        // The original really is 4x (this line checks the claim about Rust).
+        assert_eq!(compound_rhs_mutates(x), 4.0 * x);
+        let (value, d) = compound_rhs_mutates_grad(x);
+        assert_eq!(
+            value,
+            compound_rhs_mutates(x),
+            "value of `a += {{ a *= 2.0; a }}`"
+        );
+        assert_closed("d/dx 4x", d, 4.0);
+        assert_fd("a += { a *= 2.0; a }", d, compound_rhs_mutates, x);
+    }
+    for x in [0.7, 1.3] {
+        // a *= { a += 1.0; a }: (x + 1)·(x + 1)
+        assert_eq!(compound_mul_rhs_mutates(x), (x + 1.0) * (x + 1.0));
+        let (value, d) = compound_mul_rhs_mutates_grad(x);
+        assert_eq!(
+            value,
+            compound_mul_rhs_mutates(x),
+            "value of `a *= {{ a += 1.0; a }}`"
+        );
+        assert_closed("d/dx (x+1)²", d, 2.0 * (x + 1.0));
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 4. A `const` item inside a nested block.
+//
+// `lowered_items` in gradmacro-derive/src/emit.rs copies only the items at the
+// top level of the body into each companion, so a `const` declared in an inner
+// block is missing there and rustc reports `cannot find value K in this scope`
+// (pointing at the use, with no hint that the macro is involved). Top-level
+// `const` items work (tests/syntax.rs).
+//
+//   fn tripled(x: f64) -> f64 { let a = { const K: f64 = 3.0; x * K }; a }
+//   → error[E0425]: cannot find value `K` in this scope
+// ---------------------------------------------------------------------------
+
+#[differentiate]
+fn tripled(x: f64) -> f64 {
+    let a = {
+        const K: f64 = 3.0;
+        x * K
+    };
+    a
+}
+
+#[test]
+fn const_item_in_a_nested_block() {
+    let (value, d) = tripled_grad(0.5);
+    assert_eq!(value, 1.5);
+    assert_eq!(d, 3.0);
+}
+
+// ---------------------------------------------------------------------------
+// 5. `f64::sin_cos(x)` in path syntax, and tuple patterns on call results.
+//
+// `x.sin_cos()` is special-cased into two rules (lower.rs, `lower_method_call`);
+// the path form `f64::sin_cos(x)` is not (`sin_cos` has no entry in the rule
+// table), so it becomes an opaque value and the tuple pattern is rejected with
+// "this tuple pattern does not match the shape of its value" — a message that
+// does not say what to do. The same happens for a tuple returned by a call
+// with constant arguments, e.g. `let (v, g) = h_grad(2.0);`, although calls
+// with constant arguments are otherwise kept as they are.
+// ---------------------------------------------------------------------------
+
+#[differentiate]
+fn sin_cos_path(x: f64) -> f64 {
+    let (s, c) = f64::sin_cos(x);
+    s * c
+}
+
+#[differentiate]
+fn square(x: f64) -> f64 {
+    x * x
+}
+
+#[differentiate]
+fn uses_a_constant_tuple(x: f64) -> f64 {
+    let (value, slope) = square_grad(2.0);
+    x * value + slope
+}
+
+#[test]
+fn tuple_patterns_on_call_results() {
+    for x in [0.3_f64, 1.2] {
+        let (_, d) = sin_cos_path_grad(x);
+        assert_closed("d/dx sin x cos x", d, (2.0 * x).cos());
+        let (_, d) = uses_a_constant_tuple_grad(x);
+        assert_eq!(d, 4.0);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 4. References and fields.
+// ---------------------------------------------------------------------------
+
+/// `&x * 2.0` is valid Rust (`Mul<f64> for &f64`); the adjoint must flow through
+/// the borrow back to `x`.
+#[differentiate]
+fn through_a_borrow(x: f64) -> f64 {
+    let r = &x;
+    r * 2.0 + (&x).exp()
+}
+
+pub struct Config {
+    pub scale: f64,
+    pub name: String,
+    pub pair: (f64, i32),
+}
+
+/// Fields of a constant parameter: read by value, borrowed as a method receiver
+/// (`config.name.len()` must not move the `String`), and tuple fields.
+#[differentiate(wrt = w)]
+fn configured(w: f64, config: &Config) -> f64 {
+    let length = config.name.len() as f64;
+    let (offset, power) = config.pair;
+    (w * config.scale + offset).powi(power) + length * w
+}
+
+#[test]
+fn borrows_and_fields() {
+    for x in [0.3, -1.1] {
+        let (value, d) = through_a_borrow_grad(x);
+        assert_eq!(value, through_a_borrow(x));
+        assert_closed("d/dx (2x + e^x)", d, 2.0 + x.exp());
+    }
+    let config = Config {
+        scale: 1.5,
+        name: "abc".to_owned(),
+        pair: (0.25, 3),
+    };
+    for w in [0.4, -0.7] {
+        let (value, d) = configured_grad(w, &config);
+        assert_eq!(value, configured(w, &config));
+        let inner = w * 1.5 + 0.25;
+        assert_closed("d/dw", d, 3.0 * inner * inner * 1.5 + 3.0);
+        assert_fd("configured", d, |w| configured(w, &config), w);
+    }
+}
