@@ -80,8 +80,8 @@
 //! | `as` casts: integer → float (a constant), `f32` ↔ `f64` (differentiated), float → integer (derivative zero) | supported |
 //! | the float methods of the [rules] module, as `x.exp()` or `f64::exp(x)` / `f32::exp(x)` / `Float::exp(x)` | supported |
 //! | comparisons, `is_nan()` and similar, whose results carry no derivative | supported, constant |
-//! | any call or method whose arguments are all constants (`n.pow(2)`, `helper(k)`) | supported, kept as written |
-//! | `if`, `match`, loops, `break`/`continue`, early `return` | not yet: compile error |
+//! | any call or method whose arguments are all constants (`n.pow(2)`, `helper(k)`), fields of constant parameters (`config.scale`) | supported, kept as written |
+//! | `if`, `match`, loops, `break`/`continue`, early `return`, `&&`/`||`, `let x;` without a value | not yet: compile error |
 //! | slices, arrays, `Vec`, indexing, iterators, closures | not yet: compile error |
 //! | calls to other functions with arguments that depend on a differentiated parameter | not yet: compile error |
 //! | generic functions, methods with `self` | not yet: compile error |
@@ -129,7 +129,9 @@
 //!
 //! Generated locals use a reserved prefix and `Span::mixed_site()` hygiene, and the
 //! body is fully renamed, so user variables named `grad`, `adj_x` or `__gm_v1`
-//! never collide with them.
+//! never collide with them. The README lists the known limitations (among them:
+//! variables are resolved by name, so `macro_rules!` hygiene inside a generated
+//! function is not seen).
 
 pub use gradmacro_derive::differentiate;
 pub use num_traits;
