@@ -5,29 +5,38 @@
 //! returned value). Only active values get adjoint code; everything else stays
 //! plain primal code, which is most of what makes generated gradients as fast as
 //! hand-written ones (the idea of Tapenade's and Enzyme's activity analysis).
+//! Slots carry both properties from their writes to their reads; because loops
+//! feed a slot's later writes from its earlier reads, both passes iterate to a
+//! fixed point.
 //!
 //! The same pass finds the one real error of this stage: a varied value that
 //! reaches the output through an operation without a derivative (an unknown method
 //! or function). Operations whose result carries no derivative at all
 //! (comparisons, `is_nan`, casts to integers, `floor`) are fine: they stop the
-//! dependence instead.
+//! dependence instead. Branch conditions are never differentiated.
 
-use crate::ir::{Body, CastTarget, Op, Opaque, Stmt, ValueId};
+use crate::ir::{Body, CastTarget, LoopKind, Node, Op, Opaque, SlotId, SlotInit, Stmt, ValueId};
 use crate::rule_table;
 use syn::{BinOp, UnOp};
 
-/// The result of the analysis, indexed by value.
+/// The result of the analysis, indexed by value and by slot.
 pub struct Activity {
     active: Vec<bool>,
+    active_slots: Vec<bool>,
 }
 
 impl Activity {
     pub fn is_active(&self, value: ValueId) -> bool {
         self.active[value.0]
     }
+
+    pub fn is_slot_active(&self, slot: SlotId) -> bool {
+        self.active_slots[slot.0]
+    }
 }
 
 /// How an operation treats a dependence on differentiated parameters.
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Flow {
     /// Differentiable: the result is varied when an operand is.
     Differentiable,
@@ -42,8 +51,20 @@ enum Flow {
 
 fn flow(op: &Op) -> Flow {
     match op {
-        Op::Param { .. } | Op::Const(_) => Flow::Stops,
+        Op::Param { .. }
+        | Op::Const(_)
+        | Op::ReadSlot(_)
+        | Op::LoopItem
+        | Op::TripCount
+        | Op::Decision => Flow::Stops,
         Op::Copy(_) | Op::Deref(_) | Op::Neg(_) | Op::Arith(..) => Flow::Differentiable,
+        Op::Binding { whole, .. } => {
+            if *whole {
+                Flow::Differentiable
+            } else {
+                Flow::PassThrough
+            }
+        }
         Op::Cast { target, .. } => match target {
             CastTarget::Float => Flow::Differentiable,
             CastTarget::Integer => Flow::Stops,
@@ -60,7 +81,7 @@ fn flow(op: &Op) -> Flow {
             Opaque::Ref(_) => Flow::Differentiable,
             Opaque::Field { .. } => Flow::PassThrough,
             Opaque::Unary(UnOp::Not(_), _) => Flow::Stops,
-            Opaque::Binary(op, _, _) if is_comparison(op) => Flow::Stops,
+            Opaque::Binary(op, _, _) if is_comparison_or_logic(op) => Flow::Stops,
             Opaque::Method { method, .. }
                 if rule_table::is_derivative_free(&method.to_string()) =>
             {
@@ -71,74 +92,167 @@ fn flow(op: &Op) -> Flow {
     }
 }
 
-fn is_comparison(op: &BinOp) -> bool {
+fn is_comparison_or_logic(op: &BinOp) -> bool {
     matches!(
         op,
-        BinOp::Eq(_) | BinOp::Ne(_) | BinOp::Lt(_) | BinOp::Le(_) | BinOp::Gt(_) | BinOp::Ge(_)
+        BinOp::Eq(_)
+            | BinOp::Ne(_)
+            | BinOp::Lt(_)
+            | BinOp::Le(_)
+            | BinOp::Gt(_)
+            | BinOp::Ge(_)
+            | BinOp::Or(_)
+            | BinOp::And(_)
     )
+}
+
+/// The value a slot node writes.
+fn written(node: &Node) -> Option<(SlotId, ValueId)> {
+    match node {
+        Node::Write { slot, value } => Some((*slot, *value)),
+        Node::Declare {
+            slot,
+            init: SlotInit::Value(value),
+        } => Some((*slot, *value)),
+        _ => None,
+    }
 }
 
 /// Analyses `body` for gradients with respect to the parameter values `seeds`.
 pub fn analyze(body: &Body, seeds: &[ValueId]) -> syn::Result<Activity> {
-    let count = body.value_count();
+    let (count, slot_count) = (body.value_count(), body.slots.len());
     // `depends`: reaches from a seed through anything but a `Stops` operation.
     let mut depends = vec![false; count];
     let mut varied = vec![false; count];
-    for stmt in &body.stmts {
-        let any_operand = stmt.op.operands().iter().any(|operand| depends[operand.0]);
-        let (d, v) = match flow(&stmt.op) {
-            _ if matches!(stmt.op, Op::Param { .. }) => {
-                let seeded = seeds.contains(&stmt.def);
-                (seeded, seeded)
+    let (mut slot_depends, mut slot_varied) = (vec![false; slot_count], vec![false; slot_count]);
+    let mut loop_items: Vec<(ValueId, ValueId)> = Vec::new();
+    body.root.walk(&mut |node| {
+        if let Node::Loop(lp) = node {
+            if let LoopKind::For { item, iter } = lp.kind {
+                loop_items.push((item, iter));
             }
-            Flow::Differentiable => {
-                let any_varied = stmt.op.operands().iter().any(|operand| varied[operand.0]);
-                (any_operand, any_varied)
+        }
+    });
+    let mut changed = true;
+    while changed {
+        changed = false;
+        body.root.walk(&mut |node| {
+            if let Node::Def(value) = node {
+                let stmt = body.def(*value);
+                let operands = stmt.op.operands();
+                let any_depends = operands.iter().any(|o| depends[o.0]);
+                let any_varied = operands.iter().any(|o| varied[o.0]);
+                let (d, v) = match &stmt.op {
+                    Op::Param { .. } => {
+                        let seeded = seeds.contains(value);
+                        (seeded, seeded)
+                    }
+                    Op::ReadSlot(slot) => (slot_depends[slot.0], slot_varied[slot.0]),
+                    Op::LoopItem => {
+                        let iter = loop_items
+                            .iter()
+                            .find(|(item, _)| item == value)
+                            .map(|(_, iter)| *iter);
+                        (iter.is_some_and(|iter| depends[iter.0]), false)
+                    }
+                    op => match flow(op) {
+                        Flow::Differentiable => (any_depends, any_varied),
+                        Flow::PassThrough | Flow::Blocks => (any_depends, false),
+                        Flow::Stops => (false, false),
+                    },
+                };
+                if (d, v) != (depends[value.0], varied[value.0]) {
+                    depends[value.0] |= d;
+                    varied[value.0] |= v;
+                    changed = true;
+                }
+            } else if let Some((slot, value)) = written(node) {
+                let (d, v) = (
+                    slot_depends[slot.0] | depends[value.0],
+                    slot_varied[slot.0] | varied[value.0],
+                );
+                if (d, v) != (slot_depends[slot.0], slot_varied[slot.0]) {
+                    slot_depends[slot.0] = d;
+                    slot_varied[slot.0] = v;
+                    changed = true;
+                }
             }
-            Flow::PassThrough | Flow::Blocks => (any_operand, false),
-            Flow::Stops => (false, false),
-        };
-        depends[stmt.def.0] = d;
-        varied[stmt.def.0] = v;
+        });
     }
     // `needed`: reaches the output through anything; `useful`: through
     // differentiable operations only, so an adjoint can flow back along it.
     let mut needed = vec![false; count];
     let mut useful = vec![false; count];
+    let (mut slot_needed, mut slot_useful) = (vec![false; slot_count], vec![false; slot_count]);
     needed[body.ret.0] = true;
     useful[body.ret.0] = true;
-    for stmt in body.stmts.iter().rev() {
-        if !needed[stmt.def.0] {
-            continue;
-        }
-        let operands = stmt.op.operands();
-        let differentiable = matches!(flow(&stmt.op), Flow::Differentiable);
-        for operand in &operands {
-            needed[operand.0] = true;
-            useful[operand.0] |= differentiable && useful[stmt.def.0];
-        }
+    let mut changed = true;
+    while changed {
+        changed = false;
+        let mut mark = |flags: &mut Vec<bool>, index: usize, value: bool| {
+            if value && !flags[index] {
+                flags[index] = true;
+                changed = true;
+            }
+        };
+        body.root.walk(&mut |node| {
+            if let Node::Def(value) = node {
+                let stmt = body.def(*value);
+                if let Op::ReadSlot(slot) = stmt.op {
+                    mark(&mut slot_needed, slot.0, needed[value.0]);
+                    mark(&mut slot_useful, slot.0, useful[value.0]);
+                }
+                if !needed[value.0] {
+                    return;
+                }
+                let differentiable = flow(&stmt.op) == Flow::Differentiable;
+                let flows_back = differentiable && useful[value.0];
+                for operand in stmt.op.operands() {
+                    mark(&mut needed, operand.0, true);
+                    mark(&mut useful, operand.0, flows_back);
+                }
+            } else if let Some((slot, value)) = written(node) {
+                mark(&mut needed, value.0, slot_needed[slot.0]);
+                mark(&mut useful, value.0, slot_useful[slot.0]);
+            }
+        });
     }
     // Errors in program order, so the first offending operation is the one
     // reported (a missing rule, before the arithmetic that consumes its result).
-    for stmt in body.stmts.iter().filter(|stmt| needed[stmt.def.0]) {
+    let mut error = None;
+    body.root.walk(&mut |node| {
+        let Node::Def(value) = node else { return };
+        if error.is_some() || !needed[value.0] {
+            return;
+        }
+        let stmt = body.def(*value);
         let operands = stmt.op.operands();
-        match flow(&stmt.op) {
-            Flow::Blocks if operands.iter().any(|o| depends[o.0]) => {
-                return Err(no_derivative(stmt));
-            }
+        error = match (&stmt.op, flow(&stmt.op)) {
+            (Op::LoopItem, _) if depends[value.0] => Some(syn::Error::new(
+                stmt.span,
+                "iterating over values that depend on a differentiated parameter is not supported yet; iterate over indices instead",
+            )),
+            (_, Flow::Blocks) if operands.iter().any(|o| depends[o.0]) => Some(no_derivative(stmt)),
             // A dependence that arrived without a derivative (through a field
             // read) cannot be differentiated further: refuse rather than drop it.
-            Flow::Differentiable if operands.iter().any(|o| depends[o.0] && !varied[o.0]) => {
-                return Err(syn::Error::new(
-                    stmt.span,
-                    "this value depends on a differentiated parameter in a way gradmacro cannot differentiate (through a field or tuple element of a non-float value)",
-                ));
-            }
-            _ => {}
-        }
+            (_, Flow::Differentiable) if operands.iter().any(|o| depends[o.0] && !varied[o.0]) => Some(syn::Error::new(
+                stmt.span,
+                "this value depends on a differentiated parameter in a way gradmacro cannot differentiate (through a field or tuple element of a non-float value)",
+            )),
+            _ => None,
+        };
+    });
+    if let Some(error) = error {
+        return Err(error);
     }
     let active = (0..count).map(|i| varied[i] && useful[i]).collect();
-    Ok(Activity { active })
+    let active_slots = (0..slot_count)
+        .map(|i| slot_varied[i] && slot_useful[i])
+        .collect();
+    Ok(Activity {
+        active,
+        active_slots,
+    })
 }
 
 fn no_derivative(stmt: &Stmt) -> syn::Error {
@@ -166,7 +280,10 @@ fn no_derivative(stmt: &Stmt) -> syn::Error {
                 quote::ToTokens::to_token_stream(ty)
             ),
         ),
-        _ => syn::Error::new(stmt.span, "this operation has no derivative, and an operand depends on a differentiated parameter"),
+        _ => syn::Error::new(
+            stmt.span,
+            "this operation has no derivative, and an operand depends on a differentiated parameter",
+        ),
     }
 }
 
@@ -194,7 +311,7 @@ mod tests {
 
     #[test]
     fn constants_and_dead_values_are_inactive() {
-        // v0 = x, v1 = w, v2 = x * 2, v3 = w * w (dead), v4 = v2 * w
+        // v0 = x, v1 = w, v2 = 2.0, v3 = x * 2, v4 = w * w (dead), v5 = v3 * w
         let item = quote!(
             fn f(x: f64, w: f64) -> f64 {
                 let c = x * 2.0;
@@ -215,6 +332,26 @@ mod tests {
             }
         );
         assert_eq!(active(item, &[0]).unwrap(), "");
+    }
+
+    #[test]
+    fn slots_carry_activity_around_loops() {
+        // The loop reads `s` before writing it: only the fixed point sees that
+        // the read is varied from the second iteration on.
+        let item = quote!(
+            fn f(x: f64, n: usize) -> f64 {
+                let mut s = 1.0;
+                let mut t = 0.0;
+                for _ in 0..n {
+                    t = s;
+                    s = x;
+                }
+                t
+            }
+        );
+        let active = active(item, &[0]).unwrap();
+        assert!(active.starts_with("v0 "), "{active}");
+        assert!(!active.is_empty());
     }
 
     #[test]
@@ -251,5 +388,15 @@ mod tests {
             }
         );
         assert_eq!(active(constant_call, &[0]).unwrap(), "v0 v3");
+        let in_a_condition = quote!(
+            fn f(x: f64) -> f64 {
+                if x.frobnicate() > 0 {
+                    x
+                } else {
+                    -x
+                }
+            }
+        );
+        assert!(active(in_a_condition, &[0]).is_ok());
     }
 }

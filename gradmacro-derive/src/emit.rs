@@ -9,8 +9,10 @@ use crate::activity::Activity;
 use crate::forward::forward;
 use crate::lower::LoweredBody;
 use crate::names::seed;
-use crate::reverse::reverse;
+use crate::reverse;
+use crate::save::Saves;
 use crate::signature::{FloatTy, FnSignature};
+use crate::types;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::ItemFn;
@@ -58,15 +60,41 @@ fn parameters(sig: &FnSignature) -> Vec<TokenStream> {
         .collect()
 }
 
-/// Each parameter's adjoint, in parameter order: the reverse sweep's adjoint, a
-/// typed zero when nothing flowed back, `()` for constants.
-fn adjoints(
-    sig: &FnSignature,
-    lowered: &LoweredBody,
-    activity: &Activity,
-    seed: TokenStream,
-) -> (TokenStream, Vec<TokenStream>) {
-    let sweep = reverse(&lowered.body, activity, seed);
+/// The sweeps of one companion: saved-value declarations, the forward sweep, the
+/// reverse sweep, and each parameter's adjoint in parameter order (the reverse
+/// sweep's adjoint, a typed zero when nothing flowed back, `()` for constants).
+struct Sweeps {
+    declarations: TokenStream,
+    forward: TokenStream,
+    reverse: TokenStream,
+    adjoints: Vec<TokenStream>,
+}
+
+fn sweeps(source: &Source, activity: &Activity, seed: TokenStream) -> Sweeps {
+    let Source { sig, lowered, .. } = *source;
+    let body = &lowered.body;
+    let types = types::infer(body, sig);
+    // A dry run finds what the reverse sweep reads; the real run then restores
+    // the values that are saved.
+    let dry = reverse::reverse(
+        &reverse::Inputs {
+            body,
+            activity,
+            types: &types,
+            saves: &Saves::none(),
+        },
+        seed.clone(),
+    );
+    let saves = Saves::new(body, &dry.referenced);
+    let sweep = reverse::reverse(
+        &reverse::Inputs {
+            body,
+            activity,
+            types: &types,
+            saves: &saves,
+        },
+        seed,
+    );
     let adjoints = sig
         .params
         .iter()
@@ -78,7 +106,12 @@ fn adjoints(
                 .unwrap_or_else(|| literal(float, 0.0)),
         })
         .collect();
-    (sweep.code, adjoints)
+    Sweeps {
+        declarations: saves.declarations(body, &types),
+        forward: forward(body, sig, activity, &saves),
+        reverse: sweep.code,
+        adjoints,
+    }
 }
 
 fn wrt_list(sig: &FnSignature) -> String {
@@ -109,8 +142,12 @@ pub fn gradient(source: &Source, activity: &Activity) -> TokenStream {
         sig.name,
         wrt_list(sig)
     );
-    let forward = forward(&lowered.body, sig, activity);
-    let (reverse, adjoints) = adjoints(sig, lowered, activity, literal(sig.ret, 1.0));
+    let Sweeps {
+        declarations,
+        forward,
+        reverse,
+        adjoints,
+    } = sweeps(source, activity, literal(sig.ret, 1.0));
     let ret_ty = sig.ret.ident();
     let wrt_adjoints: Vec<&TokenStream> = sig.wrt.iter().map(|&i| &adjoints[i]).collect();
     let wrt_types: Vec<_> = sig
@@ -131,6 +168,7 @@ pub fn gradient(source: &Source, activity: &Activity) -> TokenStream {
         &[],
         quote!((#ret_ty, #gradient_ty)),
         quote! {
+            #declarations
             #forward
             #reverse
             (#value, #gradient)
@@ -148,8 +186,12 @@ pub fn pullback(source: &Source, activity: &Activity) -> TokenStream {
     );
     let seed_name = seed();
     let ret_ty = sig.ret.ident();
-    let forward = forward(&lowered.body, sig, activity);
-    let (reverse, adjoints) = adjoints(sig, lowered, activity, quote!(#seed_name));
+    let Sweeps {
+        declarations,
+        forward,
+        reverse,
+        adjoints,
+    } = sweeps(source, activity, quote!(#seed_name));
     let adjoint_types = sig.params.iter().map(|param| match param.float() {
         Some(float) => {
             let ty = float.ident();
@@ -165,6 +207,7 @@ pub fn pullback(source: &Source, activity: &Activity) -> TokenStream {
         &[quote!(#seed_name: #ret_ty)],
         quote!((#ret_ty, (#(#adjoint_types,)*))),
         quote! {
+            #declarations
             #forward
             #reverse
             (#value, (#(#adjoints,)*))

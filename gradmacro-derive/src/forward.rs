@@ -1,131 +1,338 @@
-//! The forward sweep: the primal computation, one `let` per IR statement.
+//! The forward sweep: the primal computation, with the saves the reverse sweep
+//! needs.
 //!
 //! Active rule calls go through `gradmacro::rules`, which returns the value and
 //! the local partials together, so the reverse sweep reuses them and the primal is
 //! never evaluated twice. Everything inactive is emitted as the user wrote it
 //! (method or path syntax), so constant code compiles exactly as in the original.
+//! Control flow is emitted as it was lowered: branches, `match` arms that record
+//! their index, and loops that count their trips and stop on their exit flags.
 
 use crate::activity::Activity;
-use crate::ir::{Body, CallForm, Op, Opaque, Stmt};
-use crate::names::{partial, primal};
+use crate::ir::{Block, Body, CallForm, LoopKind, Node, Op, Opaque, SlotInit, ValueId};
+use crate::names::{self, partial, primal};
 use crate::rule_table::Input;
+use crate::save::{Part, Saves};
 use crate::signature::FnSignature;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-/// The forward sweep of `body` for the given activity.
-pub fn forward(body: &Body, sig: &FnSignature, activity: &Activity) -> TokenStream {
-    body.stmts
-        .iter()
-        .map(|stmt| statement(stmt, sig, activity))
-        .collect()
+/// The forward sweep of `body`.
+pub fn forward(body: &Body, sig: &FnSignature, activity: &Activity, saves: &Saves) -> TokenStream {
+    Forward {
+        body,
+        sig,
+        activity,
+        saves,
+    }
+    .block(&body.root)
 }
 
-fn statement(stmt: &Stmt, sig: &FnSignature, activity: &Activity) -> TokenStream {
-    let name = primal(stmt.def);
-    let mutability = stmt.mutable.then(|| quote!(mut));
-    let annotation = stmt.ty.as_ref().map(|ty| quote!(: #ty));
-    let value = match &stmt.op {
-        Op::Param { index } => {
-            let param = &sig.params[*index].name;
-            quote!(#param)
-        }
-        Op::Deref(v) => {
-            let v = primal(*v);
-            quote!(*#v)
-        }
-        Op::Const(tokens) => tokens.clone(),
-        Op::Copy(v) => {
-            let v = primal(*v);
-            quote!(#v)
-        }
-        Op::Neg(v) => {
-            let v = primal(*v);
-            quote!(-#v)
-        }
-        Op::Arith(arith, a, b) => {
-            let (a, b) = (primal(*a), primal(*b));
-            let op: TokenStream = arith.symbol().parse().unwrap_or_default();
-            quote!(#a #op #b)
-        }
-        Op::Cast { value, ty, .. } => {
-            let value = primal(*value);
-            quote!(#value as #ty)
-        }
-        Op::Rule {
-            rule,
-            args,
-            form,
-            name: method,
-        } => {
-            let arg_names: Vec<_> = args.iter().map(|a| primal(*a)).collect();
-            if activity.is_active(stmt.def) {
-                let partials = rule
-                    .inputs
-                    .iter()
-                    .zip(args)
-                    .enumerate()
-                    .filter(|(_, (input, _))| **input == Input::Float)
-                    .map(|(k, (_, arg))| {
-                        if activity.is_active(*arg) {
-                            let d = partial(stmt.def, k);
-                            quote!(#d)
-                        } else {
-                            quote!(_)
-                        }
-                    });
-                let function = syn::Ident::new(rule.name, method.span());
-                return quote! {
-                    let (#mutability #name, #(#partials),*) = ::gradmacro::rules::#function(#(#arg_names),*);
-                };
-            }
-            match (form, arg_names.split_first()) {
-                (CallForm::Method, Some((receiver, rest))) => {
-                    quote!(#receiver.#method(#(#rest),*))
+struct Forward<'a> {
+    body: &'a Body,
+    sig: &'a FnSignature,
+    activity: &'a Activity,
+    saves: &'a Saves,
+}
+
+impl Forward<'_> {
+    fn block(&self, block: &Block) -> TokenStream {
+        block.nodes.iter().map(|node| self.node(node)).collect()
+    }
+
+    fn node(&self, node: &Node) -> TokenStream {
+        match node {
+            Node::Def(value) => self.def(*value),
+            Node::Declare { slot, init } => {
+                let slot = names::slot(*slot);
+                match init {
+                    SlotInit::Value(value) => {
+                        let value = primal(*value);
+                        quote!(let mut #slot = #value;)
+                    }
+                    SlotInit::Default => {
+                        quote!(let mut #slot = ::core::default::Default::default();)
+                    }
                 }
-                (CallForm::Path(path), _) => quote!(#path(#(#arg_names),*)),
-                // A method call always has its receiver as the first argument.
-                (CallForm::Method, None) => quote!(#method()),
+            }
+            Node::Write { slot, value } => {
+                let (slot, value) = (names::slot(*slot), primal(*value));
+                quote!(#slot = #value;)
+            }
+            Node::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                let cond = primal(*cond);
+                let (then, otherwise) = (self.block(then), self.block(otherwise));
+                if otherwise.is_empty() {
+                    quote!(if #cond { #then })
+                } else {
+                    quote!(if #cond { #then } else { #otherwise })
+                }
+            }
+            Node::Match {
+                scrutinee,
+                arms,
+                decision,
+            } => {
+                let (scrutinee, decision) = (primal(*scrutinee), primal(*decision));
+                let arms = arms.iter().enumerate().map(|(index, arm)| {
+                    let pat = &arm.pat;
+                    let guard = arm.guard.as_ref().map(|(block, value)| {
+                        let (block, value) = (self.block(block), primal(*value));
+                        quote!(if { #block #value })
+                    });
+                    let body = self.block(&arm.body);
+                    quote!(#pat #guard => { #decision = #index; #body })
+                });
+                quote!(match #scrutinee { #(#arms)* })
+            }
+            Node::Loop(lp) => {
+                let trip = primal(lp.trip);
+                let clear_continue = lp.continue_flag.map(|flag| {
+                    let flag = names::slot(flag);
+                    quote!(#flag = false;)
+                });
+                let flags = lp.exit_flags.iter().map(|flag| names::slot(*flag));
+                let exit = (!lp.exit_flags.is_empty()).then(|| quote!(if #(#flags)||* { break; }));
+                let body = self.block(&lp.body);
+                let iteration = quote!(#trip += 1; #clear_continue #body #exit);
+                match &lp.kind {
+                    LoopKind::For { item, iter } => {
+                        let (item, iter) = (names::loop_item(*item), primal(*iter));
+                        let stacks = self.saves.stacked_in(self.body, lp.body.id);
+                        if stacks.is_empty() {
+                            quote!(for #item in #iter { #iteration })
+                        } else {
+                            // The stacks of this body grow by one entry per
+                            // iteration: reserve them once, from the iterator's size.
+                            let it = names::iterator(lp.trip);
+                            let reserve = stacks.iter().map(|part| {
+                                let stack = part.stack();
+                                quote!(#stack.reserve(::core::iter::Iterator::size_hint(&#it).0);)
+                            });
+                            quote! {
+                                let #it = ::core::iter::IntoIterator::into_iter(#iter);
+                                #(#reserve)*
+                                for #item in #it { #iteration }
+                            }
+                        }
+                    }
+                    LoopKind::Infinite => quote!(loop { #iteration }),
+                }
             }
         }
-        Op::Opaque(opaque) => match opaque {
-            Opaque::Unary(op, v) => {
-                let v = primal(*v);
-                quote!(#op #v)
+    }
+
+    /// Binds (or, when saved, assigns after pushing the previous state) one part.
+    fn bind(
+        &self,
+        part: Part,
+        mutable: bool,
+        annotation: Option<TokenStream>,
+        expr: TokenStream,
+    ) -> TokenStream {
+        let ident = part.ident();
+        if !self.saves.is_saved(part) {
+            let mutability = mutable.then(|| quote!(mut));
+            return quote!(let #mutability #ident #annotation = #expr;);
+        }
+        let push = self.saves.is_stacked(part).then(|| {
+            let stack = part.stack();
+            quote!(#stack.push(#ident);)
+        });
+        quote!(#push #ident = #expr;)
+    }
+
+    fn def(&self, value: ValueId) -> TokenStream {
+        let stmt = self.body.def(value);
+        let part = Part::Value(value);
+        let annotation = stmt.ty.as_ref().map(|ty| quote!(: #ty));
+        let plain = |expr: TokenStream| self.bind(part, stmt.mutable, annotation.clone(), expr);
+        let p = |v: &ValueId| primal(*v);
+        match &stmt.op {
+            Op::Param { index } => {
+                let param = &self.sig.params[*index].name;
+                plain(quote!(#param))
             }
-            Opaque::Binary(op, a, b) => {
-                let (a, b) = (primal(*a), primal(*b));
-                quote!(#a #op #b)
+            Op::Deref(v) => {
+                let v = p(v);
+                plain(quote!(*#v))
             }
-            Opaque::Ref(v) => {
-                let v = primal(*v);
-                quote!(&#v)
+            Op::Const(tokens) => plain(tokens.clone()),
+            Op::Copy(v) => {
+                let v = p(v);
+                plain(quote!(#v))
             }
-            Opaque::Field {
-                base,
-                member,
-                borrowed,
-            } => {
-                let base = primal(*base);
-                let borrow = borrowed.then(|| quote!(&));
-                quote!(#borrow #base.#member)
+            Op::Neg(v) => {
+                let v = p(v);
+                plain(quote!(-#v))
             }
-            Opaque::Method {
-                receiver,
-                method,
-                turbofish,
+            Op::Arith(arith, a, b) => {
+                let (a, b) = (p(a), p(b));
+                let op: TokenStream = arith.symbol().parse().unwrap_or_default();
+                plain(quote!(#a #op #b))
+            }
+            Op::Cast { value, ty, .. } => {
+                let value = p(value);
+                plain(quote!(#value as #ty))
+            }
+            Op::Rule {
+                rule,
                 args,
+                form,
+                name,
             } => {
-                let receiver = primal(*receiver);
-                let args = args.iter().map(|a| primal(*a));
-                let turbofish = turbofish.as_ref().map(|t| quote!(::#t));
-                quote!(#receiver.#method #turbofish(#(#args),*))
+                let arg_names: Vec<_> = args.iter().map(p).collect();
+                if self.activity.is_active(value) {
+                    return self.rule(value, rule, args, &arg_names, name, stmt.mutable);
+                }
+                match (form, arg_names.split_first()) {
+                    (CallForm::Method, Some((receiver, rest))) => {
+                        plain(quote!(#receiver.#name(#(#rest),*)))
+                    }
+                    (CallForm::Path(path), _) => plain(quote!(#path(#(#arg_names),*))),
+                    // A method call always has its receiver as the first argument.
+                    (CallForm::Method, None) => plain(quote!(#name())),
+                }
             }
-            Opaque::Call { func, args } => {
-                let args = args.iter().map(|a| primal(*a));
-                quote!(#func(#(#args),*))
+            Op::ReadSlot(slot) => {
+                let slot = names::slot(*slot);
+                plain(quote!(#slot))
             }
-        },
-    };
-    quote!(let #mutability #name #annotation = #value;)
+            Op::LoopItem => {
+                let item = names::loop_item(value);
+                plain(quote!(#item))
+            }
+            Op::Binding { pattern_name, .. } => {
+                let bound = names::pattern_binding(*pattern_name);
+                plain(quote!(#bound))
+            }
+            Op::TripCount => {
+                let ident = primal(value);
+                if self.saves.is_saved(part) {
+                    self.bind(part, true, None, quote!(0usize))
+                } else {
+                    quote!(let mut #ident: usize = 0;)
+                }
+            }
+            Op::Decision => {
+                // Each arm assigns its index.
+                let ident = primal(value);
+                match self.saves.is_stacked(part) {
+                    true => {
+                        let stack = part.stack();
+                        quote!(#stack.push(#ident);)
+                    }
+                    false if self.saves.is_saved(part) => TokenStream::new(),
+                    false => quote!(let #ident: usize;),
+                }
+            }
+            Op::Opaque(opaque) => plain(match opaque {
+                Opaque::Unary(op, v) => {
+                    let v = p(v);
+                    quote!(#op #v)
+                }
+                Opaque::Binary(op, a, b) => {
+                    let (a, b) = (p(a), p(b));
+                    quote!(#a #op #b)
+                }
+                Opaque::Ref(v) => {
+                    let v = p(v);
+                    quote!(&#v)
+                }
+                Opaque::Field {
+                    base,
+                    member,
+                    borrowed,
+                } => {
+                    let base = p(base);
+                    let borrow = borrowed.then(|| quote!(&));
+                    quote!(#borrow #base.#member)
+                }
+                Opaque::Method {
+                    receiver,
+                    method,
+                    turbofish,
+                    args,
+                } => {
+                    let receiver = p(receiver);
+                    let args = args.iter().map(p);
+                    let turbofish = turbofish.as_ref().map(|t| quote!(::#t));
+                    quote!(#receiver.#method #turbofish(#(#args),*))
+                }
+                Opaque::Call { func, args } => {
+                    let args = args.iter().map(p);
+                    quote!(#func(#(#args),*))
+                }
+                Opaque::Range {
+                    start,
+                    end,
+                    inclusive,
+                } => {
+                    let (start, end) = (start.as_ref().map(p), end.as_ref().map(p));
+                    if *inclusive {
+                        quote!((#start..=#end))
+                    } else {
+                        quote!((#start..#end))
+                    }
+                }
+            }),
+        }
+    }
+
+    /// An active rule call: the value and the partials the reverse sweep uses.
+    fn rule(
+        &self,
+        value: ValueId,
+        rule: &crate::rule_table::Rule,
+        args: &[ValueId],
+        arg_names: &[proc_macro2::Ident],
+        method: &syn::Ident,
+        mutable: bool,
+    ) -> TokenStream {
+        let function = syn::Ident::new(rule.name, method.span());
+        let call = quote!(::gradmacro::rules::#function(#(#arg_names),*));
+        // Tuple positions of the partials: one per float input, in order.
+        let partials: Vec<(usize, Option<Part>)> = rule
+            .inputs
+            .iter()
+            .zip(args)
+            .enumerate()
+            .filter(|(_, (input, _))| **input == Input::Float)
+            .enumerate()
+            .map(|(position, (k, (_, arg)))| {
+                (
+                    position + 1,
+                    self.activity
+                        .is_active(*arg)
+                        .then_some(Part::Partial(value, k)),
+                )
+            })
+            .collect();
+        if !self.saves.any_saved(value) {
+            let mutability = mutable.then(|| quote!(mut));
+            let name = primal(value);
+            let parts = partials.iter().map(|(_, part)| match part {
+                Some(Part::Partial(v, k)) => {
+                    let d = partial(*v, *k);
+                    quote!(#d)
+                }
+                _ => quote!(_),
+            });
+            return quote!(let (#mutability #name, #(#parts),*) = #call;);
+        }
+        let temporary = names::temporary(value);
+        let mut out = quote!(let #temporary = #call;);
+        out.extend(self.bind(Part::Value(value), mutable, None, quote!(#temporary.0)));
+        for (position, part) in partials {
+            if let Some(part) = part {
+                let index = syn::Index::from(position);
+                out.extend(self.bind(part, false, None, quote!(#temporary.#index)));
+            }
+        }
+        out
+    }
 }

@@ -1,8 +1,15 @@
-//! The intermediate representation: the body as a list of three-address
+//! The intermediate representation: structured regions of three-address
 //! statements, one fresh value per sub-expression.
 //!
-//! Every user variable is renamed to the value it holds at each point (assignment and
-//! shadowing create new values), so later passes never reason about Rust scoping.
+//! Inside a block every user variable is renamed to the value it holds at each
+//! point (assignment and shadowing create new values), so straight-line code is in
+//! SSA form and later passes never reason about Rust scoping. A variable that is
+//! assigned inside a nested region (a branch arm, a loop body) lives in a *slot*,
+//! a mutable local read and written by explicit nodes. Control flow is structured:
+//! `if`, `match` and loops are nodes holding blocks, and early exits (`break`,
+//! `continue`, `return`) have been turned into flag slots that guard the rest of
+//! each block, so the reverse sweep can mirror the forward sweep exactly.
+//!
 //! The IR prints as a readable listing (`Display`), which is what the unit tests
 //! compare and what `GRADMACRO_DUMP=1` shows while the macro expands.
 
@@ -16,23 +23,67 @@ use syn::{BinOp, Ident, Type, UnOp};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ValueId(pub usize);
 
+/// A mutable variable: a user variable assigned inside a nested region, the
+/// result of a value-producing `if`/`match`/`loop`, or an exit flag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SlotId(pub usize);
+
+/// A block (region) of the body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BlockId(pub usize);
+
+/// The root block: the function body itself.
+pub const ROOT: BlockId = BlockId(0);
+
 /// The lowered body of the annotated function.
 pub struct Body {
-    /// Items declared in the body (`const`, `use`, nested `fn`), emitted verbatim.
+    /// Items declared anywhere in the body (`const`, `use`, nested `fn`), emitted
+    /// verbatim at the top of each companion.
     pub items: Vec<syn::Item>,
-    pub stmts: Vec<Stmt>,
-    /// The value returned.
+    /// Every value's definition, indexed by `ValueId`.
+    pub values: Vec<Stmt>,
+    /// Every slot, indexed by `SlotId`.
+    pub slots: Vec<Slot>,
+    /// Every block's place in the nesting, indexed by `BlockId`.
+    pub blocks: Vec<BlockInfo>,
+    /// The function body.
+    pub root: Block,
+    /// The value returned (defined in the root block).
     pub ret: ValueId,
 }
 
 impl Body {
     /// The number of values; `ValueId`s index `0..value_count()`.
     pub fn value_count(&self) -> usize {
-        self.stmts.len()
+        self.values.len()
+    }
+
+    /// The statement defining a value.
+    pub fn def(&self, value: ValueId) -> &Stmt {
+        &self.values[value.0]
+    }
+
+    /// Whether `block` executes inside a loop body (possibly several times per
+    /// call), so values defined in it are overwritten.
+    pub fn in_loop(&self, block: BlockId) -> bool {
+        self.blocks[block.0].in_loop
     }
 }
 
-/// `def = op`, in program order. Statement `i` defines `ValueId(i)`.
+/// Where a block sits.
+#[derive(Clone, Copy, Debug)]
+pub struct BlockInfo {
+    /// Inside some loop body (at any depth).
+    pub in_loop: bool,
+}
+
+/// A sequence of nodes.
+pub struct Block {
+    pub id: BlockId,
+    pub nodes: Vec<Node>,
+}
+
+/// The definition of one value.
 pub struct Stmt {
     pub def: ValueId,
     pub op: Op,
@@ -43,6 +94,83 @@ pub struct Stmt {
     pub mutable: bool,
     /// The source tokens, for error messages.
     pub span: Span,
+    /// The block whose node defines this value.
+    pub home: BlockId,
+}
+
+/// A mutable variable.
+pub struct Slot {
+    /// The user's name, or what the slot is for, for dumps.
+    pub name: String,
+    /// The block whose node declares it.
+    pub home: BlockId,
+}
+
+/// How a slot starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SlotInit {
+    Value(ValueId),
+    /// `Default::default()`: for results that an early exit may leave unwritten.
+    Default,
+}
+
+/// One step of a block.
+pub enum Node {
+    /// `let value = op;`
+    Def(ValueId),
+    /// `let mut slot = init;`
+    Declare {
+        slot: SlotId,
+        init: SlotInit,
+    },
+    /// `slot = value;`
+    Write {
+        slot: SlotId,
+        value: ValueId,
+    },
+    If {
+        cond: ValueId,
+        then: Block,
+        otherwise: Block,
+    },
+    /// A `match`; `decision` (an [`Op::Decision`]) records the arm taken.
+    Match {
+        scrutinee: ValueId,
+        arms: Vec<Arm>,
+        decision: ValueId,
+    },
+    Loop(Loop),
+}
+
+/// One arm of a `match`.
+pub struct Arm {
+    /// The pattern, with its bindings renamed (see [`Op::Binding`]).
+    pub pat: syn::Pat,
+    /// Evaluated in the forward sweep only: a guard's decision is part of the
+    /// arm index the `match` records.
+    pub guard: Option<(Block, ValueId)>,
+    pub body: Block,
+}
+
+/// A loop. `while` and `loop` are both [`LoopKind::Infinite`] with an exit flag.
+pub struct Loop {
+    pub kind: LoopKind,
+    pub body: Block,
+    /// Counts the iterations started (an [`Op::TripCount`]).
+    pub trip: ValueId,
+    /// The flags that end the loop when set during an iteration.
+    pub exit_flags: Vec<SlotId>,
+    /// The flag of `continue`, cleared at the start of every iteration.
+    pub continue_flag: Option<SlotId>,
+}
+
+pub enum LoopKind {
+    /// `for item in iter`; `item` is an [`Op::LoopItem`] of the body block.
+    For {
+        item: ValueId,
+        iter: ValueId,
+    },
+    Infinite,
 }
 
 /// The differentiable arithmetic operators.
@@ -114,6 +242,22 @@ pub enum Op {
         form: CallForm,
         name: Ident,
     },
+    /// The current value of a slot.
+    ReadSlot(SlotId),
+    /// The item of a `for` loop's current iteration.
+    LoopItem,
+    /// The number of iterations a loop started.
+    TripCount,
+    /// The index of the `match` arm taken.
+    Decision,
+    /// A name bound by a `match` pattern (as [`crate::names::pattern_binding`]
+    /// of `pattern_name`): the whole scrutinee (`x` or `x @ ..`, differentiable) or
+    /// a part of it (an enum payload, constant).
+    Binding {
+        scrutinee: ValueId,
+        whole: bool,
+        pattern_name: usize,
+    },
     /// Anything without a derivative, kept verbatim. Its result is never active.
     Opaque(Opaque),
 }
@@ -141,14 +285,26 @@ pub enum Opaque {
         func: syn::ExprPath,
         args: Vec<ValueId>,
     },
+    /// A range `a..b` / `a..=b` (either end optional), the iterator of loops.
+    Range {
+        start: Option<ValueId>,
+        end: Option<ValueId>,
+        inclusive: bool,
+    },
 }
 
 impl Op {
     /// The values this operation reads, in order.
     pub fn operands(&self) -> Vec<ValueId> {
         match self {
-            Op::Param { .. } | Op::Const(_) => vec![],
+            Op::Param { .. }
+            | Op::Const(_)
+            | Op::ReadSlot(_)
+            | Op::LoopItem
+            | Op::TripCount
+            | Op::Decision => vec![],
             Op::Copy(v) | Op::Deref(v) | Op::Neg(v) | Op::Cast { value: v, .. } => vec![*v],
+            Op::Binding { scrutinee, .. } => vec![*scrutinee],
             Op::Arith(_, a, b) => vec![*a, *b],
             Op::Rule { args, .. } => args.clone(),
             Op::Opaque(opaque) => match opaque {
@@ -158,7 +314,38 @@ impl Op {
                     .chain(args.iter().copied())
                     .collect(),
                 Opaque::Call { args, .. } => args.clone(),
+                Opaque::Range { start, end, .. } => start.iter().chain(end).copied().collect(),
             },
+        }
+    }
+}
+
+impl Block {
+    /// Calls `visit` on every node of this block and of the blocks nested in it,
+    /// in program order (a node before the blocks it holds).
+    pub fn walk<'a>(&'a self, visit: &mut dyn FnMut(&'a Node)) {
+        for node in &self.nodes {
+            visit(node);
+            for block in node.blocks() {
+                block.walk(visit);
+            }
+        }
+    }
+}
+
+impl Node {
+    /// The blocks a node holds, in program order (a guard before its arm).
+    pub fn blocks(&self) -> Vec<&Block> {
+        match self {
+            Node::If {
+                then, otherwise, ..
+            } => vec![then, otherwise],
+            Node::Match { arms, .. } => arms
+                .iter()
+                .flat_map(|arm| arm.guard.iter().map(|(block, _)| block).chain([&arm.body]))
+                .collect(),
+            Node::Loop(lp) => vec![&lp.body],
+            Node::Def(_) | Node::Declare { .. } | Node::Write { .. } => vec![],
         }
     }
 }
@@ -166,6 +353,12 @@ impl Op {
 impl fmt::Display for ValueId {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         write!(f, "v{}", self.0)
+    }
+}
+
+impl fmt::Display for SlotId {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "s{}", self.0)
     }
 }
 
@@ -188,6 +381,19 @@ impl fmt::Display for Op {
             Op::Arith(op, a, b) => write!(f, "{a} {} {b}", op.symbol()),
             Op::Cast { value, ty, .. } => write!(f, "{value} as {}", ty.to_token_stream()),
             Op::Rule { rule, args, .. } => write!(f, "rule {}({})", rule.name, list(args)),
+            Op::ReadSlot(slot) => write!(f, "read {slot}"),
+            Op::LoopItem => write!(f, "loop item"),
+            Op::TripCount => write!(f, "trip count"),
+            Op::Decision => write!(f, "decision"),
+            Op::Binding {
+                scrutinee, whole, ..
+            } => {
+                write!(
+                    f,
+                    "binding {}of {scrutinee}",
+                    if *whole { "" } else { "part " }
+                )
+            }
             Op::Opaque(opaque) => match opaque {
                 Opaque::Unary(op, v) => write!(f, "opaque {}{v}", op.to_token_stream()),
                 Opaque::Binary(op, a, b) => write!(f, "opaque {a} {} {b}", op.to_token_stream()),
@@ -205,14 +411,95 @@ impl fmt::Display for Op {
                     method,
                     args,
                     ..
-                } => {
-                    write!(f, "opaque {receiver}.{method}({})", list(args))
-                }
+                } => write!(f, "opaque {receiver}.{method}({})", list(args)),
                 Opaque::Call { func, args } => {
                     write!(f, "opaque {}({})", func.to_token_stream(), list(args))
                 }
+                Opaque::Range {
+                    start,
+                    end,
+                    inclusive,
+                } => {
+                    let show = |v: &Option<ValueId>| v.map(|v| v.to_string()).unwrap_or_default();
+                    let dots = if *inclusive { "..=" } else { ".." };
+                    write!(f, "range {}{dots}{}", show(start), show(end))
+                }
             },
         }
+    }
+}
+
+impl Body {
+    fn fmt_block(&self, block: &Block, depth: usize, f: &mut fmt::Formatter) -> fmt::Result {
+        let pad = "  ".repeat(depth);
+        for node in &block.nodes {
+            match node {
+                Node::Def(value) => {
+                    let stmt = self.def(*value);
+                    let annotation = match &stmt.ty {
+                        Some(ty) => format!(": {}", ty.to_token_stream()),
+                        None => String::new(),
+                    };
+                    let mutable = if stmt.mutable { "mut " } else { "" };
+                    writeln!(f, "{pad}{mutable}{value}{annotation} = {}", stmt.op)?;
+                }
+                Node::Declare { slot, init } => {
+                    let init = match init {
+                        SlotInit::Value(v) => v.to_string(),
+                        SlotInit::Default => "default".to_owned(),
+                    };
+                    writeln!(f, "{pad}slot {slot} ({}) = {init}", self.slots[slot.0].name)?;
+                }
+                Node::Write { slot, value } => writeln!(f, "{pad}{slot} <- {value}")?,
+                Node::If {
+                    cond,
+                    then,
+                    otherwise,
+                } => {
+                    writeln!(f, "{pad}if {cond} {{")?;
+                    self.fmt_block(then, depth + 1, f)?;
+                    writeln!(f, "{pad}}} else {{")?;
+                    self.fmt_block(otherwise, depth + 1, f)?;
+                    writeln!(f, "{pad}}}")?;
+                }
+                Node::Match {
+                    scrutinee,
+                    arms,
+                    decision,
+                } => {
+                    writeln!(f, "{pad}match {scrutinee} -> {decision} {{")?;
+                    for arm in arms {
+                        write!(f, "{pad}  {}", arm.pat.to_token_stream())?;
+                        if let Some((guard, value)) = &arm.guard {
+                            writeln!(f, " if {{")?;
+                            self.fmt_block(guard, depth + 2, f)?;
+                            write!(f, "{pad}  }} {value}")?;
+                        }
+                        writeln!(f, " => {{")?;
+                        self.fmt_block(&arm.body, depth + 2, f)?;
+                        writeln!(f, "{pad}  }}")?;
+                    }
+                    writeln!(f, "{pad}}}")?;
+                }
+                Node::Loop(lp) => {
+                    match &lp.kind {
+                        LoopKind::For { item, iter } => write!(f, "{pad}for {item} in {iter}")?,
+                        LoopKind::Infinite => write!(f, "{pad}loop")?,
+                    }
+                    let flags: Vec<String> =
+                        lp.exit_flags.iter().map(ToString::to_string).collect();
+                    writeln!(
+                        f,
+                        " (trips {}, exits on [{}]) {{",
+                        lp.trip,
+                        flags.join(", ")
+                    )?;
+                    self.fmt_block(&lp.body, depth + 1, f)?;
+                    writeln!(f, "{pad}}}")?;
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -221,14 +508,7 @@ impl fmt::Display for Body {
         for item in &self.items {
             writeln!(f, "item {}", item.to_token_stream())?;
         }
-        for stmt in &self.stmts {
-            let annotation = match &stmt.ty {
-                Some(ty) => format!(": {}", ty.to_token_stream()),
-                None => String::new(),
-            };
-            let mutable = if stmt.mutable { "mut " } else { "" };
-            writeln!(f, "{mutable}{}{annotation} = {}", stmt.def, stmt.op)?;
-        }
+        self.fmt_block(&self.root, 0, f)?;
         write!(f, "return {}", self.ret)
     }
 }

@@ -13,7 +13,8 @@
 //! | reverse | `reverse.rs` | the adjoint sweep |
 //! | emission | `emit.rs` | `NAME_grad` and `NAME_pullback` |
 //!
-//! Set `GRADMACRO_DUMP=1` while building to print each function's IR.
+//! Set `GRADMACRO_DUMP=1` while building to print each function's IR, and
+//! `GRADMACRO_DUMP=code` to print the generated functions as well.
 
 mod activity;
 mod attr;
@@ -24,7 +25,9 @@ mod lower;
 mod names;
 mod reverse;
 mod rule_table;
+mod save;
 mod signature;
+mod types;
 
 use proc_macro::TokenStream;
 
@@ -78,7 +81,11 @@ mod expand {
         let pullback = activity::analyze(&lowered.body, &all_values)
             .ok()
             .map(|activity| emit::pullback(&source, &activity));
-        Ok(quote!(#gradient #pullback))
+        let companions = quote!(#gradient #pullback);
+        if std::env::var_os("GRADMACRO_DUMP").is_some_and(|value| value == "code") {
+            eprintln!("gradmacro output for `{}`:\n{companions}\n", sig.name);
+        }
+        Ok(companions)
     }
 
     fn parse_function(item: TokenStream) -> syn::Result<syn::ItemFn> {

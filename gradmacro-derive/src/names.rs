@@ -6,7 +6,7 @@
 //! lowering, so a user variable called `grad`, `adj_x` or even `__gm_v1` can
 //! neither shadow nor be shadowed by generated code.
 
-use crate::ir::ValueId;
+use crate::ir::{SlotId, ValueId};
 use proc_macro2::{Ident, Span};
 
 fn hygienic(name: String) -> Ident {
@@ -42,4 +42,54 @@ pub fn seed() -> Ident {
 /// The name given to a parameter the user wrote as `_`.
 pub fn unused_param(index: usize) -> Ident {
     hygienic(format!("__gm_unused{index}"))
+}
+
+/// A name bound by a `match` pattern.
+pub fn pattern_binding(id: usize) -> Ident {
+    hygienic(format!("__gm_b{id}"))
+}
+
+/// The binding of a `for` loop's item.
+pub fn loop_item(value: ValueId) -> Ident {
+    hygienic(format!("__gm_item{}", value.0))
+}
+
+/// The accumulator of a value's adjoint contributions from nested blocks.
+pub fn accumulator(value: ValueId) -> Ident {
+    hygienic(format!("__gm_acc_v{}", value.0))
+}
+
+/// A slot (mutable variable) of the forward sweep.
+pub fn slot(slot: SlotId) -> Ident {
+    hygienic(format!("__gm_s{}", slot.0))
+}
+
+/// The adjoint of a slot.
+pub fn slot_adjoint(slot: SlotId) -> Ident {
+    hygienic(format!("__gm_adj_s{}", slot.0))
+}
+
+/// The stack that saves a value's overwritten states inside loops.
+pub fn stack(value: ValueId) -> Ident {
+    hygienic(format!("__gm_stack_v{}", value.0))
+}
+
+/// The stack of a rule's partial derivative inside loops.
+pub fn partial_stack(value: ValueId, input: usize) -> Ident {
+    hygienic(format!("__gm_stack_d{}_{input}", value.0))
+}
+
+/// A snapshot of a slot's adjoint taken when the slot is overwritten.
+pub fn snapshot(slot: SlotId, index: usize) -> Ident {
+    hygienic(format!("__gm_w{}_{index}", slot.0))
+}
+
+/// A rule's result tuple, when some of its parts are saved.
+pub fn temporary(value: ValueId) -> Ident {
+    hygienic(format!("__gm_t{}", value.0))
+}
+
+/// The iterator of a `for` loop whose stacks are reserved before it runs.
+pub fn iterator(trip: ValueId) -> Ident {
+    hygienic(format!("__gm_iter{}", trip.0))
 }

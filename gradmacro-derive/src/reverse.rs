@@ -1,17 +1,27 @@
 //! The reverse sweep: adjoints, from the output back to the parameters.
 //!
-//! Straight-line code needs no tape and no mutable accumulators: every use of a
-//! value comes after its definition, so when the backward walk reaches a
-//! definition, every contribution to its adjoint is already known. Each adjoint is
-//! therefore one `let` summing its contributions, which LLVM sees as plain scalar
-//! code (there is no `0.0 + ...` to fold, which IEEE arithmetic would forbid).
+//! Each block is reversed on its own, in mirror order: a branch replays the arm
+//! its recorded condition chose, a `match` the arm its recorded index chose, a loop
+//! runs its body's reverse as many times as the forward loop ran. Within a block
+//! every use of a value comes after its definition, so when the backward walk
+//! reaches a definition, every contribution from the same block is known and the
+//! adjoint is one `let` summing them (no `0.0 + ...` that IEEE arithmetic would
+//! keep). Contributions from nested blocks go to a mutable accumulator declared
+//! at the start of the value's own block; slot adjoints are accumulators too.
+//! Saved values are restored (popped) at the end of their block's reverse code.
+//!
+//! The sweep is generated twice: a dry run finds which primal values it reads,
+//! then the real run restores the ones that are saved.
 
 use crate::activity::Activity;
-use crate::ir::{Arith, Body, Op, Opaque, ValueId};
-use crate::names::{adjoint_of, partial, primal, quotient};
+use crate::ir::{Arith, Block, BlockId, Body, Node, Op, Opaque, SlotId, SlotInit, ValueId};
+use crate::names::{self, accumulator, adjoint_of, quotient};
 use crate::rule_table::Input;
+use crate::save::{Part, Saves};
+use crate::types::FloatTypes;
 use proc_macro2::TokenStream;
 use quote::quote;
+use std::collections::{BTreeSet, HashMap};
 
 /// One contribution to an adjoint: `+ expr` or `- expr`, where `expr` binds at
 /// least as tightly as a product.
@@ -20,9 +30,11 @@ struct Term {
     expr: TokenStream,
 }
 
-/// The reverse sweep's code, and which values ended up with an adjoint.
+/// The reverse sweep's code, and what it needs from the forward sweep.
 pub struct Reverse {
     pub code: TokenStream,
+    /// The primal parts the code reads.
+    pub referenced: BTreeSet<Part>,
     has_adjoint: Vec<bool>,
 }
 
@@ -37,88 +49,378 @@ impl Reverse {
     }
 }
 
+/// What the generator is told and what it finds.
+pub struct Inputs<'a> {
+    pub body: &'a Body,
+    pub activity: &'a Activity,
+    pub types: &'a FloatTypes,
+    pub saves: &'a Saves,
+}
+
 /// Builds the reverse sweep of `body`, seeding the output's adjoint with `seed`.
-pub fn reverse(body: &Body, activity: &Activity, seed: TokenStream) -> Reverse {
-    let count = body.value_count();
-    let mut terms: Vec<Vec<Term>> = (0..count).map(|_| Vec::new()).collect();
-    let mut has_adjoint = vec![false; count];
-    let mut code = TokenStream::new();
-    if activity.is_active(body.ret) {
-        terms[body.ret.0].push(Term {
-            negative: false,
-            expr: seed,
-        });
-    }
-    let add = |terms: &mut Vec<Vec<Term>>, to: ValueId, negative: bool, expr: TokenStream| {
-        if activity.is_active(to) {
-            terms[to.0].push(Term { negative, expr });
-        }
+pub fn reverse(inputs: &Inputs, seed: TokenStream) -> Reverse {
+    let count = inputs.body.value_count();
+    let mut generator = Generator {
+        inputs,
+        referenced: BTreeSet::new(),
+        accumulated: vec![false; count],
+        has_adjoint: vec![false; count],
+        snapshots: 0,
+        homes: homes(inputs.body),
     };
-    for stmt in body.stmts.iter().rev() {
-        let def = stmt.def;
-        if !activity.is_active(def) || terms[def.0].is_empty() {
-            continue;
+    let mut seeds = HashMap::new();
+    if inputs.activity.is_active(inputs.body.ret) {
+        seeds.insert(
+            inputs.body.ret,
+            vec![Term {
+                negative: false,
+                expr: seed,
+            }],
+        );
+    }
+    let code = generator.block(&inputs.body.root, seeds);
+    Reverse {
+        code,
+        referenced: generator.referenced,
+        has_adjoint: generator.has_adjoint,
+    }
+}
+
+/// Which values and slots each block defines, for the declarations at its start.
+fn homes(body: &Body) -> HashMap<BlockId, (Vec<ValueId>, Vec<SlotId>)> {
+    let mut homes: HashMap<BlockId, (Vec<ValueId>, Vec<SlotId>)> = HashMap::new();
+    for stmt in &body.values {
+        homes.entry(stmt.home).or_default().0.push(stmt.def);
+    }
+    for (index, slot) in body.slots.iter().enumerate() {
+        homes.entry(slot.home).or_default().1.push(SlotId(index));
+    }
+    homes
+}
+
+struct Generator<'a> {
+    inputs: &'a Inputs<'a>,
+    referenced: BTreeSet<Part>,
+    accumulated: Vec<bool>,
+    has_adjoint: Vec<bool>,
+    snapshots: usize,
+    homes: HashMap<BlockId, (Vec<ValueId>, Vec<SlotId>)>,
+}
+
+/// The contributions gathered for the values of the block being reversed.
+type Terms = HashMap<ValueId, Vec<Term>>;
+
+impl Generator<'_> {
+    fn body(&self) -> &Body {
+        self.inputs.body
+    }
+
+    fn active(&self, value: ValueId) -> bool {
+        self.inputs.activity.is_active(value)
+    }
+
+    /// A primal value as the reverse sweep reads it: constants inline, everything
+    /// else by name (and recorded as referenced).
+    fn primal(&mut self, value: ValueId) -> TokenStream {
+        if let Op::Const(tokens) = &self.body().def(value).op {
+            return quote!((#tokens));
         }
-        let adjoint = adjoint_of(def);
-        let sum = sum(std::mem::take(&mut terms[def.0]));
-        code.extend(quote!(let #adjoint = #sum;));
-        has_adjoint[def.0] = true;
-        let adj = quote!(#adjoint);
-        match &stmt.op {
-            Op::Opaque(Opaque::Ref(v)) => add(&mut terms, *v, false, adj),
-            Op::Param { .. } | Op::Const(_) | Op::Opaque(_) => {}
-            Op::Copy(v) | Op::Deref(v) => add(&mut terms, *v, false, adj),
-            Op::Neg(v) => add(&mut terms, *v, true, adj),
+        self.referenced.insert(Part::Value(value));
+        let name = names::primal(value);
+        quote!(#name)
+    }
+
+    fn zero(&self, float: Option<crate::signature::FloatTy>) -> TokenStream {
+        match float {
+            Some(float) => {
+                let ty = float.ident();
+                quote!(: #ty = 0.0)
+            }
+            None => quote!(= ::core::default::Default::default()),
+        }
+    }
+
+    fn block(&mut self, block: &Block, mut terms: Terms) -> TokenStream {
+        let mut code = TokenStream::new();
+        for node in block.nodes.iter().rev() {
+            let node_code = self.node(node, block.id, &mut terms);
+            code.extend(node_code);
+        }
+        // Restore the block's stacked values to their state before this
+        // execution of the block, for the next reverse iteration. This waits
+        // until the whole block is reversed: adjoint terms gathered earlier in the
+        // walk are evaluated at their value's definition and may still read the
+        // current state. (Each value has its own stack, so only the order within
+        // one stack matters, and that is mirrored.)
+        for node in block.nodes.iter().rev() {
+            if let Node::Def(value) = node {
+                for part in self.inputs.saves.stacked_parts(*value).into_iter().rev() {
+                    let (ident, stack) = (part.ident(), part.stack());
+                    code.extend(quote!(#ident = ::gradmacro::__private::pop(&mut #stack);));
+                }
+            }
+        }
+        if code.is_empty() {
+            return code;
+        }
+        // Accumulators and slot adjoints of this block start at zero here.
+        let mut declarations = TokenStream::new();
+        let (values, slots) = self.homes.get(&block.id).cloned().unwrap_or_default();
+        for value in values {
+            if self.accumulated[value.0] && self.active(value) {
+                let (name, zero) = (accumulator(value), self.zero(self.inputs.types.of(value)));
+                declarations.extend(quote!(let mut #name #zero;));
+            }
+        }
+        for slot in slots {
+            if self.inputs.activity.is_slot_active(slot) {
+                let name = names::slot_adjoint(slot);
+                let zero = self.zero(self.inputs.types.of_slot(slot));
+                declarations.extend(quote!(let mut #name #zero;));
+            }
+        }
+        declarations.extend(code);
+        declarations
+    }
+
+    /// Adds `± expr` to the adjoint of `to`: a term if `to` lives in this block,
+    /// an accumulation otherwise.
+    fn contribute(
+        &mut self,
+        to: ValueId,
+        negative: bool,
+        expr: TokenStream,
+        here: BlockId,
+        terms: &mut Terms,
+        code: &mut TokenStream,
+    ) {
+        if !self.active(to) {
+            return;
+        }
+        if self.body().def(to).home == here {
+            terms.entry(to).or_default().push(Term { negative, expr });
+        } else {
+            self.accumulated[to.0] = true;
+            let acc = accumulator(to);
+            code.extend(if negative {
+                quote!(#acc -= #expr;)
+            } else {
+                quote!(#acc += #expr;)
+            });
+        }
+    }
+
+    /// Takes a slot's adjoint for the value that was written into it, and resets
+    /// it: the slot's earlier contents start with no adjoint.
+    fn take_slot_adjoint(
+        &mut self,
+        slot: SlotId,
+        reset: bool,
+        code: &mut TokenStream,
+    ) -> TokenStream {
+        let adjoint = names::slot_adjoint(slot);
+        let snapshot = names::snapshot(slot, self.snapshots);
+        self.snapshots += 1;
+        code.extend(quote!(let #snapshot = #adjoint;));
+        if reset {
+            let float = self.inputs.types.of_slot(slot);
+            let zero = match float {
+                Some(_) => quote!(0.0),
+                None => quote!(::core::default::Default::default()),
+            };
+            code.extend(quote!(#adjoint = #zero;));
+        }
+        quote!(#snapshot)
+    }
+
+    fn node(&mut self, node: &Node, here: BlockId, terms: &mut Terms) -> TokenStream {
+        let mut code = TokenStream::new();
+        match node {
+            Node::Def(value) => self.def(*value, here, terms, &mut code),
+            Node::Declare { slot, init } => {
+                if self.inputs.activity.is_slot_active(*slot) {
+                    let adjoint = self.take_slot_adjoint(*slot, false, &mut code);
+                    if let SlotInit::Value(value) = init {
+                        self.contribute(*value, false, adjoint, here, terms, &mut code);
+                    }
+                }
+            }
+            Node::Write { slot, value } => {
+                if self.inputs.activity.is_slot_active(*slot) {
+                    let adjoint = self.take_slot_adjoint(*slot, true, &mut code);
+                    self.contribute(*value, false, adjoint, here, terms, &mut code);
+                }
+            }
+            Node::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                let then = self.block(then, Terms::new());
+                let otherwise = self.block(otherwise, Terms::new());
+                if !(then.is_empty() && otherwise.is_empty()) {
+                    let cond = self.primal(*cond);
+                    code.extend(quote!(if #cond { #then } else { #otherwise }));
+                }
+            }
+            Node::Match { arms, decision, .. } => {
+                let arms: Vec<TokenStream> = arms
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(index, arm)| {
+                        let body = self.block(&arm.body, Terms::new());
+                        (!body.is_empty()).then(|| quote!(#index => { #body }))
+                    })
+                    .collect();
+                if !arms.is_empty() {
+                    let decision = self.primal(*decision);
+                    code.extend(quote!(match #decision { #(#arms)* _ => {} }));
+                }
+            }
+            Node::Loop(lp) => {
+                let body = self.block(&lp.body, Terms::new());
+                if !body.is_empty() {
+                    let trip = self.primal(lp.trip);
+                    code.extend(quote!(for _ in 0..#trip { #body }));
+                }
+            }
+        }
+        code
+    }
+
+    /// The adjoint of one value, its contributions to its operands, and the
+    /// restoring of its previous state if it is stacked.
+    fn def(&mut self, value: ValueId, here: BlockId, terms: &mut Terms, code: &mut TokenStream) {
+        let own_terms = terms.remove(&value).unwrap_or_default();
+        // Every use in a nested block comes after the definition in the forward
+        // sweep, so its contribution has already been emitted here.
+        let accumulated = self.accumulated[value.0];
+        if self.active(value) && (!own_terms.is_empty() || accumulated) {
+            let adjoint = adjoint_of(value);
+            let mut sum = sum(own_terms);
+            if accumulated {
+                let acc = accumulator(value);
+                sum = if sum.is_empty() {
+                    quote!(#acc)
+                } else {
+                    quote!(#acc + #sum)
+                };
+            }
+            code.extend(quote!(let #adjoint = #sum;));
+            self.has_adjoint[value.0] = true;
+            self.operands(value, quote!(#adjoint), here, terms, code);
+        }
+    }
+
+    /// The contributions of `value`'s adjoint `adj` to its operands.
+    fn operands(
+        &mut self,
+        value: ValueId,
+        adj: TokenStream,
+        here: BlockId,
+        terms: &mut Terms,
+        code: &mut TokenStream,
+    ) {
+        let body = self.inputs.body;
+        match &body.def(value).op {
+            Op::Copy(v) | Op::Deref(v) | Op::Opaque(Opaque::Ref(v)) => {
+                self.contribute(*v, false, adj, here, terms, code)
+            }
+            Op::Binding {
+                scrutinee,
+                whole: true,
+                ..
+            } => self.contribute(*scrutinee, false, adj, here, terms, code),
+            Op::Neg(v) => self.contribute(*v, true, adj, here, terms, code),
+            Op::ReadSlot(slot) if self.inputs.activity.is_slot_active(*slot) => {
+                let adjoint = names::slot_adjoint(*slot);
+                code.extend(quote!(#adjoint += #adj;));
+            }
             Op::Arith(arith, a, b) => {
-                let (pa, pb) = (primal(*a), primal(*b));
+                let (a, b) = (*a, *b);
                 match arith {
                     Arith::Add => {
-                        add(&mut terms, *a, false, adj.clone());
-                        add(&mut terms, *b, false, adj);
+                        self.contribute(a, false, adj.clone(), here, terms, code);
+                        self.contribute(b, false, adj, here, terms, code);
                     }
                     Arith::Sub => {
-                        add(&mut terms, *a, false, adj.clone());
-                        add(&mut terms, *b, true, adj);
+                        self.contribute(a, false, adj.clone(), here, terms, code);
+                        self.contribute(b, true, adj, here, terms, code);
                     }
                     Arith::Mul => {
-                        add(&mut terms, *a, false, quote!(#adj * #pb));
-                        add(&mut terms, *b, false, quote!(#adj * #pa));
+                        if self.active(a) {
+                            let pb = self.primal(b);
+                            self.contribute(a, false, quote!(#adj * #pb), here, terms, code);
+                        }
+                        if self.active(b) {
+                            let pa = self.primal(a);
+                            self.contribute(b, false, quote!(#adj * #pa), here, terms, code);
+                        }
                     }
                     Arith::Div => {
                         // d(a/b) = da / b - (a/b) db / b: share `adj / b`.
-                        let q = quotient(def);
+                        let q = quotient(value);
+                        let pb = self.primal(b);
                         code.extend(quote!(let #q = #adj / #pb;));
-                        let value = primal(def);
-                        add(&mut terms, *a, false, quote!(#q));
-                        add(&mut terms, *b, true, quote!(#q * #value));
+                        self.contribute(a, false, quote!(#q), here, terms, code);
+                        if self.active(b) {
+                            let quotient_value = self.primal(value);
+                            self.contribute(
+                                b,
+                                true,
+                                quote!(#q * #quotient_value),
+                                here,
+                                terms,
+                                code,
+                            );
+                        }
                     }
                     Arith::Rem => {
                         // a % b = a - trunc(a / b) * b.
-                        add(&mut terms, *a, false, adj.clone());
-                        add(&mut terms, *b, true, quote!(#adj * (#pa / #pb).trunc()));
+                        self.contribute(a, false, adj.clone(), here, terms, code);
+                        if self.active(b) {
+                            let (pa, pb) = (self.primal(a), self.primal(b));
+                            self.contribute(
+                                b,
+                                true,
+                                quote!(#adj * (#pa / #pb).trunc()),
+                                here,
+                                terms,
+                                code,
+                            );
+                        }
                     }
                 }
             }
-            Op::Cast { value, .. } => {
-                let source = primal(*value);
-                add(
-                    &mut terms,
-                    *value,
-                    false,
-                    quote!(::gradmacro::__private::cast_like(#adj, &#source)),
-                );
+            Op::Cast { value: source, .. } => {
+                let source = *source;
+                if self.active(source) {
+                    // Back to the source's float type (known for every active value).
+                    let expr = match self.inputs.types.of(source) {
+                        Some(float) => {
+                            let ty = float.ident();
+                            quote!((#adj as #ty))
+                        }
+                        None => {
+                            let ps = self.primal(source);
+                            quote!(::gradmacro::__private::cast_like(#adj, &#ps))
+                        }
+                    };
+                    self.contribute(source, false, expr, here, terms, code);
+                }
             }
             Op::Rule { rule, args, .. } => {
                 for (k, (input, arg)) in rule.inputs.iter().zip(args).enumerate() {
-                    if *input == Input::Float && activity.is_active(*arg) {
-                        let d = partial(def, k);
-                        add(&mut terms, *arg, false, quote!(#adj * #d));
+                    if *input == Input::Float && self.active(*arg) {
+                        self.referenced.insert(Part::Partial(value, k));
+                        let d = names::partial(value, k);
+                        self.contribute(*arg, false, quote!(#adj * #d), here, terms, code);
                     }
                 }
             }
+            _ => {}
         }
     }
-    Reverse { code, has_adjoint }
 }
 
 /// `t1 + t2 - t3 ...`, starting without a `0.0 +`.

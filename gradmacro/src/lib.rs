@@ -148,6 +148,22 @@ pub mod __private {
         adjoint.cast_to()
     }
 
+    /// Pops the state a loop's forward sweep saved. The reverse sweep mirrors the
+    /// forward sweep exactly, so the stack is never empty here.
+    #[inline]
+    pub fn pop<T>(stack: &mut ::std::vec::Vec<T>) -> T {
+        match stack.pop() {
+            Some(value) => value,
+            None => empty_stack(),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn empty_stack() -> ! {
+        panic!("gradmacro: the reverse sweep found a saved-value stack empty; this is a bug in gradmacro, please report it")
+    }
+
     /// `as` between the float types, as a trait so generated code can name it.
     pub trait CastTo<D> {
         fn cast_to(self) -> D;

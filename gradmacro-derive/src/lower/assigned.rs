@@ -1,0 +1,175 @@
+//! Which variables a region assigns, found before the region is lowered.
+//!
+//! A variable declared outside a loop body or branch arm and assigned inside it
+//! cannot stay an SSA value (each iteration or arm would need its own); it becomes
+//! a slot. Lowering has to know this *before* it lowers the region, because reads
+//! that come before the assignment (`x = r * x * (1.0 - x)`) must already read the
+//! slot. The scan is by name, so a name that is shadowed inside the region is
+//! conservatively made a slot too, which costs nothing but a copy.
+
+use std::collections::BTreeSet;
+use syn::visit::Visit;
+use syn::{Expr, Pat};
+
+/// The names assigned (`=`, `+=`, ...) anywhere in `stmts`.
+pub fn in_stmts(stmts: &[syn::Stmt]) -> BTreeSet<String> {
+    let mut finder = Finder::default();
+    for stmt in stmts {
+        finder.visit_stmt(stmt);
+    }
+    finder.names
+}
+
+/// The names assigned anywhere in `expr`.
+pub fn in_expr(expr: &Expr) -> BTreeSet<String> {
+    let mut finder = Finder::default();
+    finder.visit_expr(expr);
+    finder.names
+}
+
+/// Whether `stmts` contain a `return` anywhere but as their very last statement.
+pub fn has_early_return(stmts: &[syn::Stmt]) -> bool {
+    let mut finder = ReturnFinder::default();
+    let Some((last, rest)) = stmts.split_last() else {
+        return false;
+    };
+    for stmt in rest {
+        finder.visit_stmt(stmt);
+    }
+    match last {
+        syn::Stmt::Expr(Expr::Return(ret), _) => {
+            if let Some(value) = &ret.expr {
+                finder.visit_expr(value);
+            }
+        }
+        other => finder.visit_stmt(other),
+    }
+    finder.found
+}
+
+#[derive(Default)]
+struct Finder {
+    names: BTreeSet<String>,
+}
+
+impl Finder {
+    fn place(&mut self, place: &Expr) {
+        match place {
+            Expr::Path(path) => {
+                if let Some(ident) = path.path.get_ident() {
+                    self.names.insert(ident.to_string());
+                }
+            }
+            Expr::Tuple(tuple) => tuple.elems.iter().for_each(|e| self.place(e)),
+            Expr::Paren(paren) => self.place(&paren.expr),
+            _ => {}
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Finder {
+    fn visit_expr_assign(&mut self, assign: &'ast syn::ExprAssign) {
+        self.place(&assign.left);
+        syn::visit::visit_expr_assign(self, assign);
+    }
+
+    fn visit_expr_binary(&mut self, binary: &'ast syn::ExprBinary) {
+        if is_compound_assignment(&binary.op) {
+            self.place(&binary.left);
+        }
+        syn::visit::visit_expr_binary(self, binary);
+    }
+
+    // Items and closures have scopes of their own.
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_pat(&mut self, _: &'ast Pat) {}
+}
+
+#[derive(Default)]
+struct ReturnFinder {
+    found: bool,
+}
+
+impl<'ast> Visit<'ast> for ReturnFinder {
+    fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
+        self.found = true;
+    }
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+}
+
+fn is_compound_assignment(op: &syn::BinOp) -> bool {
+    use syn::BinOp::*;
+    matches!(
+        op,
+        AddAssign(_)
+            | SubAssign(_)
+            | MulAssign(_)
+            | DivAssign(_)
+            | RemAssign(_)
+            | BitXorAssign(_)
+            | BitAndAssign(_)
+            | BitOrAssign(_)
+            | ShlAssign(_)
+            | ShrAssign(_)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    fn block(tokens: proc_macro2::TokenStream) -> Vec<syn::Stmt> {
+        syn::parse2::<syn::Block>(tokens).unwrap().stmts
+    }
+
+    #[test]
+    fn finds_assignments_at_any_depth() {
+        let stmts = block(quote!({
+            let t = 1.0;
+            x = t;
+            if c {
+                (a, b) = (b, a);
+            } else {
+                n += 1;
+            }
+            for i in 0..3 {
+                s *= 2.0;
+            }
+            let f = |y: f64| {
+                z = y;
+            };
+            fn inner() {
+                w = 1;
+            }
+        }));
+        let names: Vec<String> = in_stmts(&stmts).into_iter().collect();
+        assert_eq!(names, ["a", "b", "n", "s", "x"]);
+    }
+
+    #[test]
+    fn early_returns_are_those_not_at_the_end() {
+        assert!(!has_early_return(&block(quote!({
+            let a = 1.0;
+            return a;
+        }))));
+        assert!(!has_early_return(&block(quote!({
+            let a = 1.0;
+            a
+        }))));
+        assert!(has_early_return(&block(quote!({
+            if c {
+                return 1.0;
+            }
+            2.0
+        }))));
+        assert!(has_early_return(&block(quote!({
+            for i in 0..3 {
+                return 1.0;
+            }
+            2.0
+        }))));
+    }
+}

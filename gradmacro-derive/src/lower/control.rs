@@ -1,0 +1,552 @@
+//! Lowering of control flow: `if`, `match`, `&&`/`||`, loops and early exits.
+//!
+//! Every construct becomes a structured node whose blocks are lowered in turn.
+//! Variables the construct assigns become slots first (see `assigned.rs`); a
+//! value-producing construct writes its arms' values into a result slot.
+//!
+//! `break`, `continue` and `return` set a flag slot and make the rest of their
+//! block unreachable; every enclosing block guards the statements after them with
+//! `if !flag`, and every loop they cross ends its iteration when a flag is set.
+//! The result has no jumps, so the reverse sweep can replay each construct from
+//! its recorded decision (a condition, an arm index, a trip count) alone.
+
+use super::{assigned, pattern, unsupported, Exit, LoopContext, Lowered, Lowerer};
+use crate::ir::{
+    Arm, BlockId, Loop, LoopKind, Node, Op, Opaque, SlotId, SlotInit, Stmt, ValueId, ROOT,
+};
+use proc_macro2::Span;
+use quote::quote;
+use std::collections::HashMap;
+use syn::spanned::Spanned;
+use syn::{BinOp, Expr, Token, UnOp};
+
+/// Which flag of a loop.
+#[derive(Clone, Copy)]
+enum Flag {
+    Break,
+    Continue,
+}
+
+impl Lowerer {
+    /// `!(f1 || f2 || ...)`: whether none of the exit flags is set.
+    pub(super) fn none_set(&mut self, flags: &[SlotId], span: Span) -> ValueId {
+        let mut unique: Vec<SlotId> = Vec::new();
+        for flag in flags {
+            if !unique.contains(flag) {
+                unique.push(*flag);
+            }
+        }
+        let mut any: Option<ValueId> = None;
+        for flag in unique {
+            let read = self.push(Op::ReadSlot(flag), span);
+            any = Some(match any {
+                None => read,
+                Some(previous) => {
+                    let or = BinOp::Or(Token![||](span));
+                    self.push(Op::Opaque(Opaque::Binary(or, previous, read)), span)
+                }
+            });
+        }
+        let any = match any {
+            Some(any) => any,
+            None => self.push(Op::Const(quote!(false)), span),
+        };
+        self.push(
+            Op::Opaque(Opaque::Unary(UnOp::Not(Token![!](span)), any)),
+            span,
+        )
+    }
+
+    /// Sets an exit flag; it stays pending until the construct it targets.
+    fn set_flag(&mut self, flag: SlotId, span: Span) {
+        let yes = self.push(Op::Const(quote!(true)), span);
+        self.push_node(Node::Write {
+            slot: flag,
+            value: yes,
+        });
+        self.pending.push(flag);
+    }
+
+    /// A value defined in `home` by a node the caller places itself.
+    fn detached(&mut self, op: Op, span: Span, home: BlockId) -> ValueId {
+        let def = ValueId(self.values.len());
+        self.values.push(Stmt {
+            def,
+            op,
+            ty: None,
+            mutable: false,
+            span,
+            home,
+        });
+        def
+    }
+
+    /// The id of the block at `index` in the stack of open blocks.
+    fn open_block_id(&self, index: usize) -> BlockId {
+        match index {
+            0 => ROOT,
+            _ => self.block_ids.get(index - 1).copied().unwrap_or(ROOT),
+        }
+    }
+
+    /// Writes an arm's value into the construct's result slot, declaring the slot
+    /// (before the construct, at `insert_at` of the open block `enclosing`) when
+    /// the first arm produces a value.
+    pub(super) fn write_result(
+        &mut self,
+        result: &mut Option<SlotId>,
+        value: &Lowered,
+        (enclosing, insert_at): (usize, usize),
+        span: Span,
+    ) -> syn::Result<()> {
+        let value = match value {
+            Lowered::Value(value) => *value,
+            Lowered::Unit | Lowered::Never => return Ok(()),
+            Lowered::Tuple(_) => {
+                return Err(unsupported(span, "a branch or loop that produces a tuple"))
+            }
+        };
+        let slot = match *result {
+            Some(slot) => slot,
+            None => {
+                let home = self.open_block_id(enclosing);
+                let slot = SlotId(self.slots.len());
+                self.slots.push(crate::ir::Slot {
+                    name: "value".to_owned(),
+                    home,
+                });
+                let declare = Node::Declare {
+                    slot,
+                    init: SlotInit::Default,
+                };
+                if let Some(nodes) = self.open.get_mut(enclosing) {
+                    nodes.insert(insert_at, declare);
+                }
+                *result = Some(slot);
+                slot
+            }
+        };
+        self.push_node(Node::Write { slot, value });
+        Ok(())
+    }
+
+    /// The value of a construct whose arms wrote `result`.
+    pub(super) fn read_result(
+        &mut self,
+        result: Option<SlotId>,
+        all_diverge: bool,
+        span: Span,
+    ) -> Lowered {
+        match result {
+            _ if all_diverge => Lowered::Never,
+            Some(slot) => Lowered::Value(self.push(Op::ReadSlot(slot), span)),
+            None => Lowered::Unit,
+        }
+    }
+
+    pub(super) fn lower_if(&mut self, if_expr: &syn::ExprIf) -> syn::Result<Lowered> {
+        let span = if_expr.if_token.span;
+        if let Expr::Let(let_expr) = &*if_expr.cond {
+            return Err(unsupported(let_expr.let_token.span, "`if let`"));
+        }
+        let cond = self.lower_value(&if_expr.cond)?;
+        let mut names = assigned::in_stmts(&if_expr.then_branch.stmts);
+        if let Some((_, otherwise)) = &if_expr.else_branch {
+            names.extend(assigned::in_expr(otherwise));
+        }
+        self.slots_for(&names, span)?;
+        let place = (self.open.len() - 1, self.nodes().len());
+        let mut result = None;
+        self.open_block(false);
+        let then_value = self.lower_stmts(&if_expr.then_branch.stmts)?;
+        self.write_result(&mut result, &then_value, place, span)?;
+        let then = self.close_block();
+        self.open_block(false);
+        let else_value = match &if_expr.else_branch {
+            Some((_, otherwise)) => self.lower_expr(otherwise)?,
+            None => Lowered::Unit,
+        };
+        self.write_result(&mut result, &else_value, place, span)?;
+        let otherwise = self.close_block();
+        self.push_node(Node::If {
+            cond,
+            then,
+            otherwise,
+        });
+        let diverge = matches!((&then_value, &else_value), (Lowered::Never, Lowered::Never));
+        Ok(self.read_result(result, diverge, span))
+    }
+
+    /// `a && b` is `if a { b } else { false }`, and `a || b` is
+    /// `if a { true } else { b }`: `b` is evaluated only when it decides.
+    pub(super) fn lower_short_circuit(&mut self, binary: &syn::ExprBinary) -> syn::Result<Lowered> {
+        let span = binary.op.span();
+        let is_and = matches!(binary.op, BinOp::And(_));
+        let left = self.lower_value(&binary.left)?;
+        self.slots_for(&assigned::in_expr(&binary.right), span)?;
+        let name = if is_and { "&&" } else { "||" };
+        let slot = self.declare_slot(name.to_owned(), SlotInit::Default);
+        let arm = |lowerer: &mut Lowerer, evaluate_right: bool| -> syn::Result<crate::ir::Block> {
+            lowerer.open_block(false);
+            let value = if evaluate_right {
+                lowerer.lower_value(&binary.right)?
+            } else {
+                lowerer.push(
+                    Op::Const(if is_and { quote!(false) } else { quote!(true) }),
+                    span,
+                )
+            };
+            lowerer.push_node(Node::Write { slot, value });
+            Ok(lowerer.close_block())
+        };
+        let then = arm(self, is_and)?;
+        let otherwise = arm(self, !is_and)?;
+        self.push_node(Node::If {
+            cond: left,
+            then,
+            otherwise,
+        });
+        Ok(Lowered::Value(self.push(Op::ReadSlot(slot), span)))
+    }
+
+    pub(super) fn lower_match(&mut self, match_expr: &syn::ExprMatch) -> syn::Result<Lowered> {
+        let span = match_expr.match_token.span;
+        let scrutinee = self.lower_value(&match_expr.expr)?;
+        let mut names = std::collections::BTreeSet::new();
+        for arm in &match_expr.arms {
+            names.extend(assigned::in_expr(&arm.body));
+        }
+        self.slots_for(&names, span)?;
+        let decision = self.push(Op::Decision, span);
+        let place = (self.open.len() - 1, self.nodes().len());
+        let mut result = None;
+        let mut arms = Vec::with_capacity(match_expr.arms.len());
+        let mut all_diverge = true;
+        for arm in &match_expr.arms {
+            let renamed = pattern::rename(&arm.pat, &mut self.pattern_names)?;
+            let guard = match &arm.guard {
+                Some((_, guard)) => {
+                    self.open_block(false);
+                    self.scopes.push(HashMap::new());
+                    self.bind_arm(&renamed.bindings, scrutinee);
+                    let value = self.lower_value(guard)?;
+                    self.scopes.pop();
+                    Some((self.close_block(), value))
+                }
+                None => None,
+            };
+            self.open_block(false);
+            self.scopes.push(HashMap::new());
+            self.bind_arm(&renamed.bindings, scrutinee);
+            let value = self.lower_expr(&arm.body)?;
+            all_diverge &= matches!(value, Lowered::Never);
+            self.write_result(&mut result, &value, place, arm.body.span())?;
+            self.scopes.pop();
+            let body = self.close_block();
+            arms.push(Arm {
+                pat: renamed.pat,
+                guard,
+                body,
+            });
+        }
+        self.push_node(Node::Match {
+            scrutinee,
+            arms,
+            decision,
+        });
+        Ok(self.read_result(result, all_diverge && !match_expr.arms.is_empty(), span))
+    }
+
+    /// Defines the values a match arm's pattern binds and names them in scope.
+    fn bind_arm(&mut self, bindings: &[pattern::PatternBinding], scrutinee: ValueId) {
+        for binding in bindings {
+            let op = Op::Binding {
+                scrutinee,
+                whole: binding.whole,
+                pattern_name: binding.id,
+            };
+            let value = self.push(op, binding.name.span());
+            self.bind(&binding.name, Lowered::Value(value), binding.mutable);
+        }
+    }
+
+    /// Starts a loop: its context, and the trip counter defined before it.
+    fn begin_loop(&mut self, label: &Option<syn::Label>, span: Span) -> (ValueId, usize) {
+        let insert_at = self.nodes().len();
+        let trip = self.push(Op::TripCount, span);
+        self.loops.push(LoopContext {
+            label: label.as_ref().map(|label| label.name.ident.to_string()),
+            home: self.current_block(),
+            break_flag: None,
+            continue_flag: None,
+            result: None,
+            declarations: Vec::new(),
+        });
+        (trip, insert_at)
+    }
+
+    /// Ends a loop: the flags its body set end it (its own `continue` only ends
+    /// the iteration); flags aimed further out stay pending; the flag and result
+    /// declarations go before the loop.
+    fn finish_loop(
+        &mut self,
+        kind: LoopKind,
+        body: crate::ir::Block,
+        (trip, insert_at): (ValueId, usize),
+        pending_before: usize,
+        span: Span,
+    ) -> Lowered {
+        let context = self.loops.pop().unwrap_or_else(|| LoopContext {
+            label: None,
+            home: ROOT,
+            break_flag: None,
+            continue_flag: None,
+            result: None,
+            declarations: Vec::new(),
+        });
+        let set: Vec<SlotId> = self.pending.split_off(pending_before);
+        let mut exit_flags: Vec<SlotId> = Vec::new();
+        for flag in set {
+            if Some(flag) == context.continue_flag || exit_flags.contains(&flag) {
+                continue;
+            }
+            exit_flags.push(flag);
+            if Some(flag) != context.break_flag {
+                self.pending.push(flag);
+            }
+        }
+        let nodes = self.nodes();
+        for (offset, node) in context.declarations.into_iter().enumerate() {
+            nodes.insert(insert_at + offset, node);
+        }
+        self.push_node(Node::Loop(Loop {
+            kind,
+            body,
+            trip,
+            exit_flags,
+            continue_flag: context.continue_flag,
+        }));
+        match context.result {
+            Some(slot) => Lowered::Value(self.push(Op::ReadSlot(slot), span)),
+            None => Lowered::Unit,
+        }
+    }
+
+    /// The flag of loop `index`, declared before that loop on first use.
+    fn loop_flag(&mut self, index: usize, which: Flag, span: Span) -> SlotId {
+        let existing = match which {
+            Flag::Break => self.loops[index].break_flag,
+            Flag::Continue => self.loops[index].continue_flag,
+        };
+        if let Some(flag) = existing {
+            return flag;
+        }
+        let home = self.loops[index].home;
+        let no = self.detached(Op::Const(quote!(false)), span, home);
+        let slot = SlotId(self.slots.len());
+        let name = match which {
+            Flag::Break => "break flag",
+            Flag::Continue => "continue flag",
+        };
+        self.slots.push(crate::ir::Slot {
+            name: name.to_owned(),
+            home,
+        });
+        let context = &mut self.loops[index];
+        context.declarations.push(Node::Def(no));
+        context.declarations.push(Node::Declare {
+            slot,
+            init: SlotInit::Value(no),
+        });
+        match which {
+            Flag::Break => context.break_flag = Some(slot),
+            Flag::Continue => context.continue_flag = Some(slot),
+        }
+        slot
+    }
+
+    /// The loop a `break`/`continue` with `label` refers to.
+    fn find_loop(&self, label: Option<&syn::Lifetime>, span: Span) -> syn::Result<usize> {
+        let found = match label {
+            None => self.loops.len().checked_sub(1),
+            Some(label) => {
+                let name = label.ident.to_string();
+                self.loops
+                    .iter()
+                    .rposition(|context| context.label.as_deref() == Some(&name))
+            }
+        };
+        found.ok_or_else(|| {
+            syn::Error::new(
+                span,
+                "this `break` or `continue` is not inside a loop it can target",
+            )
+        })
+    }
+
+    pub(super) fn lower_for(&mut self, for_loop: &syn::ExprForLoop) -> syn::Result<Lowered> {
+        let span = for_loop.for_token.span;
+        let iter = self.lower_value(&for_loop.expr)?;
+        self.slots_for(&assigned::in_stmts(&for_loop.body.stmts), span)?;
+        let start = self.begin_loop(&for_loop.label, span);
+        let pending_before = self.pending.len();
+        self.open_block(true);
+        self.scopes.push(HashMap::new());
+        let item = self.push(Op::LoopItem, for_loop.pat.span());
+        self.bind_pattern(&for_loop.pat, Lowered::Value(item), None)?;
+        self.lower_stmts(&for_loop.body.stmts)?;
+        self.scopes.pop();
+        let body = self.close_block();
+        Ok(self.finish_loop(
+            LoopKind::For { item, iter },
+            body,
+            start,
+            pending_before,
+            span,
+        ))
+    }
+
+    /// `while c { body }` is `loop { if c { body } else { break } }`.
+    pub(super) fn lower_while(&mut self, while_loop: &syn::ExprWhile) -> syn::Result<Lowered> {
+        let span = while_loop.while_token.span;
+        if let Expr::Let(let_expr) = &*while_loop.cond {
+            return Err(unsupported(let_expr.let_token.span, "`while let`"));
+        }
+        let mut names = assigned::in_expr(&while_loop.cond);
+        names.extend(assigned::in_stmts(&while_loop.body.stmts));
+        self.slots_for(&names, span)?;
+        let start = self.begin_loop(&while_loop.label, span);
+        let index = self.loops.len() - 1;
+        let break_flag = self.loop_flag(index, Flag::Break, span);
+        let pending_before = self.pending.len();
+        self.open_block(true);
+        let cond = self.lower_value(&while_loop.cond)?;
+        self.open_block(false);
+        self.lower_stmts(&while_loop.body.stmts)?;
+        let then = self.close_block();
+        self.open_block(false);
+        self.set_flag(break_flag, span);
+        let otherwise = self.close_block();
+        self.push_node(Node::If {
+            cond,
+            then,
+            otherwise,
+        });
+        let body = self.close_block();
+        Ok(self.finish_loop(LoopKind::Infinite, body, start, pending_before, span))
+    }
+
+    pub(super) fn lower_loop(&mut self, loop_expr: &syn::ExprLoop) -> syn::Result<Lowered> {
+        let span = loop_expr.loop_token.span;
+        self.slots_for(&assigned::in_stmts(&loop_expr.body.stmts), span)?;
+        let start = self.begin_loop(&loop_expr.label, span);
+        let pending_before = self.pending.len();
+        self.open_block(true);
+        self.lower_stmts(&loop_expr.body.stmts)?;
+        let body = self.close_block();
+        Ok(self.finish_loop(LoopKind::Infinite, body, start, pending_before, span))
+    }
+
+    pub(super) fn lower_break(&mut self, break_expr: &syn::ExprBreak) -> syn::Result<Lowered> {
+        let span = break_expr.break_token.span;
+        let index = self.find_loop(break_expr.label.as_ref(), span)?;
+        if let Some(value) = &break_expr.expr {
+            let value = self.lower_value(value)?;
+            let slot = match self.loops[index].result {
+                Some(slot) => slot,
+                None => {
+                    let home = self.loops[index].home;
+                    let slot = SlotId(self.slots.len());
+                    self.slots.push(crate::ir::Slot {
+                        name: "loop value".to_owned(),
+                        home,
+                    });
+                    let context = &mut self.loops[index];
+                    context.declarations.push(Node::Declare {
+                        slot,
+                        init: SlotInit::Default,
+                    });
+                    context.result = Some(slot);
+                    slot
+                }
+            };
+            self.push_node(Node::Write { slot, value });
+        }
+        let flag = self.loop_flag(index, Flag::Break, span);
+        self.set_flag(flag, span);
+        Ok(Lowered::Never)
+    }
+
+    pub(super) fn lower_continue(
+        &mut self,
+        continue_expr: &syn::ExprContinue,
+    ) -> syn::Result<Lowered> {
+        let span = continue_expr.continue_token.span;
+        let index = self.find_loop(continue_expr.label.as_ref(), span)?;
+        let flag = self.loop_flag(index, Flag::Continue, span);
+        self.set_flag(flag, span);
+        Ok(Lowered::Never)
+    }
+
+    pub(super) fn lower_return(&mut self, return_expr: &syn::ExprReturn) -> syn::Result<Lowered> {
+        let span = return_expr.return_token.span;
+        let value = match &return_expr.expr {
+            Some(value) => self.lower_value(value)?,
+            None => {
+                return Err(syn::Error::new(
+                    span,
+                    "`return` needs a value: the function returns a float",
+                ))
+            }
+        };
+        match &self.exit {
+            // Without early returns, the only `return` is the function's last
+            // statement: its value is the result.
+            None => Ok(Lowered::Value(value)),
+            Some(Exit { flag, result }) => {
+                let (flag, result) = (*flag, *result);
+                self.push_node(Node::Write {
+                    slot: result,
+                    value,
+                });
+                self.set_flag(flag, span);
+                Ok(Lowered::Never)
+            }
+        }
+    }
+
+    /// The body of a function with early returns: every `return` writes the result
+    /// slot and sets the return flag; the tail value is written only if no
+    /// `return` ran.
+    pub(super) fn lower_with_early_returns(
+        &mut self,
+        stmts: &[syn::Stmt],
+        span: Span,
+    ) -> syn::Result<ValueId> {
+        let no = self.push(Op::Const(quote!(false)), span);
+        let flag = self.declare_slot("return flag".to_owned(), SlotInit::Value(no));
+        let result = self.declare_slot("return value".to_owned(), SlotInit::Default);
+        self.exit = Some(Exit { flag, result });
+        let value = self.lower_stmts(stmts)?;
+        if let Lowered::Value(value) = value {
+            let not_returned = self.none_set(&[flag], span);
+            self.open_block(false);
+            self.push_node(Node::Write {
+                slot: result,
+                value,
+            });
+            let then = self.close_block();
+            self.open_block(false);
+            let otherwise = self.close_block();
+            self.push_node(Node::If {
+                cond: not_returned,
+                then,
+                otherwise,
+            });
+        } else if let Lowered::Tuple(_) = value {
+            return Err(syn::Error::new(span, "the function's result is a tuple"));
+        }
+        self.pending.clear();
+        Ok(self.push(Op::ReadSlot(result), span))
+    }
+}

@@ -1,0 +1,420 @@
+//! Lowering of expressions: one IR statement per operation.
+
+use super::{unsupported, Lowered, Lowerer};
+use crate::ir::{Arith, CallForm, CastTarget, Op, Opaque, ValueId};
+use crate::rule_table;
+use crate::signature::FloatTy;
+use proc_macro2::Span;
+use quote::{quote, ToTokens};
+use syn::spanned::Spanned;
+use syn::{BinOp, Expr, Ident, Type, UnOp};
+
+impl Lowerer {
+    /// The float behind a reference parameter or a borrow (`&x`), or the value
+    /// itself: what arithmetic and rules read.
+    pub(super) fn float(&self, value: ValueId) -> ValueId {
+        if let Op::Opaque(Opaque::Ref(inner)) = self.values[value.0].op {
+            return self.float(inner);
+        }
+        self.dereferenced.get(&value).copied().unwrap_or(value)
+    }
+
+    /// Lowers an operand of arithmetic, a cast or a rule: a float, never a
+    /// reference to one.
+    pub(super) fn lower_float(&mut self, expr: &Expr) -> syn::Result<ValueId> {
+        let value = self.lower_value(expr)?;
+        Ok(self.float(value))
+    }
+
+    pub(super) fn lower_value(&mut self, expr: &Expr) -> syn::Result<ValueId> {
+        let lowered = self.lower_expr(expr)?;
+        self.expect_value(lowered, expr.span(), "this expression")
+    }
+
+    pub(super) fn lower_expr(&mut self, expr: &Expr) -> syn::Result<Lowered> {
+        let span = expr.span();
+        let value = |op| Ok(Lowered::Value(op));
+        match expr {
+            Expr::Lit(lit) => value(self.push(Op::Const(lit.to_token_stream()), span)),
+            Expr::Path(path) => {
+                if path.qself.is_none() {
+                    if let Some(ident) = path.path.get_ident() {
+                        if let Some(lowered) = self.read(ident) {
+                            return Ok(lowered);
+                        }
+                    }
+                }
+                value(self.push(Op::Const(path.to_token_stream()), span))
+            }
+            Expr::Paren(paren) => self.lower_expr(&paren.expr),
+            Expr::Group(group) => self.lower_expr(&group.expr),
+            Expr::Unary(unary) => self.lower_unary(unary),
+            Expr::Binary(binary) => self.lower_binary(binary),
+            Expr::Cast(cast) => {
+                let operand = self.lower_float(&cast.expr)?;
+                let ty = (*cast.ty).clone();
+                let target = cast_target(&ty);
+                value(self.push(
+                    Op::Cast {
+                        value: operand,
+                        ty,
+                        target,
+                    },
+                    span,
+                ))
+            }
+            Expr::MethodCall(call) => self.lower_method_call(call),
+            Expr::Call(call) => self.lower_call(call),
+            Expr::Block(block) => {
+                if let Some(label) = &block.label {
+                    return Err(unsupported(label.name.span(), "a labelled block"));
+                }
+                self.lower_stmts(&block.block.stmts)
+            }
+            Expr::Tuple(tuple) => {
+                if tuple.elems.is_empty() {
+                    return Ok(Lowered::Unit);
+                }
+                let elements = tuple
+                    .elems
+                    .iter()
+                    .map(|e| self.lower_expr(e))
+                    .collect::<syn::Result<_>>()?;
+                Ok(Lowered::Tuple(elements))
+            }
+            Expr::Field(field) => self.lower_field(field, false),
+            Expr::Assign(assign) => {
+                let value = self.lower_expr(&assign.right)?;
+                if matches!(value, Lowered::Never) {
+                    return Ok(Lowered::Never);
+                }
+                self.assign(&assign.left, value)?;
+                Ok(Lowered::Unit)
+            }
+            Expr::Range(range) => {
+                let start = range
+                    .start
+                    .as_deref()
+                    .map(|e| self.lower_value(e))
+                    .transpose()?;
+                let end = range
+                    .end
+                    .as_deref()
+                    .map(|e| self.lower_value(e))
+                    .transpose()?;
+                let inclusive = matches!(range.limits, syn::RangeLimits::Closed(_));
+                value(self.push(
+                    Op::Opaque(Opaque::Range {
+                        start,
+                        end,
+                        inclusive,
+                    }),
+                    span,
+                ))
+            }
+            Expr::If(if_expr) => self.lower_if(if_expr),
+            Expr::Match(match_expr) => self.lower_match(match_expr),
+            Expr::ForLoop(for_loop) => self.lower_for(for_loop),
+            Expr::While(while_loop) => self.lower_while(while_loop),
+            Expr::Loop(loop_expr) => self.lower_loop(loop_expr),
+            Expr::Break(break_expr) => self.lower_break(break_expr),
+            Expr::Continue(continue_expr) => self.lower_continue(continue_expr),
+            Expr::Return(return_expr) => self.lower_return(return_expr),
+            Expr::Reference(reference) => {
+                if let Some(mutability) = &reference.mutability {
+                    return Err(unsupported(mutability.span, "a `&mut` borrow"));
+                }
+                let operand = self.lower_value(&reference.expr)?;
+                value(self.push(Op::Opaque(Opaque::Ref(operand)), span))
+            }
+            other => Err(unsupported_expr(other)),
+        }
+    }
+
+    pub(super) fn lower_unary(&mut self, unary: &syn::ExprUnary) -> syn::Result<Lowered> {
+        let operand = self.lower_value(&unary.expr)?;
+        let span = unary.span();
+        let op = match unary.op {
+            UnOp::Neg(_) => Op::Neg(self.float(operand)),
+            UnOp::Deref(_) if self.dereferenced.contains_key(&operand) => {
+                return Ok(Lowered::Value(self.float(operand)))
+            }
+            other => Op::Opaque(Opaque::Unary(other, operand)),
+        };
+        Ok(Lowered::Value(self.push(op, span)))
+    }
+
+    pub(super) fn lower_binary(&mut self, binary: &syn::ExprBinary) -> syn::Result<Lowered> {
+        if let BinOp::And(_) | BinOp::Or(_) = binary.op {
+            return self.lower_short_circuit(binary);
+        }
+        if let Some(op) = compound_assignment(&binary.op) {
+            // For primitive operands Rust evaluates the right-hand side of `a op= b`
+            // before it reads `a`, so `b` may itself assign to `a`.
+            let rhs = self.lower_value(&binary.right)?;
+            let current = self.lower_value(&binary.left)?;
+            let op = self.binary_op(op, current, rhs);
+            let updated = self.push(op, binary.span());
+            self.assign(&binary.left, Lowered::Value(updated))?;
+            return Ok(Lowered::Unit);
+        }
+        let left = self.lower_value(&binary.left)?;
+        let right = self.lower_value(&binary.right)?;
+        let op = self.binary_op(binary.op, left, right);
+        Ok(Lowered::Value(self.push(op, binary.span())))
+    }
+
+    /// A binary operator applied to two lowered operands. Arithmetic and
+    /// comparisons read floats, not references to them (as Rust's operators do).
+    pub(super) fn binary_op(&self, op: BinOp, left: ValueId, right: ValueId) -> Op {
+        let (left, right) = (self.float(left), self.float(right));
+        let arith = |arith| Op::Arith(arith, left, right);
+        match op {
+            BinOp::Add(_) => arith(Arith::Add),
+            BinOp::Sub(_) => arith(Arith::Sub),
+            BinOp::Mul(_) => arith(Arith::Mul),
+            BinOp::Div(_) => arith(Arith::Div),
+            BinOp::Rem(_) => arith(Arith::Rem),
+            other => Op::Opaque(Opaque::Binary(other, left, right)),
+        }
+    }
+
+    /// `base.member`: an element of a lowered tuple, or a field read from a
+    /// value. A field that is a method's receiver is borrowed (`&base.member`), as
+    /// Rust's auto-referencing would, so `config.name.len()` does not move out.
+    pub(super) fn lower_field(
+        &mut self,
+        field: &syn::ExprField,
+        borrowed: bool,
+    ) -> syn::Result<Lowered> {
+        let base = self.lower_expr(&field.base)?;
+        if let (syn::Member::Unnamed(index), Lowered::Tuple(elements)) = (&field.member, &base) {
+            return elements
+                .get(index.index as usize)
+                .cloned()
+                .ok_or_else(|| syn::Error::new(index.span, "this tuple has no such element"));
+        }
+        let base = self.expect_value(base, field.base.span(), "this expression")?;
+        let op = Op::Opaque(Opaque::Field {
+            base,
+            member: field.member.clone(),
+            borrowed,
+        });
+        Ok(Lowered::Value(self.push(op, field.span())))
+    }
+
+    /// Splits a value that holds a tuple (a constant call's result) into its
+    /// elements, for a tuple pattern.
+    pub(super) fn project_tuple(&mut self, value: ValueId, arity: usize, span: Span) -> Lowered {
+        Lowered::Tuple(
+            (0..arity)
+                .map(|index| {
+                    let member = syn::Member::Unnamed(syn::Index {
+                        index: index as u32,
+                        span,
+                    });
+                    let op = Op::Opaque(Opaque::Field {
+                        base: value,
+                        member,
+                        borrowed: false,
+                    });
+                    Lowered::Value(self.push(op, span))
+                })
+                .collect(),
+        )
+    }
+
+    pub(super) fn lower_method_call(&mut self, call: &syn::ExprMethodCall) -> syn::Result<Lowered> {
+        let receiver = match &*call.receiver {
+            Expr::Field(field) => self.lower_field(field, true)?,
+            other => self.lower_expr(other)?,
+        };
+        let receiver = self.expect_value(receiver, call.receiver.span(), "this expression")?;
+        let args = call
+            .args
+            .iter()
+            .map(|arg| self.lower_value(arg))
+            .collect::<syn::Result<Vec<_>>>()?;
+        let span = call.span();
+        let name = call.method.to_string();
+        if name == "sin_cos" && args.is_empty() && call.turbofish.is_none() {
+            return Ok(self.sin_cos(receiver, &call.method, span));
+        }
+        let op = match rule_table::lookup(&name, args.len() + 1) {
+            Some(rule) if call.turbofish.is_none() => Op::Rule {
+                rule,
+                args: std::iter::once(receiver)
+                    .chain(args)
+                    .map(|a| self.float(a))
+                    .collect(),
+                form: CallForm::Method,
+                name: call.method.clone(),
+            },
+            _ => Op::Opaque(Opaque::Method {
+                receiver,
+                method: call.method.clone(),
+                turbofish: call.turbofish.clone(),
+                args,
+            }),
+        };
+        Ok(Lowered::Value(self.push(op, span)))
+    }
+
+    /// `x.sin_cos()` is the pair of the `sin` and `cos` rules.
+    pub(super) fn sin_cos(&mut self, receiver: ValueId, method: &Ident, span: Span) -> Lowered {
+        let receiver = self.float(receiver);
+        let mut part = |name: &str, rule: &'static rule_table::Rule| {
+            let op = Op::Rule {
+                rule,
+                args: vec![receiver],
+                form: CallForm::Method,
+                name: Ident::new(name, method.span()),
+            };
+            Lowered::Value(self.push(op, span))
+        };
+        Lowered::Tuple(vec![
+            part("sin", &rule_table::SIN),
+            part("cos", &rule_table::COS),
+        ])
+    }
+
+    pub(super) fn lower_call(&mut self, call: &syn::ExprCall) -> syn::Result<Lowered> {
+        let func = match &*call.func {
+            Expr::Path(path) => path.clone(),
+            other => {
+                return Err(unsupported(
+                    other.span(),
+                    "calling anything but a named function",
+                ))
+            }
+        };
+        let args = call
+            .args
+            .iter()
+            .map(|arg| self.lower_value(arg))
+            .collect::<syn::Result<Vec<_>>>()?;
+        if let (Some(name), [argument]) = (float_method_name(&func), &args[..]) {
+            if name == "sin_cos" {
+                return Ok(self.sin_cos(*argument, name, call.span()));
+            }
+        }
+        let rule = float_method_name(&func).and_then(|name| {
+            rule_table::lookup(&name.to_string(), args.len()).map(|rule| (rule, name.clone()))
+        });
+        let op = match rule {
+            Some((rule, name)) => Op::Rule {
+                rule,
+                args: args.iter().map(|&a| self.float(a)).collect(),
+                form: CallForm::Path(func),
+                name,
+            },
+            None => Op::Opaque(Opaque::Call { func, args }),
+        };
+        Ok(Lowered::Value(self.push(op, call.span())))
+    }
+}
+
+/// The paths whose associated functions are the float methods: `f64::exp(x)`,
+/// `<f64>::exp(x)`, and the num-traits traits (`Float::exp(x)`). A user type that
+/// happens to be named `Float` or `Real` and is called by its bare name would be
+/// mistaken for them; any other path is an ordinary function.
+const FLOAT_OWNERS: &[&str] = &[
+    "f64",
+    "f32",
+    "std::primitive::f64",
+    "std::primitive::f32",
+    "core::primitive::f64",
+    "core::primitive::f32",
+    "Float",
+    "num_traits::Float",
+    "num_traits::float::Float",
+    "gradmacro::num_traits::Float",
+    "Real",
+    "num_traits::real::Real",
+    "gradmacro::num_traits::real::Real",
+];
+
+/// For `f64::exp`, `<f64>::ln`, `Float::sqrt`, `num_traits::Float::powi`: the
+/// method name.
+fn float_method_name(func: &syn::ExprPath) -> Option<&Ident> {
+    let segments: Vec<_> = func.path.segments.iter().collect();
+    let (last, owner) = segments.split_last()?;
+    if let Some(qself) = &func.qself {
+        return (FloatTy::of(&qself.ty).is_some() && owner.is_empty()).then_some(&last.ident);
+    }
+    if owner.iter().any(|segment| !segment.arguments.is_none()) {
+        return None;
+    }
+    let owner: Vec<String> = owner
+        .iter()
+        .map(|segment| segment.ident.to_string())
+        .collect();
+    FLOAT_OWNERS
+        .contains(&owner.join("::").as_str())
+        .then_some(&last.ident)
+}
+
+/// `+=` and friends: the operator computing the new value.
+fn compound_assignment(op: &BinOp) -> Option<BinOp> {
+    use syn::Token;
+    Some(match op {
+        BinOp::AddAssign(t) => BinOp::Add(Token![+](t.span())),
+        BinOp::SubAssign(t) => BinOp::Sub(Token![-](t.span())),
+        BinOp::MulAssign(t) => BinOp::Mul(Token![*](t.span())),
+        BinOp::DivAssign(t) => BinOp::Div(Token![/](t.span())),
+        BinOp::RemAssign(t) => BinOp::Rem(Token![%](t.span())),
+        BinOp::BitXorAssign(t) => BinOp::BitXor(Token![^](t.span())),
+        BinOp::BitAndAssign(t) => BinOp::BitAnd(Token![&](t.span())),
+        BinOp::BitOrAssign(t) => BinOp::BitOr(Token![|](t.span())),
+        BinOp::ShlAssign(t) => BinOp::Shl(Token![<<](t.span())),
+        BinOp::ShrAssign(t) => BinOp::Shr(Token![>>](t.span())),
+        _ => return None,
+    })
+}
+
+/// Classifies the target of an `as` cast.
+fn cast_target(ty: &Type) -> CastTarget {
+    if FloatTy::of(ty).is_some() {
+        return CastTarget::Float;
+    }
+    const INTEGERS: &[&str] = &[
+        "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize",
+        "bool", "char",
+    ];
+    match ty {
+        Type::Path(path) if path.qself.is_none() => match path.path.get_ident() {
+            Some(ident) if INTEGERS.iter().any(|name| ident == name) => CastTarget::Integer,
+            _ => CastTarget::Unknown,
+        },
+        _ => CastTarget::Unknown,
+    }
+}
+
+pub(super) fn path_text(path: &syn::Path) -> String {
+    path.to_token_stream().to_string().replace(' ', "")
+}
+
+/// The error for an expression kind the lowering does not handle yet, pointing at
+/// its keyword where it has one.
+fn unsupported_expr(expr: &Expr) -> syn::Error {
+    match expr {
+        Expr::Index(e) => unsupported(e.bracket_token.span.join(), "indexing"),
+        Expr::Closure(e) => unsupported(e.or1_token.span, "a closure"),
+        Expr::Macro(e) => unsupported(
+            e.mac.path.span(),
+            &format!("the macro `{}!`", path_text(&e.mac.path)),
+        ),
+        Expr::Unsafe(e) => unsupported(e.unsafe_token.span, "an `unsafe` block"),
+        Expr::Array(e) => unsupported(e.bracket_token.span.join(), "an array"),
+        Expr::Repeat(e) => unsupported(e.bracket_token.span.join(), "an array"),
+        Expr::Struct(e) => unsupported(e.path.span(), "a struct expression"),
+        Expr::Try(e) => unsupported(e.question_token.span, "the `?` operator"),
+        Expr::Let(e) => unsupported(e.let_token.span, "a `let` expression"),
+        Expr::Async(e) => unsupported(e.async_token.span, "an `async` block"),
+        Expr::Await(e) => unsupported(e.await_token.span, "`.await`"),
+        other => unsupported(
+            other.span(),
+            &format!("the expression `{}`", quote!(#other)),
+        ),
+    }
+}

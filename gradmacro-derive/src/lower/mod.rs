@@ -1,0 +1,532 @@
+//! Lowers the function body from syn's syntax tree to the IR.
+//!
+//! Lowering renames every variable to the value it holds (so shadowing, `let mut`
+//! and reassignment all become fresh values), splits nested expressions into one
+//! statement per operation, maps float methods with a derivative rule onto
+//! [`Op::Rule`], turns variables assigned inside nested regions into slots, and
+//! turns early exits into flags that guard the rest of each block. It does not
+//! decide what is differentiated: that depends on `wrt` and is the job of
+//! `activity.rs`. Syntax that is not supported yet is rejected here, pointing at
+//! its first token.
+//!
+//! The pieces: this file holds the lowerer's state, blocks, scopes and statements;
+//! `expr.rs` the expressions, `control.rs` branches, loops and exits,
+//! `pattern.rs` the patterns of `match` arms, `assigned.rs` the scans made before
+//! a region is lowered.
+
+mod assigned;
+mod control;
+mod expr;
+mod pattern;
+
+use crate::ir::{
+    Block, BlockId, BlockInfo, Body, Node, Op, Slot, SlotId, SlotInit, Stmt, ValueId, ROOT,
+};
+use crate::signature::{FnSignature, ParamKind};
+use proc_macro2::Span;
+use std::collections::{BTreeSet, HashMap};
+use syn::spanned::Spanned;
+use syn::{Expr, Ident, Pat, Type};
+
+/// What an expression evaluates to: one value, a tuple of them, `()`, or nothing
+/// at all because control never gets past it (`break`, `return`).
+#[derive(Clone)]
+enum Lowered {
+    Value(ValueId),
+    Tuple(Vec<Lowered>),
+    Unit,
+    Never,
+}
+
+/// What a user name refers to: a value (or tuple of values), or a slot.
+#[derive(Clone)]
+enum Target {
+    Value(Lowered),
+    Slot(SlotId),
+}
+
+#[derive(Clone)]
+struct Binding {
+    target: Target,
+    mutable: bool,
+}
+
+/// A loop being lowered: where `break` and `continue` inside it go.
+struct LoopContext {
+    label: Option<String>,
+    /// The block holding the loop node.
+    home: BlockId,
+    break_flag: Option<SlotId>,
+    continue_flag: Option<SlotId>,
+    /// The slot a `break value` writes.
+    result: Option<SlotId>,
+    /// Declarations of the flags and result, to place before the loop.
+    declarations: Vec<Node>,
+}
+
+/// The function's `return` machinery, created at the first early `return`.
+struct Exit {
+    flag: SlotId,
+    result: SlotId,
+}
+
+/// Lowers `block`, the body of the function whose checked signature is `sig`.
+pub fn lower(block: &syn::Block, sig: &FnSignature) -> syn::Result<LoweredBody> {
+    let mut lowerer = Lowerer::default();
+    lowerer.blocks.push(BlockInfo { in_loop: false });
+    lowerer.open.push(Vec::new());
+    lowerer.scopes.push(HashMap::new());
+    let mut params = Vec::with_capacity(sig.params.len());
+    for (index, param) in sig.params.iter().enumerate() {
+        if param.is_wild {
+            params.push(None);
+            continue;
+        }
+        let value = lowerer.push(Op::Param { index }, param.name.span());
+        lowerer.values[value.0].mutable = param.mutable;
+        if let ParamKind::Scalar { by_ref: true, .. } = param.kind {
+            let dereferenced = lowerer.push(Op::Deref(value), param.name.span());
+            lowerer.dereferenced.insert(value, dereferenced);
+        }
+        lowerer.bind(&param.name, Lowered::Value(value), param.mutable);
+        params.push(Some(value));
+    }
+    let close = block.brace_token.span.close();
+    let ret = if assigned::has_early_return(&block.stmts) {
+        lowerer.lower_with_early_returns(&block.stmts, close)?
+    } else {
+        let result = lowerer.lower_stmts(&block.stmts)?;
+        lowerer.expect_value(result, close, "the function's result")?
+    };
+    let nodes = lowerer.open.pop().unwrap_or_default();
+    let body = Body {
+        items: lowerer.items,
+        values: lowerer.values,
+        slots: lowerer.slots,
+        blocks: lowerer.blocks,
+        root: Block { id: ROOT, nodes },
+        ret,
+    };
+    Ok(LoweredBody { body, params })
+}
+
+/// The IR body together with the value each parameter starts as (`None` for `_`).
+pub struct LoweredBody {
+    pub body: Body,
+    pub params: Vec<Option<ValueId>>,
+}
+
+#[derive(Default)]
+struct Lowerer {
+    values: Vec<Stmt>,
+    slots: Vec<Slot>,
+    blocks: Vec<BlockInfo>,
+    /// The blocks being built, innermost last, with their ids in `block_ids`.
+    open: Vec<Vec<Node>>,
+    block_ids: Vec<BlockId>,
+    items: Vec<syn::Item>,
+    scopes: Vec<HashMap<String, Binding>>,
+    /// For `&f64`/`&f32` parameters, the value they point to. The reference itself
+    /// is what constant calls receive (`helper(x)`); arithmetic, casts and rules
+    /// read the float (Rust auto-dereferences there, the rules need the value).
+    dereferenced: HashMap<ValueId, ValueId>,
+    loops: Vec<LoopContext>,
+    /// Exit flags that may have been set and have not reached their target yet.
+    pending: Vec<SlotId>,
+    exit: Option<Exit>,
+    /// Counter for the names match patterns bind.
+    pattern_names: usize,
+}
+
+const SUPPORTED: &str = "gradmacro differentiates `let`, assignment, blocks, arithmetic, casts, constants, float methods, `if`, `match`, `for` over ranges, `while`, `loop`, `break`, `continue` and `return`";
+
+fn unsupported(span: Span, what: &str) -> syn::Error {
+    syn::Error::new(span, format!("{what} is not supported yet: {SUPPORTED}"))
+}
+
+impl Lowerer {
+    fn current_block(&self) -> BlockId {
+        self.block_ids.last().copied().unwrap_or(ROOT)
+    }
+
+    fn nodes(&mut self) -> &mut Vec<Node> {
+        if self.open.is_empty() {
+            self.open.push(Vec::new());
+        }
+        let last = self.open.len() - 1;
+        &mut self.open[last]
+    }
+
+    fn push_node(&mut self, node: Node) {
+        self.nodes().push(node);
+    }
+
+    /// Defines a new value in the current block.
+    fn push(&mut self, op: Op, span: Span) -> ValueId {
+        let def = ValueId(self.values.len());
+        let home = self.current_block();
+        self.values.push(Stmt {
+            def,
+            op,
+            ty: None,
+            mutable: false,
+            span,
+            home,
+        });
+        self.push_node(Node::Def(def));
+        def
+    }
+
+    /// Creates a slot declared in the current block (the caller pushes the
+    /// declaration where it belongs).
+    fn new_slot(&mut self, name: String) -> SlotId {
+        let slot = SlotId(self.slots.len());
+        self.slots.push(Slot {
+            name,
+            home: self.current_block(),
+        });
+        slot
+    }
+
+    /// Declares a slot here.
+    fn declare_slot(&mut self, name: String, init: SlotInit) -> SlotId {
+        let slot = self.new_slot(name);
+        self.push_node(Node::Declare { slot, init });
+        slot
+    }
+
+    /// Opens a nested block; nodes go there until [`Lowerer::close_block`].
+    fn open_block(&mut self, in_loop: bool) {
+        let parent = self.current_block();
+        let in_loop = in_loop || self.blocks[parent.0].in_loop;
+        let id = BlockId(self.blocks.len());
+        self.blocks.push(BlockInfo { in_loop });
+        self.block_ids.push(id);
+        self.open.push(Vec::new());
+    }
+
+    fn close_block(&mut self) -> Block {
+        let id = self.block_ids.pop().unwrap_or(ROOT);
+        let nodes = self.open.pop().unwrap_or_default();
+        Block { id, nodes }
+    }
+
+    fn bind(&mut self, name: &Ident, lowered: Lowered, mutable: bool) {
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.insert(
+                name.to_string(),
+                Binding {
+                    target: Target::Value(lowered),
+                    mutable,
+                },
+            );
+        }
+    }
+
+    fn binding_mut(&mut self, name: &str) -> Option<&mut Binding> {
+        self.scopes
+            .iter_mut()
+            .rev()
+            .find_map(|scope| scope.get_mut(name))
+    }
+
+    /// The current value of a variable: a slot is read.
+    fn read(&mut self, name: &Ident) -> Option<Lowered> {
+        let key = name.to_string();
+        let binding = self
+            .scopes
+            .iter()
+            .rev()
+            .find_map(|scope| scope.get(&key))?
+            .clone();
+        Some(match binding.target {
+            Target::Value(lowered) => lowered,
+            Target::Slot(slot) => Lowered::Value(self.push(Op::ReadSlot(slot), name.span())),
+        })
+    }
+
+    /// Turns the variables that a nested region assigns into slots declared here,
+    /// before the region is lowered.
+    fn slots_for(&mut self, names: &BTreeSet<String>, span: Span) -> syn::Result<()> {
+        for name in names {
+            let Some(binding) = self.binding_mut(name) else {
+                continue;
+            };
+            let value = match &binding.target {
+                Target::Slot(_) => continue,
+                Target::Value(Lowered::Value(value)) => *value,
+                Target::Value(_) => {
+                    return Err(unsupported(
+                        span,
+                        &format!("assigning the tuple `{name}` inside a branch or loop"),
+                    ))
+                }
+            };
+            let slot = self.declare_slot(name.clone(), SlotInit::Value(value));
+            if let Some(binding) = self.binding_mut(name) {
+                binding.target = Target::Slot(slot);
+            }
+        }
+        Ok(())
+    }
+
+    /// Points an existing variable at a new value (assignment).
+    fn assign_name(&mut self, name: &Ident, lowered: Lowered) -> syn::Result<()> {
+        let key = name.to_string();
+        let binding = self.binding_mut(&key).cloned().ok_or_else(|| {
+            syn::Error::new(
+                name.span(),
+                format!(
+                    "`{name}` is not a local variable or parameter, so it cannot be assigned here"
+                ),
+            )
+        })?;
+        match binding.target {
+            Target::Slot(slot) => {
+                let value = self.expect_value(lowered, name.span(), "the assigned value")?;
+                self.push_node(Node::Write { slot, value });
+            }
+            Target::Value(_) => {
+                let lowered = if binding.mutable {
+                    self.fresh_copy(lowered, None, true, name.span())
+                } else {
+                    lowered
+                };
+                if let Some(binding) = self.binding_mut(&key) {
+                    binding.target = Target::Value(lowered);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Gives a value its own statement, carrying a type annotation or `mut`.
+    fn fresh_copy(
+        &mut self,
+        lowered: Lowered,
+        ty: Option<Type>,
+        mutable: bool,
+        span: Span,
+    ) -> Lowered {
+        match lowered {
+            Lowered::Value(value) => {
+                let copy = self.push(Op::Copy(value), span);
+                self.values[copy.0].ty = ty;
+                self.values[copy.0].mutable = mutable;
+                Lowered::Value(copy)
+            }
+            other => other,
+        }
+    }
+
+    fn expect_value(&self, lowered: Lowered, span: Span, what: &str) -> syn::Result<ValueId> {
+        match lowered {
+            Lowered::Value(value) => Ok(value),
+            Lowered::Tuple(_) => Err(syn::Error::new(
+                span,
+                format!("{what} is a tuple; tuples are supported only in `let` patterns and assignments"),
+            )),
+            Lowered::Unit | Lowered::Never => Err(syn::Error::new(span, format!("{what} has no value"))),
+        }
+    }
+
+    /// Lowers a block's statements in a scope of their own.
+    fn lower_stmts(&mut self, stmts: &[syn::Stmt]) -> syn::Result<Lowered> {
+        self.scopes.push(HashMap::new());
+        let result = self.lower_stmt_list(stmts);
+        self.scopes.pop();
+        result
+    }
+
+    fn lower_stmt_list(&mut self, stmts: &[syn::Stmt]) -> syn::Result<Lowered> {
+        for (index, stmt) in stmts.iter().enumerate() {
+            let last = index + 1 == stmts.len();
+            let pending_before = self.pending.len();
+            let (value, tail) = match stmt {
+                syn::Stmt::Local(local) => (self.lower_local(local)?, false),
+                syn::Stmt::Item(item) => {
+                    self.items.push(item.clone());
+                    (Lowered::Unit, false)
+                }
+                syn::Stmt::Macro(mac) => {
+                    let name = expr::path_text(&mac.mac.path);
+                    return Err(unsupported(
+                        mac.mac.path.span(),
+                        &format!("the macro `{name}!`"),
+                    ));
+                }
+                syn::Stmt::Expr(expr, semi) => {
+                    // `return x;` as the last statement of a function without early
+                    // returns gives the function's value.
+                    let returns = matches!(expr, Expr::Return(_));
+                    (self.lower_expr(expr)?, last && (semi.is_none() || returns))
+                }
+            };
+            if matches!(value, Lowered::Never) {
+                return Ok(Lowered::Never);
+            }
+            if tail {
+                return Ok(value);
+            }
+            let rest = &stmts[index + 1..];
+            if self.pending.len() > pending_before && !rest.is_empty() {
+                let flags = self.pending[pending_before..].to_vec();
+                return self.guard_rest(&flags, rest);
+            }
+        }
+        Ok(Lowered::Unit)
+    }
+
+    /// After a statement that may have set an exit flag, the rest of the block
+    /// runs only if none was set: `if !flags { rest }`. A value the rest produces
+    /// goes through a slot.
+    fn guard_rest(&mut self, flags: &[SlotId], rest: &[syn::Stmt]) -> syn::Result<Lowered> {
+        let span = rest
+            .first()
+            .map_or_else(Span::call_site, |stmt| stmt.span());
+        let cond = self.none_set(flags, span);
+        self.slots_for(&assigned::in_stmts(rest), span)?;
+        let place = (self.open.len() - 1, self.nodes().len());
+        let mut result = None;
+        self.open_block(false);
+        let value = self.lower_stmt_list(rest)?;
+        self.write_result(&mut result, &value, place, span)?;
+        let then = self.close_block();
+        self.open_block(false);
+        let otherwise = self.close_block();
+        self.push_node(Node::If {
+            cond,
+            then,
+            otherwise,
+        });
+        Ok(self.read_result(result, false, span))
+    }
+
+    fn lower_local(&mut self, local: &syn::Local) -> syn::Result<Lowered> {
+        let init = local
+            .init
+            .as_ref()
+            .ok_or_else(|| unsupported(local.let_token.span, "a `let` without an initial value"))?;
+        if let Some((else_token, _)) = &init.diverge {
+            return Err(unsupported(else_token.span, "`let ... else`"));
+        }
+        let value = self.lower_expr(&init.expr)?;
+        if matches!(value, Lowered::Never) {
+            return Ok(Lowered::Never);
+        }
+        self.bind_pattern(&local.pat, value, None)?;
+        Ok(Lowered::Unit)
+    }
+
+    fn bind_pattern(&mut self, pat: &Pat, value: Lowered, ty: Option<Type>) -> syn::Result<()> {
+        match pat {
+            Pat::Type(typed) => self.bind_pattern(&typed.pat, value, Some((*typed.ty).clone())),
+            Pat::Paren(paren) => self.bind_pattern(&paren.pat, value, ty),
+            Pat::Wild(_) => Ok(()),
+            Pat::Ident(ident) => {
+                if let Some(by_ref) = &ident.by_ref {
+                    return Err(unsupported(by_ref.span, "a `ref` binding"));
+                }
+                if let Some((at, _)) = &ident.subpat {
+                    return Err(unsupported(at.span, "a `@` pattern"));
+                }
+                let mutable = ident.mutability.is_some();
+                let value = if ty.is_some() || mutable {
+                    self.annotate(value, ty, mutable, ident.ident.span())
+                } else {
+                    value
+                };
+                self.bind(&ident.ident, value, mutable);
+                Ok(())
+            }
+            Pat::Tuple(tuple) => {
+                let span = tuple.paren_token.span.join();
+                let value = match value {
+                    Lowered::Value(value) => self.project_tuple(value, tuple.elems.len(), span),
+                    other => other,
+                };
+                let elements = match value {
+                    Lowered::Tuple(elements) if elements.len() == tuple.elems.len() => elements,
+                    _ => {
+                        return Err(syn::Error::new(
+                            span,
+                            "this tuple pattern does not match the shape of its value",
+                        ))
+                    }
+                };
+                let types: Vec<Option<Type>> = match ty {
+                    Some(Type::Tuple(types)) if types.elems.len() == elements.len() => {
+                        types.elems.into_iter().map(Some).collect()
+                    }
+                    _ => vec![None; elements.len()],
+                };
+                for ((pat, element), ty) in tuple.elems.iter().zip(elements).zip(types) {
+                    self.bind_pattern(pat, element, ty)?;
+                }
+                Ok(())
+            }
+            other => Err(unsupported(other.span(), "this pattern")),
+        }
+    }
+
+    /// `let t: (f64, f64) = (a, b);` keeps each element's annotation.
+    fn annotate(&mut self, value: Lowered, ty: Option<Type>, mutable: bool, span: Span) -> Lowered {
+        match (value, ty) {
+            (Lowered::Tuple(elements), Some(Type::Tuple(types)))
+                if types.elems.len() == elements.len() =>
+            {
+                Lowered::Tuple(
+                    elements
+                        .into_iter()
+                        .zip(types.elems)
+                        .map(|(element, ty)| self.annotate(element, Some(ty), mutable, span))
+                        .collect(),
+                )
+            }
+            (value, ty) => self.fresh_copy(value, ty, mutable, span),
+        }
+    }
+
+    /// Assigns to a place: a variable, or a tuple of places (`(a, b) = (b, a)`).
+    fn assign(&mut self, place: &Expr, value: Lowered) -> syn::Result<()> {
+        match place {
+            Expr::Paren(paren) => self.assign(&paren.expr, value),
+            Expr::Path(path) if path.qself.is_none() && path.path.get_ident().is_some() => {
+                let name = path
+                    .path
+                    .get_ident()
+                    .cloned()
+                    .ok_or_else(|| unsupported(path.span(), "this assignment"))?;
+                self.assign_name(&name, value)
+            }
+            Expr::Tuple(tuple) => {
+                let value = match value {
+                    Lowered::Value(value) => {
+                        self.project_tuple(value, tuple.elems.len(), tuple.paren_token.span.join())
+                    }
+                    other => other,
+                };
+                match value {
+                    Lowered::Tuple(elements) if elements.len() == tuple.elems.len() => {
+                        for (place, element) in tuple.elems.iter().zip(elements) {
+                            self.assign(place, element)?;
+                        }
+                        Ok(())
+                    }
+                    _ => Err(syn::Error::new(
+                        tuple.span(),
+                        "this tuple does not match the shape of the assigned value",
+                    )),
+                }
+            }
+            Expr::Infer(_) => Ok(()),
+            other => Err(unsupported(
+                other.span(),
+                "assigning to anything but a local variable",
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

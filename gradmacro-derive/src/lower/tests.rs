@@ -1,0 +1,171 @@
+//! Unit tests of lowering: token streams in, IR listings out.
+
+use super::*;
+use crate::attr::Options;
+use crate::signature;
+use quote::quote;
+
+fn lower_fn(item: proc_macro2::TokenStream) -> syn::Result<String> {
+    let function: syn::ItemFn = syn::parse2(item).unwrap();
+    let sig = signature::analyze(&function.sig, &Options::default()).unwrap();
+    lower(&function.block, &sig).map(|lowered| lowered.body.to_string())
+}
+
+#[test]
+fn nested_expressions_become_one_statement_each() {
+    let ir = lower_fn(quote!(
+        fn f(x: f64, w: &f64) -> f64 {
+            let y = x * *w + 1.0;
+            y.exp()
+        }
+    ))
+    .unwrap();
+    assert_eq!(ir, "v0 = param 0\nv1 = param 1\nv2 = *v1\nv3 = v0 * v2\nv4 = const 1.0\nv5 = v3 + v4\nv6 = rule exp(v5)\nreturn v6");
+}
+
+#[test]
+fn shadowing_and_reassignment_make_fresh_values() {
+    let ir = lower_fn(quote!(
+        fn f(mut x: f64) -> f64 {
+            let mut y: f64 = x;
+            y *= x;
+            {
+                let x = 2.0;
+                y += x;
+            }
+            x = y;
+            return x;
+        }
+    ))
+    .unwrap();
+    assert_eq!(
+        ir,
+        "mut v0 = param 0\nmut v1: f64 = v0\nv2 = v1 * v0\nmut v3 = v2\nv4 = const 2.0\nv5 = v3 + v4\nmut v6 = v5\nmut v7 = v6\nreturn v7"
+    );
+}
+
+#[test]
+fn tuples_destructure_and_path_calls_map_to_rules() {
+    let ir = lower_fn(quote!(
+        fn f(x: f64) -> f64 {
+            let (s, c) = x.sin_cos();
+            let (a, b): (f64, f64) = (s, f64::max(c, 0.5));
+            a * b
+        }
+    ))
+    .unwrap();
+    assert_eq!(
+        ir,
+        "v0 = param 0\nv1 = rule sin(v0)\nv2 = rule cos(v0)\nv3 = const 0.5\nv4 = rule max(v2, v3)\nv5: f64 = v1\nv6: f64 = v4\nv7 = v5 * v6\nreturn v7"
+    );
+}
+
+#[test]
+fn constants_items_and_opaque_calls_are_kept() {
+    let ir = lower_fn(quote!(
+        fn f(x: f64, n: i32) -> f64 {
+            const K: f64 = 2.0;
+            x.powi(n.pow(2)) * K * std::f64::consts::PI
+        }
+    ))
+    .unwrap();
+    assert_eq!(
+        ir,
+        "item const K : f64 = 2.0 ;\nv0 = param 0\nv1 = param 1\nv2 = const 2\nv3 = opaque v1.pow(v2)\nv4 = rule powi(v0, v3)\nv5 = const K\nv6 = v4 * v5\nv7 = const std :: f64 :: consts :: PI\nv8 = v6 * v7\nreturn v8"
+    );
+}
+
+#[test]
+fn unsupported_syntax_is_rejected_with_a_reason() {
+    let message = |item| lower_fn(item).unwrap_err().to_string();
+    assert!(message(quote!(
+        fn f(x: f64) -> f64 {
+            (|y: f64| y)(x)
+        }
+    ))
+    .starts_with("calling anything but a named function is not supported yet"));
+    assert!(message(quote!(
+        fn f(x: f64) -> f64 {
+            println!("{}", x);
+            x
+        }
+    ))
+    .starts_with("the macro `println!` is not supported yet"));
+    assert!(message(quote!(
+        fn f(x: f64) -> f64 {
+            let y;
+            y = x;
+            y
+        }
+    ))
+    .starts_with("a `let` without an initial value"));
+    assert!(message(quote!(
+        fn f(x: f64) -> f64 {
+            let (a, b) = (x, x, x);
+            a
+        }
+    ))
+    .starts_with("this tuple pattern does not match"));
+}
+
+/// Prints the IR of `item`, for the control-flow tests below.
+fn dump(item: proc_macro2::TokenStream) -> String {
+    lower_fn(item).unwrap()
+}
+
+#[test]
+fn branches_write_result_slots_and_assigned_variables_become_slots() {
+    let ir = dump(quote!(
+        fn f(x: f64) -> f64 {
+            let mut y = 1.0;
+            let z = if x > 0.0 {
+                y = x;
+                x * 2.0
+            } else {
+                0.0
+            };
+            y + z
+        }
+    ));
+    println!("{ir}");
+    assert!(ir.contains("slot s0 (y) = v2"), "{ir}");
+    assert!(ir.contains("if v4 {"), "{ir}");
+    assert!(ir.contains("s0 <- v0"), "{ir}");
+    assert!(ir.contains("slot s1 (value) = default"), "{ir}");
+}
+
+#[test]
+fn loops_count_trips_and_exits_become_flags() {
+    let ir = dump(quote!(
+        fn f(x: f64, n: usize) -> f64 {
+            let mut s = x;
+            for i in 0..n {
+                if s > 10.0 {
+                    break;
+                }
+                s = s * x;
+            }
+            s
+        }
+    ));
+    println!("{ir}");
+    assert!(ir.contains("trip count"), "{ir}");
+    assert!(ir.contains("(break flag)"), "{ir}");
+    assert!(ir.contains("exits on [s1]"), "{ir}");
+}
+
+#[test]
+fn early_returns_write_the_result_and_guard_the_rest() {
+    let ir = dump(quote!(
+        fn f(x: f64) -> f64 {
+            if x < 0.0 {
+                return -x;
+            }
+            let y = x * x;
+            y
+        }
+    ));
+    println!("{ir}");
+    assert!(ir.contains("(return flag)"), "{ir}");
+    assert!(ir.contains("(return value) = default"), "{ir}");
+}
