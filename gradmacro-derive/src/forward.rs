@@ -107,11 +107,12 @@ impl Forward<'_> {
                             quote!(for #item in #iter { #iteration })
                         } else {
                             // The stacks of this body grow by one entry per
-                            // iteration: reserve them once, from the iterator's size.
+                            // iteration (and one for the state before the loop):
+                            // reserve them once, from the iterator's size.
                             let it = names::iterator(lp.trip);
                             let reserve = stacks.iter().map(|part| {
                                 let stack = part.stack();
-                                quote!(#stack.reserve(::core::iter::Iterator::size_hint(&#it).0);)
+                                quote!(#stack.reserve(::core::iter::Iterator::size_hint(&#it).0 + 1);)
                             });
                             quote! {
                                 let #it = ::core::iter::IntoIterator::into_iter(#iter);

@@ -119,15 +119,59 @@ impl Generator<'_> {
         self.inputs.activity.is_active(value)
     }
 
-    /// A primal value as the reverse sweep reads it: constants inline, everything
-    /// else by name (and recorded as referenced).
+    /// A primal value as the reverse sweep reads it: constants inline, a cheap
+    /// operation of a nested block recomputed from its operands (see
+    /// [`Generator::recompute`]), everything else by name (and recorded as
+    /// referenced, so it is saved if it needs to be).
     fn primal(&mut self, value: ValueId) -> TokenStream {
+        if let Some(expr) = self.recompute(value) {
+            return expr;
+        }
+        self.named(value)
+    }
+
+    /// A value by name (constants inline), without recomputing.
+    fn named(&mut self, value: ValueId) -> TokenStream {
         if let Op::Const(tokens) = &self.body().def(value).op {
             return quote!((#tokens));
         }
         self.referenced.insert(Part::Value(value));
         let name = names::primal(value);
         quote!(#name)
+    }
+
+    /// Rematerialisation: a value defined in a nested block by `+`, `-`, `*`,
+    /// negation, a copy or a cast is recomputed from its operands rather than
+    /// saved, as a careful hand-written adjoint does. Its operands are read by
+    /// name, so they are saved instead: for `x = r * x * (1.0 - x)` in a loop only
+    /// `x` is stacked, not `r * x` and `1.0 - x`. The operands hold the right state
+    /// wherever the value is read, because a block's saved values are restored
+    /// only once the block is fully reversed. One level only, so the recomputation
+    /// costs at most one operation per read.
+    fn recompute(&mut self, value: ValueId) -> Option<TokenStream> {
+        let stmt = self.body().def(value);
+        if stmt.home == crate::ir::ROOT {
+            return None;
+        }
+        Some(match &stmt.op {
+            Op::Arith(arith @ (Arith::Add | Arith::Sub | Arith::Mul), a, b) => {
+                let op: TokenStream = arith.symbol().parse().unwrap_or_default();
+                let (a, b) = (*a, *b);
+                let (a, b) = (self.named(a), self.named(b));
+                quote!((#a #op #b))
+            }
+            Op::Neg(v) => {
+                let v = self.named(*v);
+                quote!((-#v))
+            }
+            Op::Copy(v) | Op::Deref(v) => return Some(self.named(*v)),
+            Op::Cast { value: v, ty, .. } => {
+                let (v, ty) = (*v, ty.clone());
+                let v = self.named(v);
+                quote!((#v as #ty))
+            }
+            _ => return None,
+        })
     }
 
     fn zero(&self, float: Option<crate::signature::FloatTy>) -> TokenStream {

@@ -136,6 +136,10 @@ struct Lowerer {
     exit: Option<Exit>,
     /// Counter for the names match patterns bind.
     pattern_names: usize,
+    /// The latest read of each slot, reused by later reads in the same block
+    /// until the slot is written: one saved value per iteration instead of one
+    /// per mention.
+    slot_reads: HashMap<SlotId, ValueId>,
 }
 
 const SUPPORTED: &str = "gradmacro differentiates `let`, assignment, blocks, arithmetic, casts, constants, float methods, `if`, `match`, `for` over ranges, `while`, `loop`, `break`, `continue` and `return`";
@@ -158,6 +162,9 @@ impl Lowerer {
     }
 
     fn push_node(&mut self, node: Node) {
+        if let Node::Write { slot, .. } = node {
+            self.slot_reads.remove(&slot);
+        }
         self.nodes().push(node);
     }
 
@@ -241,8 +248,20 @@ impl Lowerer {
             .clone();
         Some(match binding.target {
             Target::Value(lowered) => lowered,
-            Target::Slot(slot) => Lowered::Value(self.push(Op::ReadSlot(slot), name.span())),
+            Target::Slot(slot) => Lowered::Value(self.read_slot(slot, name.span())),
         })
+    }
+
+    /// Reads a slot, reusing the block's latest read while nothing wrote it.
+    fn read_slot(&mut self, slot: SlotId, span: Span) -> ValueId {
+        if let Some(&value) = self.slot_reads.get(&slot) {
+            if self.values[value.0].home == self.current_block() {
+                return value;
+            }
+        }
+        let value = self.push(Op::ReadSlot(slot), span);
+        self.slot_reads.insert(slot, value);
+        value
     }
 
     /// Turns the variables that a nested region assigns into slots declared here,
