@@ -6,7 +6,8 @@
 //! 3. `f64::sin_cos(x)` in path syntax, and tuple patterns on a constant call's
 //!    tuple result, were rejected;
 //! 4. a float reached through `&x` lost its adjoint; fields of constant parameters
-//!    were unsupported.
+//!    were unsupported;
+//! 5. `let y;` assigned later in each branch was rejected.
 // The cases are written the way the bugs were found, not the way clippy prefers.
 #![allow(clippy::let_and_return, clippy::needless_borrow)]
 
@@ -189,5 +190,33 @@ fn borrows_and_fields() {
         let inner = w * 1.5 + 0.25;
         assert_closed("d/dw", d, 3.0 * inner * inner * 1.5 + 3.0);
         assert_fd("configured", d, |w| configured(w, &config), w);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 5. Deferred initialisation: `let y;` assigned in each branch.
+// ---------------------------------------------------------------------------
+
+#[differentiate]
+fn soft_abs(x: f64, eps: f64) -> f64 {
+    let y;
+    if x.abs() > eps {
+        y = x.abs();
+    } else {
+        let scaled: f64;
+        scaled = x * x / (2.0 * eps);
+        y = scaled + eps / 2.0;
+    }
+    y
+}
+
+#[test]
+fn deferred_initialisation_in_branches() {
+    for (x, eps) in [(0.3, 0.1), (-0.05, 0.1), (0.02, 0.2), (-2.0, 0.5)] {
+        let (value, (dx, deps)) = soft_abs_grad(x, eps);
+        assert_eq!(value, soft_abs(x, eps));
+        let expected = if x.abs() > eps { x.signum() } else { x / eps };
+        assert_closed("d/dx", dx, expected);
+        assert_fd("d/deps", deps, |eps| soft_abs(x, eps), eps);
     }
 }

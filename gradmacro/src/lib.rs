@@ -70,22 +70,43 @@
 //!
 //! | construct | status |
 //! |---|---|
-//! | `let` with and without type annotation, `let mut`, shadowing | supported |
+//! | `let` with and without type annotation, `let mut`, `let y;` assigned later, shadowing | supported |
 //! | tuple patterns `let (a, b) = (x, y);`, `let (s, c) = x.sin_cos();`, `t.0` | supported |
 //! | assignment `y = ...`, `+= -= *= /= %=`, parameters declared `mut` | supported |
 //! | block expressions `{ let t = ...; t * t }` | supported |
-//! | `return expr` as the last statement, or a tail expression | supported |
 //! | `+ - * / %`, unary `-`, parentheses | supported |
 //! | float and integer literals (suffixed or not), `const` items in the body, paths such as `std::f64::consts::PI` | supported, constant |
 //! | `as` casts: integer → float (a constant), `f32` ↔ `f64` (differentiated), float → integer (derivative zero) | supported |
 //! | the float methods of the [rules] module, as `x.exp()` or `f64::exp(x)` / `f32::exp(x)` / `Float::exp(x)` | supported |
 //! | comparisons, `is_nan()` and similar, whose results carry no derivative | supported, constant |
+//! | `if`/`else if`/`else` as statements and values, `&&`, `\|\|` | supported; conditions are not differentiated |
+//! | `match` on integers, bools, enums and floats: guards, or-patterns, ranges, bindings | supported |
+//! | `for` over ranges (`a..b`, `a..=b`, `.rev()`, `.step_by(k)`), `while`, `loop`, nesting | supported |
+//! | `break`, `continue` (labelled too), `break value`, `return` anywhere | supported |
 //! | any call or method whose arguments are all constants (`n.pow(2)`, `helper(k)`), fields of constant parameters (`config.scale`) | supported, kept as written |
-//! | `if`, `match`, loops, `break`/`continue`, early `return`, `&&`/`||`, `let x;` without a value | not yet: compile error |
-//! | slices, arrays, `Vec`, indexing, iterators, closures | not yet: compile error |
+//! | `if let`, `while let` | not yet: compile error |
+//! | slices, arrays, `Vec`, indexing, iterating over data, closures | not yet: compile error |
 //! | calls to other functions with arguments that depend on a differentiated parameter | not yet: compile error |
 //! | generic functions, methods with `self` | not yet: compile error |
 //! | macros inside the body (`println!`, `assert!`) | not yet: compile error |
+//!
+//! ```
+//! use gradmacro::differentiate;
+//!
+//! /// Newton's method for √a, with a data-dependent trip count.
+//! #[differentiate]
+//! fn newton_sqrt(a: f64) -> f64 {
+//!     let mut x = a;
+//!     while (x * x - a).abs() > 1e-12 * a {
+//!         x = 0.5 * (x + a / x);
+//!     }
+//!     x
+//! }
+//!
+//! let (root, slope) = newton_sqrt_grad(2.0);
+//! assert!((root - 2f64.sqrt()).abs() < 1e-12);
+//! assert!((slope - 0.5 / 2f64.sqrt()).abs() < 1e-9); // d√a/da = 1/(2√a)
+//! ```
 //!
 //! # Derivative rules and conventions
 //!
@@ -110,22 +131,44 @@
 //! | `` `f` has no differentiable parameter `` | give it an `f64`/`f32` parameter, or drop the attribute |
 //! | `` `gamma` has no derivative rule `` | use a method with a rule (listed in the message), or compute the value from them |
 //! | `` `softplus` has no derivative rule, and an argument depends on a differentiated parameter`` | write the helper's computation inline (calls between differentiated functions come next) |
-//! | `` `if` is not supported yet `` (and other syntax) | rewrite as straight-line code, e.g. `x.max(0.0)` for a ReLU |
+//! | `` `if let` is not supported yet `` (and other syntax) | rewrite with the supported constructs, e.g. `match` for an `Option` |
 //!
 //! # How it works, and why
 //!
 //! The design follows the source-transformation tools (Tapenade, Clad, Enzyme):
-//! the body is lowered to a three-address IR in which every variable is renamed
-//! to the value it holds (so shadowing and reassignment disappear), an activity
+//! the body is lowered to a three-address IR of structured regions, an activity
 //! analysis keeps only values that depend on a `wrt` parameter *and* reach the
 //! output, a forward sweep computes the primal once (rules return their partials
 //! alongside the value), and a reverse sweep accumulates adjoints from the output
-//! back. One refinement over the usual "zero-initialise, then `+=`" adjoints:
-//! in straight-line code every contribution to an adjoint is known by the time the
-//! backward walk reaches its definition, so each adjoint is a single `let` summing
-//! its contributions. That leaves no `0.0 + a` for LLVM to keep (IEEE forbids folding
-//! it), and the generated code reads like a hand-written adjoint. Set the
-//! environment variable `GRADMACRO_DUMP=1` while building to print each function's IR.
+//! back. Set the environment variable `GRADMACRO_DUMP=1` while building to print
+//! each function's IR (`GRADMACRO_DUMP=code` prints the generated code too).
+//!
+//! Where it departs from the textbook recipe, and why:
+//!
+//! - **SSA inside blocks, slots across them.** Within a block every variable is
+//!   renamed to the value it holds, so shadowing and reassignment disappear and
+//!   adjoints need no zero-initialised accumulators: every contribution to an
+//!   adjoint is known when the backward walk reaches its definition, so each
+//!   adjoint is a single `let` summing them. That leaves no `0.0 + a` for LLVM to
+//!   keep (IEEE forbids folding it) and reads like a hand-written adjoint. Only
+//!   variables assigned inside a branch or loop become mutable slots, and only
+//!   adjoints that receive contributions from nested blocks are accumulators.
+//! - **Early exits become flags.** `break`, `continue` and `return` set a flag and
+//!   guard the rest of their blocks, so the IR has no jumps and the reverse sweep
+//!   replays every construct from one recorded decision (a condition, an arm
+//!   index, a trip count).
+//! - **Store-all by state restoration, one stack per value.** A value the reverse
+//!   sweep reads that lives in a nested block is declared once at the top of the
+//!   function; inside a loop its previous state is pushed before each overwrite
+//!   and popped when its block has been reversed, which restores exactly what each
+//!   reverse iteration needs (Tapenade's PUSH/POP). A stack per value keeps every
+//!   stack homogeneous without the macro knowing types, and is reserved once from
+//!   the loop's iterator length.
+//! - **Recompute what is cheap.** A nested value made by `+`, `-`, `*`, negation or
+//!   a cast is recomputed in the reverse sweep from its operands instead of being
+//!   saved, constants are written inline, and repeated reads of a variable share
+//!   one value. For `l = r·l·(1−l)` only `l` is saved per iteration, as in a
+//!   hand-written adjoint.
 //!
 //! Generated locals use a reserved prefix and `Span::mixed_site()` hygiene, and the
 //! body is fully renamed, so user variables named `grad`, `adj_x` or `__gm_v1`

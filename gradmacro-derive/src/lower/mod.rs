@@ -422,10 +422,9 @@ impl Lowerer {
     }
 
     fn lower_local(&mut self, local: &syn::Local) -> syn::Result<Lowered> {
-        let init = local
-            .init
-            .as_ref()
-            .ok_or_else(|| unsupported(local.let_token.span, "a `let` without an initial value"))?;
+        let Some(init) = local.init.as_ref() else {
+            return self.declare_uninitialized(&local.pat);
+        };
         if let Some((else_token, _)) = &init.diverge {
             return Err(unsupported(else_token.span, "`let ... else`"));
         }
@@ -434,6 +433,29 @@ impl Lowerer {
             return Ok(Lowered::Never);
         }
         self.bind_pattern(&local.pat, value, None)?;
+        Ok(Lowered::Unit)
+    }
+
+    /// `let y;` (assigned later, typically in each branch): a slot from the start.
+    fn declare_uninitialized(&mut self, pat: &Pat) -> syn::Result<Lowered> {
+        let ident = match pat {
+            Pat::Ident(ident) if ident.by_ref.is_none() && ident.subpat.is_none() => ident,
+            Pat::Type(typed) => return self.declare_uninitialized(&typed.pat),
+            other => {
+                return Err(unsupported(
+                    other.span(),
+                    "a `let` without a value and with a pattern",
+                ))
+            }
+        };
+        let slot = self.declare_slot(ident.ident.to_string(), SlotInit::Default);
+        if let Some(scope) = self.scopes.last_mut() {
+            let binding = Binding {
+                target: Target::Slot(slot),
+                mutable: ident.mutability.is_some(),
+            };
+            scope.insert(ident.ident.to_string(), binding);
+        }
         Ok(Lowered::Unit)
     }
 

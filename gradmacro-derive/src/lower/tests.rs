@@ -93,14 +93,6 @@ fn unsupported_syntax_is_rejected_with_a_reason() {
     .starts_with("the macro `println!` is not supported yet"));
     assert!(message(quote!(
         fn f(x: f64) -> f64 {
-            let y;
-            y = x;
-            y
-        }
-    ))
-    .starts_with("a `let` without an initial value"));
-    assert!(message(quote!(
-        fn f(x: f64) -> f64 {
             let (a, b) = (x, x, x);
             a
         }
@@ -168,4 +160,21 @@ fn early_returns_write_the_result_and_guard_the_rest() {
     println!("{ir}");
     assert!(ir.contains("(return flag)"), "{ir}");
     assert!(ir.contains("(return value) = default"), "{ir}");
+}
+
+#[test]
+fn deferred_initialisation_is_a_slot() {
+    let ir = dump(quote!(
+        fn f(x: f64) -> f64 {
+            let y;
+            if x > 0.0 {
+                y = x;
+            } else {
+                y = -x;
+            }
+            y
+        }
+    ));
+    assert!(ir.contains("slot s0 (y) = default"), "{ir}");
+    assert!(ir.contains("s0 <- v0"), "{ir}");
 }
