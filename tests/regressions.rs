@@ -9,7 +9,11 @@
 //!    were unsupported;
 //! 5. `let y;` assigned later in each branch was rejected.
 // The cases are written the way the bugs were found, not the way clippy prefers.
-#![allow(clippy::let_and_return, clippy::needless_borrow, clippy::needless_late_init)]
+#![allow(
+    clippy::let_and_return,
+    clippy::needless_borrow,
+    clippy::needless_late_init
+)]
 
 mod common;
 
