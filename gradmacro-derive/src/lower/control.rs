@@ -11,9 +11,7 @@
 //! its recorded decision (a condition, an arm index, a trip count) alone.
 
 use super::{assigned, pattern, unsupported, Exit, LoopContext, Lowered, Lowerer};
-use crate::ir::{
-    Arm, BlockId, Loop, LoopKind, Node, Op, Opaque, SlotId, SlotInit, Stmt, ValueId, ROOT,
-};
+use crate::ir::{Arm, BlockId, Loop, LoopKind, Node, Op, Opaque, SlotId, SlotInit, ValueId, ROOT};
 use proc_macro2::Span;
 use quote::quote;
 use std::collections::HashMap;
@@ -67,20 +65,6 @@ impl Lowerer {
         self.pending.push(flag);
     }
 
-    /// A value defined in `home` by a node the caller places itself.
-    fn detached(&mut self, op: Op, span: Span, home: BlockId) -> ValueId {
-        let def = ValueId(self.values.len());
-        self.values.push(Stmt {
-            def,
-            op,
-            ty: None,
-            mutable: false,
-            span,
-            home,
-        });
-        def
-    }
-
     /// The id of the block at `index` in the stack of open blocks.
     fn open_block_id(&self, index: usize) -> BlockId {
         match index {
@@ -110,11 +94,7 @@ impl Lowerer {
             Some(slot) => slot,
             None => {
                 let home = self.open_block_id(enclosing);
-                let slot = SlotId(self.slots.len());
-                self.slots.push(crate::ir::Slot {
-                    name: "value".to_owned(),
-                    home,
-                });
+                let slot = self.new_slot("value", home);
                 let declare = Node::Declare {
                     slot,
                     init: SlotInit::Default,
@@ -185,7 +165,7 @@ impl Lowerer {
         let left = self.lower_value(&binary.left)?;
         self.slots_for(&assigned::in_expr(&binary.right), span)?;
         let name = if is_and { "&&" } else { "||" };
-        let slot = self.declare_slot(name.to_owned(), SlotInit::Default);
+        let slot = self.declare_slot(name, SlotInit::Default);
         let arm = |lowerer: &mut Lowerer, evaluate_right: bool| -> syn::Result<crate::ir::Block> {
             lowerer.open_block(false);
             let value = if evaluate_right {
@@ -343,15 +323,11 @@ impl Lowerer {
         }
         let home = self.loops[index].home;
         let no = self.detached(Op::Const(quote!(false)), span, home);
-        let slot = SlotId(self.slots.len());
         let name = match which {
             Flag::Break => "break flag",
             Flag::Continue => "continue flag",
         };
-        self.slots.push(crate::ir::Slot {
-            name: name.to_owned(),
-            home,
-        });
+        let slot = self.new_slot(name, home);
         let context = &mut self.loops[index];
         context.declarations.push(Node::Def(no));
         context.declarations.push(Node::Declare {
@@ -456,11 +432,7 @@ impl Lowerer {
                 Some(slot) => slot,
                 None => {
                     let home = self.loops[index].home;
-                    let slot = SlotId(self.slots.len());
-                    self.slots.push(crate::ir::Slot {
-                        name: "loop value".to_owned(),
-                        home,
-                    });
+                    let slot = self.new_slot("loop value", home);
                     let context = &mut self.loops[index];
                     context.declarations.push(Node::Declare {
                         slot,
@@ -524,8 +496,8 @@ impl Lowerer {
         span: Span,
     ) -> syn::Result<ValueId> {
         let no = self.push(Op::Const(quote!(false)), span);
-        let flag = self.declare_slot("return flag".to_owned(), SlotInit::Value(no));
-        let result = self.declare_slot("return value".to_owned(), SlotInit::Default);
+        let flag = self.declare_slot("return flag", SlotInit::Value(no));
+        let result = self.declare_slot("return value", SlotInit::Default);
         self.exit = Some(Exit { flag, result });
         let value = self.lower_stmts(stmts)?;
         if let Lowered::Value(value) = value {

@@ -170,34 +170,39 @@ impl Lowerer {
 
     /// Defines a new value in the current block.
     fn push(&mut self, op: Op, span: Span) -> ValueId {
-        let def = ValueId(self.values.len());
-        let home = self.current_block();
-        self.values.push(Stmt {
-            def,
-            op,
-            ty: None,
-            mutable: false,
-            span,
-            home,
-        });
+        let def = self.detached(op, span, self.current_block());
         self.push_node(Node::Def(def));
         def
     }
 
-    /// Creates a slot declared in the current block (the caller pushes the
-    /// declaration where it belongs).
-    fn new_slot(&mut self, name: String) -> SlotId {
+    /// A value defined in `home` by a node the caller places itself.
+    fn detached(&mut self, op: Op, span: Span, home: BlockId) -> ValueId {
+        let def = ValueId(self.values.len());
+        let (ty, mutable) = (None, false);
+        self.values.push(Stmt {
+            def,
+            op,
+            ty,
+            mutable,
+            span,
+            home,
+        });
+        def
+    }
+
+    /// Creates a slot declared in `home` (the caller places the declaration).
+    fn new_slot(&mut self, name: &str, home: BlockId) -> SlotId {
         let slot = SlotId(self.slots.len());
         self.slots.push(Slot {
-            name,
-            home: self.current_block(),
+            name: name.to_owned(),
+            home,
         });
         slot
     }
 
     /// Declares a slot here.
-    fn declare_slot(&mut self, name: String, init: SlotInit) -> SlotId {
-        let slot = self.new_slot(name);
+    fn declare_slot(&mut self, name: &str, init: SlotInit) -> SlotId {
+        let slot = self.new_slot(name, self.current_block());
         self.push_node(Node::Declare { slot, init });
         slot
     }
@@ -281,7 +286,7 @@ impl Lowerer {
                     ))
                 }
             };
-            let slot = self.declare_slot(name.clone(), SlotInit::Value(value));
+            let slot = self.declare_slot(name, SlotInit::Value(value));
             if let Some(binding) = self.binding_mut(name) {
                 binding.target = Target::Slot(slot);
             }
@@ -448,7 +453,7 @@ impl Lowerer {
                 ))
             }
         };
-        let slot = self.declare_slot(ident.ident.to_string(), SlotInit::Default);
+        let slot = self.declare_slot(&ident.ident.to_string(), SlotInit::Default);
         if let Some(scope) = self.scopes.last_mut() {
             let binding = Binding {
                 target: Target::Slot(slot),
