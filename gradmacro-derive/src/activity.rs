@@ -57,7 +57,9 @@ fn flow(op: &Op) -> Flow {
         | Op::LoopItem
         | Op::TripCount
         | Op::Decision => Flow::Stops,
-        Op::Copy(_) | Op::Deref(_) | Op::Neg(_) | Op::Arith(..) => Flow::Differentiable,
+        Op::Copy(_) | Op::Deref(_) | Op::Neg(_) | Op::Arith(..) | Op::Index { .. } => {
+            Flow::Differentiable
+        }
         Op::Binding { whole, .. } => {
             if *whole {
                 Flow::Differentiable
@@ -79,7 +81,7 @@ fn flow(op: &Op) -> Flow {
         }
         Op::Opaque(opaque) => match opaque {
             Opaque::Ref(_) => Flow::Differentiable,
-            Opaque::Field { .. } => Flow::PassThrough,
+            Opaque::Field { .. } | Opaque::Index { .. } => Flow::PassThrough,
             Opaque::Unary(UnOp::Not(_), _) => Flow::Stops,
             Opaque::Binary(op, _, _) if is_comparison_or_logic(op) => Flow::Stops,
             Opaque::Method { method, .. }

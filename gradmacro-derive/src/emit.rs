@@ -103,7 +103,14 @@ fn sweeps(source: &Source, activity: &Activity, seed: TokenStream) -> Sweeps {
             None => quote!(()),
             Some(float) => value
                 .and_then(|value| sweep.adjoint(value))
-                .unwrap_or_else(|| literal(float, 0.0)),
+                .unwrap_or_else(|| {
+                    if param.is_buffer() {
+                        let name = &param.name;
+                        quote!(::gradmacro::__private::zeros_like(&#name))
+                    } else {
+                        literal(float, 0.0)
+                    }
+                }),
         })
         .collect();
     Sweeps {
@@ -153,7 +160,7 @@ pub fn gradient(source: &Source, activity: &Activity) -> TokenStream {
     let wrt_types: Vec<_> = sig
         .wrt
         .iter()
-        .filter_map(|&i| sig.params[i].float().map(FloatTy::ident))
+        .filter_map(|&i| sig.params[i].gradient_type())
         .collect();
     let (gradient_ty, gradient) = if let ([ty], [adjoint]) = (&wrt_types[..], &wrt_adjoints[..]) {
         (quote!(#ty), quote!(#adjoint))
@@ -192,13 +199,10 @@ pub fn pullback(source: &Source, activity: &Activity) -> TokenStream {
         reverse,
         adjoints,
     } = sweeps(source, activity, quote!(#seed_name));
-    let adjoint_types = sig.params.iter().map(|param| match param.float() {
-        Some(float) => {
-            let ty = float.ident();
-            quote!(#ty)
-        }
-        None => quote!(()),
-    });
+    let adjoint_types = sig
+        .params
+        .iter()
+        .map(|param| param.gradient_type().unwrap_or_else(|| quote!(())));
     let value = crate::names::primal(lowered.body.ret);
     companion(
         source,

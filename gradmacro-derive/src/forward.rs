@@ -199,6 +199,10 @@ impl Forward<'_> {
                     (CallForm::Method, None) => plain(quote!(#name())),
                 }
             }
+            Op::Index { base, indices } => {
+                let (base, indices) = (p(base), indices.iter().map(p));
+                plain(quote!(#base #([#indices])*))
+            }
             Op::ReadSlot(slot) => {
                 let slot = names::slot(*slot);
                 plain(quote!(#slot))
@@ -267,6 +271,15 @@ impl Forward<'_> {
                 Opaque::Call { func, args } => {
                     let args = args.iter().map(p);
                     quote!(#func(#(#args),*))
+                }
+                Opaque::Index {
+                    base,
+                    indices,
+                    borrowed,
+                } => {
+                    let (base, indices) = (p(base), indices.iter().map(p));
+                    let borrow = borrowed.then(|| quote!(&));
+                    quote!(#borrow #base #([#indices])*)
                 }
                 Opaque::Range {
                     start,

@@ -96,6 +96,9 @@ pub struct Stmt {
     pub span: Span,
     /// The block whose node defines this value.
     pub home: BlockId,
+    /// A buffer of floats (a slice, array or `Vec` parameter, or a local one),
+    /// whose adjoint is a buffer of the same shape.
+    pub buffer: bool,
 }
 
 /// A mutable variable.
@@ -242,6 +245,11 @@ pub enum Op {
         form: CallForm,
         name: Ident,
     },
+    /// An element of a buffer: `base[indices[0]][indices[1]]...`.
+    Index {
+        base: ValueId,
+        indices: Vec<ValueId>,
+    },
     /// The current value of a slot.
     ReadSlot(SlotId),
     /// The item of a `for` loop's current iteration.
@@ -285,6 +293,13 @@ pub enum Opaque {
         func: syn::ExprPath,
         args: Vec<ValueId>,
     },
+    /// `base[indices]` of something that is not a float buffer (or a row of one,
+    /// borrowed when `borrowed`).
+    Index {
+        base: ValueId,
+        indices: Vec<ValueId>,
+        borrowed: bool,
+    },
     /// A range `a..b` / `a..=b` (either end optional), the iterator of loops.
     Range {
         start: Option<ValueId>,
@@ -306,6 +321,9 @@ impl Op {
             Op::Copy(v) | Op::Deref(v) | Op::Neg(v) | Op::Cast { value: v, .. } => vec![*v],
             Op::Binding { scrutinee, .. } => vec![*scrutinee],
             Op::Arith(_, a, b) => vec![*a, *b],
+            Op::Index { base, indices } => std::iter::once(*base)
+                .chain(indices.iter().copied())
+                .collect(),
             Op::Rule { args, .. } => args.clone(),
             Op::Opaque(opaque) => match opaque {
                 Opaque::Unary(_, v) | Opaque::Ref(v) | Opaque::Field { base: v, .. } => vec![*v],
@@ -315,6 +333,9 @@ impl Op {
                     .collect(),
                 Opaque::Call { args, .. } => args.clone(),
                 Opaque::Range { start, end, .. } => start.iter().chain(end).copied().collect(),
+                Opaque::Index { base, indices, .. } => std::iter::once(*base)
+                    .chain(indices.iter().copied())
+                    .collect(),
             },
         }
     }
@@ -381,6 +402,7 @@ impl fmt::Display for Op {
             Op::Arith(op, a, b) => write!(f, "{a} {} {b}", op.symbol()),
             Op::Cast { value, ty, .. } => write!(f, "{value} as {}", ty.to_token_stream()),
             Op::Rule { rule, args, .. } => write!(f, "rule {}({})", rule.name, list(args)),
+            Op::Index { base, indices } => write!(f, "{base}[{}]", list(indices)),
             Op::ReadSlot(slot) => write!(f, "read {slot}"),
             Op::LoopItem => write!(f, "loop item"),
             Op::TripCount => write!(f, "trip count"),
@@ -414,6 +436,14 @@ impl fmt::Display for Op {
                 } => write!(f, "opaque {receiver}.{method}({})", list(args)),
                 Opaque::Call { func, args } => {
                     write!(f, "opaque {}({})", func.to_token_stream(), list(args))
+                }
+                Opaque::Index {
+                    base,
+                    indices,
+                    borrowed,
+                } => {
+                    let borrow = if *borrowed { "&" } else { "" };
+                    write!(f, "opaque {borrow}{base}[{}]", list(indices))
                 }
                 Opaque::Range {
                     start,

@@ -93,3 +93,8 @@ pub fn temporary(value: ValueId) -> Ident {
 pub fn iterator(trip: ValueId) -> Ident {
     hygienic(format!("__gm_iter{}", trip.0))
 }
+
+/// The adjoint of a buffer: a buffer of the same shape.
+pub fn adjoint_buffer(value: ValueId) -> Ident {
+    hygienic(format!("__gm_adjbuf_v{}", value.0))
+}

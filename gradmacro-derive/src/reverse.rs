@@ -36,12 +36,18 @@ pub struct Reverse {
     /// The primal parts the code reads.
     pub referenced: BTreeSet<Part>,
     has_adjoint: Vec<bool>,
+    /// Active buffers, whose adjoint buffer the sweep declares.
+    buffer_adjoints: Vec<bool>,
 }
 
 impl Reverse {
-    /// The adjoint of `value`, or `None` when nothing flowed back into it (its
-    /// derivative is zero).
+    /// The adjoint of `value` (a scalar, or a buffer's adjoint buffer), or `None`
+    /// when nothing flowed back into it (its derivative is zero).
     pub fn adjoint(&self, value: ValueId) -> Option<TokenStream> {
+        if self.buffer_adjoints[value.0] {
+            let name = names::adjoint_buffer(value);
+            return Some(quote!(#name));
+        }
         self.has_adjoint[value.0].then(|| {
             let name = adjoint_of(value);
             quote!(#name)
@@ -79,10 +85,17 @@ pub fn reverse(inputs: &Inputs, seed: TokenStream) -> Reverse {
         );
     }
     let code = generator.block(&inputs.body.root, seeds);
+    let buffer_adjoints = inputs
+        .body
+        .values
+        .iter()
+        .map(|stmt| stmt.buffer && inputs.activity.is_active(stmt.def))
+        .collect();
     Reverse {
         code,
         referenced: generator.referenced,
         has_adjoint: generator.has_adjoint,
+        buffer_adjoints,
     }
 }
 
@@ -210,6 +223,13 @@ impl Generator<'_> {
         // Accumulators and slot adjoints of this block start at zero here.
         let mut declarations = TokenStream::new();
         let (values, slots) = self.homes.get(&block.id).cloned().unwrap_or_default();
+        for &value in &values {
+            if self.body().def(value).buffer && self.active(value) {
+                let (name, buffer) = (names::adjoint_buffer(value), self.named(value));
+                declarations
+                    .extend(quote!(let mut #name = ::gradmacro::__private::zeros_like(&#buffer);));
+            }
+        }
         for value in values {
             if self.accumulated[value.0] && self.active(value) {
                 let (name, zero) = (accumulator(value), self.zero(self.inputs.types.of(value)));
@@ -376,6 +396,12 @@ impl Generator<'_> {
                 ..
             } => self.contribute(*scrutinee, false, adj, here, terms, code),
             Op::Neg(v) => self.contribute(*v, true, adj, here, terms, code),
+            Op::Index { base, indices } if self.active(*base) => {
+                let indices: Vec<TokenStream> =
+                    indices.iter().map(|index| self.primal(*index)).collect();
+                let buffer = names::adjoint_buffer(*base);
+                code.extend(quote!(#buffer #([#indices])* += #adj;));
+            }
             Op::ReadSlot(slot) if self.inputs.activity.is_slot_active(*slot) => {
                 let adjoint = names::slot_adjoint(*slot);
                 code.extend(quote!(#adjoint += #adj;));

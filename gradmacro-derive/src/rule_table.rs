@@ -112,6 +112,8 @@ pub static DERIVATIVE_FREE_METHODS: &[&str] = &[
     "le",
     "gt",
     "ge",
+    "len",
+    "is_empty",
 ];
 
 /// The rule for a method name called with `arg_count` arguments (receiver

@@ -5,8 +5,8 @@
 //! at, so a signature mistake is reported once, on its own token.
 
 use crate::attr::Options;
-use proc_macro2::Span;
-use quote::ToTokens;
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, ToTokens};
 use syn::{FnArg, Ident, Pat, Signature as SynSignature, Type};
 
 /// The differentiable float element types.
@@ -69,10 +69,18 @@ impl FloatTy {
 }
 
 /// How a parameter takes part in differentiation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ParamKind {
     /// `f64`/`f32` by value (`by_ref: false`) or by shared reference.
     Scalar { float: FloatTy, by_ref: bool },
+    /// A buffer of floats: `&[f64]`, `&Vec<f64>`, `[f64; N]`, `[[f64; M]; N]`,
+    /// `&[[f64; M]]`, ... `depth` indexings reach a float; `gradient` is the owned
+    /// type of its adjoint (`Vec` for slices and vectors, arrays for arrays).
+    Buffer {
+        float: FloatTy,
+        depth: usize,
+        gradient: String,
+    },
     /// Anything else: integers, bools, other types. Never differentiated.
     Constant,
 }
@@ -93,15 +101,31 @@ pub struct Param {
 impl Param {
     /// Whether a gradient can be taken with respect to this parameter.
     pub fn is_differentiable(&self) -> bool {
-        matches!(self.kind, ParamKind::Scalar { .. })
+        !matches!(self.kind, ParamKind::Constant)
     }
 
-    /// The float type of this parameter's adjoint, if it has one.
+    /// The float type of this parameter (of its elements, for a buffer).
     pub fn float(&self) -> Option<FloatTy> {
         match self.kind {
-            ParamKind::Scalar { float, .. } => Some(float),
+            ParamKind::Scalar { float, .. } | ParamKind::Buffer { float, .. } => Some(float),
             ParamKind::Constant => None,
         }
+    }
+
+    /// The type of this parameter's adjoint, or `None` for a constant.
+    pub fn gradient_type(&self) -> Option<TokenStream> {
+        match &self.kind {
+            ParamKind::Scalar { float, .. } => {
+                let ty = float.ident();
+                Some(quote!(#ty))
+            }
+            ParamKind::Buffer { gradient, .. } => gradient.parse().ok(),
+            ParamKind::Constant => None,
+        }
+    }
+
+    pub fn is_buffer(&self) -> bool {
+        matches!(self.kind, ParamKind::Buffer { .. })
     }
 }
 
@@ -116,7 +140,7 @@ pub struct FnSignature {
     pub wrt: Vec<usize>,
 }
 
-const DIFFERENTIABLE: &str = "`f64`, `f32`, `&f64` or `&f32`";
+const DIFFERENTIABLE: &str = "`f64`, `f32`, `&f64`, `&f32`, or a slice, array or `Vec` of them";
 
 /// Checks the signature against what the macro supports and resolves `wrt`.
 pub fn analyze(sig: &SynSignature, options: &Options) -> syn::Result<FnSignature> {
@@ -207,24 +231,7 @@ fn classify_param(index: usize, arg: &FnArg) -> syn::Result<Param> {
         }
     };
     let ty = (*typed.ty).clone();
-    let kind = match &ty {
-        Type::Reference(reference) if reference.mutability.is_none() => {
-            match FloatTy::of(&reference.elem) {
-                Some(float) => ParamKind::Scalar {
-                    float,
-                    by_ref: true,
-                },
-                None => ParamKind::Constant,
-            }
-        }
-        other => match FloatTy::of(other) {
-            Some(float) => ParamKind::Scalar {
-                float,
-                by_ref: false,
-            },
-            None => ParamKind::Constant,
-        },
-    };
+    let kind = classify_type(&ty);
     Ok(Param {
         name,
         is_wild,
@@ -232,6 +239,66 @@ fn classify_param(index: usize, arg: &FnArg) -> syn::Result<Param> {
         ty,
         kind,
     })
+}
+
+/// What kind of parameter a type makes.
+fn classify_type(ty: &Type) -> ParamKind {
+    let (inner, by_ref) = match ty {
+        Type::Reference(reference) if reference.mutability.is_none() => (&*reference.elem, true),
+        other => (other, false),
+    };
+    if let Some(float) = FloatTy::of(inner) {
+        return ParamKind::Scalar { float, by_ref };
+    }
+    match collection(inner) {
+        Some((float, depth, gradient)) => ParamKind::Buffer {
+            float,
+            depth,
+            gradient: gradient.to_string(),
+        },
+        None => ParamKind::Constant,
+    }
+}
+
+/// A slice, array or `Vec` of floats (or of such collections): its float type,
+/// its depth, and the type of its adjoint.
+fn collection(ty: &Type) -> Option<(FloatTy, usize, TokenStream)> {
+    let element = |elem: &Type| -> Option<(FloatTy, usize, TokenStream)> {
+        match FloatTy::of(elem) {
+            Some(float) => {
+                let ident = float.ident();
+                Some((float, 0, quote!(#ident)))
+            }
+            None => collection(elem),
+        }
+    };
+    match ty {
+        Type::Paren(inner) => collection(&inner.elem),
+        Type::Group(inner) => collection(&inner.elem),
+        Type::Slice(slice) => {
+            let (float, depth, gradient) = element(&slice.elem)?;
+            Some((float, depth + 1, quote!(::std::vec::Vec<#gradient>)))
+        }
+        Type::Array(array) => {
+            let (float, depth, gradient) = element(&array.elem)?;
+            let len = &array.len;
+            Some((float, depth + 1, quote!([#gradient; #len])))
+        }
+        Type::Path(path) if path.qself.is_none() => {
+            let last = path.path.segments.last()?;
+            let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+                return None;
+            };
+            match (last.ident == "Vec", args.args.first(), args.args.len()) {
+                (true, Some(syn::GenericArgument::Type(elem)), 1) => {
+                    let (float, depth, gradient) = element(elem)?;
+                    Some((float, depth + 1, quote!(::std::vec::Vec<#gradient>)))
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
 }
 
 fn resolve_wrt(sig: &SynSignature, params: &[Param], options: &Options) -> syn::Result<Vec<usize>> {

@@ -69,6 +69,7 @@ pub fn infer(body: &Body, sig: &FnSignature) -> FloatTypes {
                         first(&floats, &types)
                     }
                     Op::ReadSlot(slot) => types.slots[slot.0],
+                    Op::Index { base, .. } => types.values[base.0],
                     _ => None,
                 };
                 if ty.is_some() {

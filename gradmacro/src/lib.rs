@@ -207,6 +207,68 @@ pub mod __private {
         panic!("gradmacro: the reverse sweep found a saved-value stack empty; this is a bug in gradmacro, please report it")
     }
 
+    /// The zero adjoint of a value of type `T`: `0.0` for a float, and for a
+    /// buffer an owned buffer of the same shape (slices and `Vec`s give a `Vec`,
+    /// arrays give an array).
+    #[inline]
+    pub fn zeros_like<T: AdjointShape + ?Sized>(value: &T) -> T::Adjoint {
+        value.zeros()
+    }
+
+    /// The shape of a differentiable value's adjoint.
+    pub trait AdjointShape {
+        type Adjoint;
+        fn zeros(&self) -> Self::Adjoint;
+    }
+
+    impl AdjointShape for f64 {
+        type Adjoint = f64;
+        #[inline]
+        fn zeros(&self) -> f64 {
+            0.0
+        }
+    }
+
+    impl AdjointShape for f32 {
+        type Adjoint = f32;
+        #[inline]
+        fn zeros(&self) -> f32 {
+            0.0
+        }
+    }
+
+    impl<T: AdjointShape, const N: usize> AdjointShape for [T; N] {
+        type Adjoint = [T::Adjoint; N];
+        #[inline]
+        fn zeros(&self) -> Self::Adjoint {
+            ::core::array::from_fn(|index| self[index].zeros())
+        }
+    }
+
+    impl<T: AdjointShape> AdjointShape for [T] {
+        type Adjoint = ::std::vec::Vec<T::Adjoint>;
+        #[inline]
+        fn zeros(&self) -> Self::Adjoint {
+            self.iter().map(AdjointShape::zeros).collect()
+        }
+    }
+
+    impl<T: AdjointShape> AdjointShape for ::std::vec::Vec<T> {
+        type Adjoint = ::std::vec::Vec<T::Adjoint>;
+        #[inline]
+        fn zeros(&self) -> Self::Adjoint {
+            self.as_slice().zeros()
+        }
+    }
+
+    impl<T: AdjointShape + ?Sized> AdjointShape for &T {
+        type Adjoint = T::Adjoint;
+        #[inline]
+        fn zeros(&self) -> Self::Adjoint {
+            (**self).zeros()
+        }
+    }
+
     /// `as` between the float types, as a trait so generated code can name it.
     pub trait CastTo<D> {
         fn cast_to(self) -> D;

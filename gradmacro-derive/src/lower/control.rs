@@ -86,8 +86,11 @@ impl Lowerer {
         let value = match value {
             Lowered::Value(value) => *value,
             Lowered::Unit | Lowered::Never => return Ok(()),
-            Lowered::Tuple(_) => {
-                return Err(unsupported(span, "a branch or loop that produces a tuple"))
+            Lowered::Tuple(_) | Lowered::View(..) => {
+                return Err(unsupported(
+                    span,
+                    "a branch or loop that produces a tuple or a row of a buffer",
+                ))
             }
         };
         let slot = match *result {

@@ -112,6 +112,7 @@ impl Lowerer {
                     span,
                 ))
             }
+            Expr::Index(index) => self.lower_index(index),
             Expr::If(if_expr) => self.lower_if(if_expr),
             Expr::Match(match_expr) => self.lower_match(match_expr),
             Expr::ForLoop(for_loop) => self.lower_for(for_loop),
@@ -177,6 +178,77 @@ impl Lowerer {
             BinOp::Rem(_) => arith(Arith::Rem),
             other => Op::Opaque(Opaque::Binary(other, left, right)),
         }
+    }
+
+    /// `x[i]`, `m[r][c]`: an element of a float buffer (differentiable), a row of
+    /// one (a view, indexed further or borrowed), or an index into anything else
+    /// (a constant).
+    pub(super) fn lower_index(&mut self, expr: &syn::ExprIndex) -> syn::Result<Lowered> {
+        let mut index_exprs = vec![&*expr.index];
+        let mut base_expr = &*expr.expr;
+        while let Expr::Index(inner) = base_expr {
+            index_exprs.push(&inner.index);
+            base_expr = &inner.expr;
+        }
+        index_exprs.reverse();
+        if let Some(range) = index_exprs.iter().find(|e| matches!(e, Expr::Range(_))) {
+            return Err(unsupported(range.span(), "slicing a buffer with a range"));
+        }
+        let base = self.lower_expr(base_expr)?;
+        let (root, mut indices) = match base {
+            Lowered::View(root, prefix) => (root, prefix),
+            Lowered::Value(value) if self.values[value.0].buffer => (value, Vec::new()),
+            other => {
+                let base = self.expect_value(other, base_expr.span(), "this expression")?;
+                let indices = index_exprs
+                    .iter()
+                    .map(|e| self.lower_value(e))
+                    .collect::<syn::Result<Vec<_>>>()?;
+                let op = Op::Opaque(Opaque::Index {
+                    base,
+                    indices,
+                    borrowed: false,
+                });
+                return Ok(Lowered::Value(self.push(op, expr.span())));
+            }
+        };
+        for index in index_exprs {
+            indices.push(self.lower_value(index)?);
+        }
+        let depth = self.buffer_depths.get(&root).copied().unwrap_or(1);
+        if indices.len() < depth {
+            return Ok(Lowered::View(root, indices));
+        }
+        if indices.len() > depth {
+            return Err(syn::Error::new(
+                expr.index.span(),
+                "this buffer has fewer dimensions than indices",
+            ));
+        }
+        Ok(Lowered::Value(self.push(
+            Op::Index {
+                base: root,
+                indices,
+            },
+            expr.span(),
+        )))
+    }
+
+    /// A view used as a value (`m[r].len()`): the row, borrowed.
+    pub(super) fn materialize_view(
+        &mut self,
+        base: ValueId,
+        indices: Vec<ValueId>,
+        span: Span,
+    ) -> ValueId {
+        self.push(
+            Op::Opaque(Opaque::Index {
+                base,
+                indices,
+                borrowed: true,
+            }),
+            span,
+        )
     }
 
     /// `base.member`: an element of a lowered tuple, or a field read from a

@@ -34,6 +34,8 @@ use syn::{Expr, Ident, Pat, Type};
 enum Lowered {
     Value(ValueId),
     Tuple(Vec<Lowered>),
+    /// A part of a buffer not yet down to a float: `m[r]` of a matrix.
+    View(ValueId, Vec<ValueId>),
     Unit,
     Never,
 }
@@ -84,6 +86,10 @@ pub fn lower(block: &syn::Block, sig: &FnSignature) -> syn::Result<LoweredBody> 
         }
         let value = lowerer.push(Op::Param { index }, param.name.span());
         lowerer.values[value.0].mutable = param.mutable;
+        if let ParamKind::Buffer { depth, .. } = param.kind {
+            lowerer.values[value.0].buffer = true;
+            lowerer.buffer_depths.insert(value, depth);
+        }
         if let ParamKind::Scalar { by_ref: true, .. } = param.kind {
             let dereferenced = lowerer.push(Op::Deref(value), param.name.span());
             lowerer.dereferenced.insert(value, dereferenced);
@@ -136,6 +142,8 @@ struct Lowerer {
     exit: Option<Exit>,
     /// Counter for the names match patterns bind.
     pattern_names: usize,
+    /// How many indexings reach a float in each buffer.
+    buffer_depths: HashMap<ValueId, usize>,
     /// The latest read of each slot, reused by later reads in the same block
     /// until the slot is written: one saved value per iteration instead of one
     /// per mention.
@@ -178,7 +186,7 @@ impl Lowerer {
     /// A value defined in `home` by a node the caller places itself.
     fn detached(&mut self, op: Op, span: Span, home: BlockId) -> ValueId {
         let def = ValueId(self.values.len());
-        let (ty, mutable) = (None, false);
+        let (ty, mutable, buffer) = (None, false, false);
         self.values.push(Stmt {
             def,
             op,
@@ -186,6 +194,7 @@ impl Lowerer {
             mutable,
             span,
             home,
+            buffer,
         });
         def
     }
@@ -343,13 +352,14 @@ impl Lowerer {
         }
     }
 
-    fn expect_value(&self, lowered: Lowered, span: Span, what: &str) -> syn::Result<ValueId> {
+    fn expect_value(&mut self, lowered: Lowered, span: Span, what: &str) -> syn::Result<ValueId> {
         match lowered {
             Lowered::Value(value) => Ok(value),
             Lowered::Tuple(_) => Err(syn::Error::new(
                 span,
                 format!("{what} is a tuple; tuples are supported only in `let` patterns and assignments"),
             )),
+            Lowered::View(base, indices) => Ok(self.materialize_view(base, indices, span)),
             Lowered::Unit | Lowered::Never => Err(syn::Error::new(span, format!("{what} has no value"))),
         }
     }
