@@ -180,6 +180,7 @@ pub use gradmacro_derive::differentiate;
 pub use num_traits;
 
 pub mod rules;
+pub mod vector;
 
 /// Support for generated code; not part of the public API.
 #[doc(hidden)]
