@@ -15,7 +15,9 @@
 //! (comparisons, `is_nan`, casts to integers, `floor`) are fine: they stop the
 //! dependence instead. Branch conditions are never differentiated.
 
-use crate::ir::{Body, CastTarget, LoopKind, Node, Op, Opaque, SlotId, SlotInit, Stmt, ValueId};
+use crate::ir::{
+    Body, BufferInit, CastTarget, LoopKind, Node, Op, Opaque, SlotId, SlotInit, Stmt, ValueId,
+};
 use crate::rule_table;
 use syn::{BinOp, UnOp};
 
@@ -60,6 +62,8 @@ fn flow(op: &Op) -> Flow {
         Op::Copy(_) | Op::Deref(_) | Op::Neg(_) | Op::Arith(..) | Op::Index { .. } => {
             Flow::Differentiable
         }
+        Op::Buffer(BufferInit::Empty { .. }) => Flow::Stops,
+        Op::Buffer(_) => Flow::Differentiable,
         Op::Binding { whole, .. } => {
             if *whole {
                 Flow::Differentiable
@@ -120,6 +124,14 @@ fn written(node: &Node) -> Option<(SlotId, ValueId)> {
     }
 }
 
+/// The buffer an element write goes into, and the value written.
+fn stored(node: &Node) -> Option<(ValueId, ValueId)> {
+    match node {
+        Node::Store { base, value, .. } | Node::Push { base, value } => Some((*base, *value)),
+        _ => None,
+    }
+}
+
 /// Analyses `body` for gradients with respect to the parameter values `seeds`.
 pub fn analyze(body: &Body, seeds: &[ValueId]) -> syn::Result<Activity> {
     let (count, slot_count) = (body.value_count(), body.slots.len());
@@ -163,9 +175,19 @@ pub fn analyze(body: &Body, seeds: &[ValueId]) -> syn::Result<Activity> {
                         Flow::Stops => (false, false),
                     },
                 };
-                if (d, v) != (depends[value.0], varied[value.0]) {
-                    depends[value.0] |= d;
-                    varied[value.0] |= v;
+                let updated = (depends[value.0] | d, varied[value.0] | v);
+                if updated != (depends[value.0], varied[value.0]) {
+                    (depends[value.0], varied[value.0]) = updated;
+                    changed = true;
+                }
+            } else if let Some((base, value)) = stored(node) {
+                // A buffer takes on what is stored into it.
+                let updated = (
+                    depends[base.0] | depends[value.0],
+                    varied[base.0] | varied[value.0],
+                );
+                if updated != (depends[base.0], varied[base.0]) {
+                    (depends[base.0], varied[base.0]) = updated;
                     changed = true;
                 }
             } else if let Some((slot, value)) = written(node) {
@@ -213,6 +235,10 @@ pub fn analyze(body: &Body, seeds: &[ValueId]) -> syn::Result<Activity> {
                     mark(&mut needed, operand.0, true);
                     mark(&mut useful, operand.0, flows_back);
                 }
+            } else if let Some((base, value)) = stored(node) {
+                let (base_needed, base_useful) = (needed[base.0], useful[base.0]);
+                mark(&mut needed, value.0, base_needed);
+                mark(&mut useful, value.0, base_useful);
             } else if let Some((slot, value)) = written(node) {
                 mark(&mut needed, value.0, slot_needed[slot.0]);
                 mark(&mut useful, value.0, slot_useful[slot.0]);

@@ -9,7 +9,9 @@
 //! their index, and loops that count their trips and stop on their exit flags.
 
 use crate::activity::Activity;
-use crate::ir::{Block, Body, CallForm, LoopKind, Node, Op, Opaque, SlotInit, ValueId};
+use crate::ir::{
+    Block, Body, BufferInit, CallForm, LoopKind, Node, Op, Opaque, RepeatLen, SlotInit, ValueId,
+};
 use crate::names::{self, partial, primal};
 use crate::rule_table::Input;
 use crate::save::{Part, Saves};
@@ -54,6 +56,19 @@ impl Forward<'_> {
                         quote!(let mut #slot = ::core::default::Default::default();)
                     }
                 }
+            }
+            Node::Store {
+                base,
+                indices,
+                value,
+            } => {
+                let (base, value) = (primal(*base), primal(*value));
+                let indices = indices.iter().map(|index| primal(*index));
+                quote!(#base #([#indices])* = #value;)
+            }
+            Node::Push { base, value } => {
+                let (base, value) = (primal(*base), primal(*value));
+                quote!(#base.push(#value);)
             }
             Node::Write { slot, value } => {
                 let (slot, value) = (names::slot(*slot), primal(*value));
@@ -199,6 +214,39 @@ impl Forward<'_> {
                     (CallForm::Method, None) => plain(quote!(#name())),
                 }
             }
+            Op::Buffer(init) => plain(match init {
+                BufferInit::Repeat { elem, len } => {
+                    let elem = p(elem);
+                    match len {
+                        RepeatLen::Vec(len) => {
+                            let len = p(len);
+                            quote!(::std::vec![#elem; #len])
+                        }
+                        RepeatLen::Array(len) => quote!([#elem; #len]),
+                    }
+                }
+                BufferInit::List { elems, vec } => {
+                    let elems = elems.iter().map(p);
+                    if *vec {
+                        quote!(::std::vec![#(#elems),*])
+                    } else {
+                        quote!([#(#elems),*])
+                    }
+                }
+                BufferInit::Copy {
+                    source,
+                    prefix,
+                    method,
+                } => {
+                    let (source, prefix) = (p(source), prefix.iter().map(p));
+                    let method = method.iter();
+                    quote!(#source #([#prefix])* #(.#method())*)
+                }
+                BufferInit::Empty { func, args } => {
+                    let args = args.iter().map(p);
+                    quote!(#func(#(#args),*))
+                }
+            }),
             Op::Index { base, indices } => {
                 let (base, indices) = (p(base), indices.iter().map(p));
                 plain(quote!(#base #([#indices])*))

@@ -131,6 +131,17 @@ pub enum Node {
         slot: SlotId,
         value: ValueId,
     },
+    /// `base[indices] = value;`
+    Store {
+        base: ValueId,
+        indices: Vec<ValueId>,
+        value: ValueId,
+    },
+    /// `base.push(value);`
+    Push {
+        base: ValueId,
+        value: ValueId,
+    },
     If {
         cond: ValueId,
         then: Block,
@@ -210,6 +221,35 @@ pub enum CastTarget {
     Unknown,
 }
 
+/// How a local buffer is made.
+pub enum BufferInit {
+    /// `vec![elem; len]` or `[elem; LEN]`.
+    Repeat { elem: ValueId, len: RepeatLen },
+    /// `vec![a, b, c]` (`vec: true`) or `[a, b, c]`.
+    List { elems: Vec<ValueId>, vec: bool },
+    /// A copy of another buffer, or of a row of one (`prefix` indices):
+    /// `x.to_vec()`, `m[r].to_vec()`, `x.clone()`, or `let mut y = x;` (`method:
+    /// None`).
+    Copy {
+        source: ValueId,
+        prefix: Vec<ValueId>,
+        method: Option<Ident>,
+    },
+    /// `Vec::new()`, `Vec::with_capacity(n)`: filled by `push`.
+    Empty {
+        func: syn::ExprPath,
+        args: Vec<ValueId>,
+    },
+}
+
+/// The length of a repeated buffer.
+pub enum RepeatLen {
+    /// `vec![x; n]`: a value.
+    Vec(ValueId),
+    /// `[x; N]`: a constant expression, kept as written.
+    Array(syn::Expr),
+}
+
 /// How the user spelled a rule call; kept so that constant calls compile exactly
 /// as written (`f64::exp(2.0)` fixes a literal's type, `2.0.exp()` would not).
 #[derive(Clone)]
@@ -250,6 +290,8 @@ pub enum Op {
         base: ValueId,
         indices: Vec<ValueId>,
     },
+    /// A local buffer, made here.
+    Buffer(BufferInit),
     /// The current value of a slot.
     ReadSlot(SlotId),
     /// The item of a `for` loop's current iteration.
@@ -324,6 +366,17 @@ impl Op {
             Op::Index { base, indices } => std::iter::once(*base)
                 .chain(indices.iter().copied())
                 .collect(),
+            Op::Buffer(init) => match init {
+                BufferInit::Repeat { elem, len } => match len {
+                    RepeatLen::Vec(len) => vec![*elem, *len],
+                    RepeatLen::Array(_) => vec![*elem],
+                },
+                BufferInit::List { elems, .. } => elems.clone(),
+                BufferInit::Copy { source, prefix, .. } => std::iter::once(*source)
+                    .chain(prefix.iter().copied())
+                    .collect(),
+                BufferInit::Empty { args, .. } => args.clone(),
+            },
             Op::Rule { args, .. } => args.clone(),
             Op::Opaque(opaque) => match opaque {
                 Opaque::Unary(_, v) | Opaque::Ref(v) | Opaque::Field { base: v, .. } => vec![*v],
@@ -366,7 +419,13 @@ impl Node {
                 .flat_map(|arm| arm.guard.iter().map(|(block, _)| block).chain([&arm.body]))
                 .collect(),
             Node::Loop(lp) => vec![&lp.body],
-            Node::Def(_) | Node::Declare { .. } | Node::Write { .. } => vec![],
+            Node::Def(_)
+            | Node::Declare { .. }
+            | Node::Write { .. }
+            | Node::Store { .. }
+            | Node::Push { .. } => {
+                vec![]
+            }
         }
     }
 }
@@ -403,6 +462,33 @@ impl fmt::Display for Op {
             Op::Cast { value, ty, .. } => write!(f, "{value} as {}", ty.to_token_stream()),
             Op::Rule { rule, args, .. } => write!(f, "rule {}({})", rule.name, list(args)),
             Op::Index { base, indices } => write!(f, "{base}[{}]", list(indices)),
+            Op::Buffer(init) => match init {
+                BufferInit::Repeat { elem, len } => match len {
+                    RepeatLen::Vec(len) => write!(f, "buffer vec![{elem}; {len}]"),
+                    RepeatLen::Array(len) => {
+                        write!(f, "buffer [{elem}; {}]", len.to_token_stream())
+                    }
+                },
+                BufferInit::List { elems, vec } => {
+                    write!(
+                        f,
+                        "buffer {}[{}]",
+                        if *vec { "vec!" } else { "" },
+                        list(elems)
+                    )
+                }
+                BufferInit::Copy {
+                    source,
+                    prefix,
+                    method,
+                } => match method {
+                    Some(method) => write!(f, "buffer {source}[{}].{method}()", list(prefix)),
+                    None => write!(f, "buffer copy of {source}[{}]", list(prefix)),
+                },
+                BufferInit::Empty { func, args } => {
+                    write!(f, "buffer {}({})", func.to_token_stream(), list(args))
+                }
+            },
             Op::ReadSlot(slot) => write!(f, "read {slot}"),
             Op::LoopItem => write!(f, "loop item"),
             Op::TripCount => write!(f, "trip count"),
@@ -481,6 +567,12 @@ impl Body {
                     writeln!(f, "{pad}slot {slot} ({}) = {init}", self.slots[slot.0].name)?;
                 }
                 Node::Write { slot, value } => writeln!(f, "{pad}{slot} <- {value}")?,
+                Node::Store {
+                    base,
+                    indices,
+                    value,
+                } => writeln!(f, "{pad}{base}[{}] <- {value}", list(indices))?,
+                Node::Push { base, value } => writeln!(f, "{pad}{base}.push({value})")?,
                 Node::If {
                     cond,
                     then,

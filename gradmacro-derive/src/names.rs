@@ -98,3 +98,13 @@ pub fn iterator(trip: ValueId) -> Ident {
 pub fn adjoint_buffer(value: ValueId) -> Ident {
     hygienic(format!("__gm_adjbuf_v{}", value.0))
 }
+
+/// The length of a `push`-built buffer, walked back by the reverse sweep.
+pub fn push_counter(value: ValueId) -> Ident {
+    hygienic(format!("__gm_len_v{}", value.0))
+}
+
+/// A buffer element's adjoint, taken when the element is overwritten.
+pub fn element_snapshot(index: usize) -> Ident {
+    hygienic(format!("__gm_e{index}"))
+}

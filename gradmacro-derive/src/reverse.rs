@@ -14,7 +14,10 @@
 //! then the real run restores the ones that are saved.
 
 use crate::activity::Activity;
-use crate::ir::{Arith, Block, BlockId, Body, Node, Op, Opaque, SlotId, SlotInit, ValueId};
+use crate::ir::{
+    Arith, Block, BlockId, Body, BufferInit, Node, Op, Opaque, RepeatLen, SlotId, SlotInit,
+    ValueId, ROOT,
+};
 use crate::names::{self, accumulator, adjoint_of, quotient};
 use crate::rule_table::Input;
 use crate::save::{Part, Saves};
@@ -73,6 +76,7 @@ pub fn reverse(inputs: &Inputs, seed: TokenStream) -> Reverse {
         has_adjoint: vec![false; count],
         snapshots: 0,
         homes: homes(inputs.body),
+        pushed: pushed(inputs.body),
     };
     let mut seeds = HashMap::new();
     if inputs.activity.is_active(inputs.body.ret) {
@@ -111,6 +115,17 @@ fn homes(body: &Body) -> HashMap<BlockId, (Vec<ValueId>, Vec<SlotId>)> {
     homes
 }
 
+/// The buffers that `push` grows.
+fn pushed(body: &Body) -> std::collections::HashSet<ValueId> {
+    let mut pushed = std::collections::HashSet::new();
+    body.root.walk(&mut |node| {
+        if let Node::Push { base, .. } = node {
+            pushed.insert(*base);
+        }
+    });
+    pushed
+}
+
 struct Generator<'a> {
     inputs: &'a Inputs<'a>,
     referenced: BTreeSet<Part>,
@@ -118,6 +133,8 @@ struct Generator<'a> {
     has_adjoint: Vec<bool>,
     snapshots: usize,
     homes: HashMap<BlockId, (Vec<ValueId>, Vec<SlotId>)>,
+    /// Buffers built by `push`.
+    pushed: std::collections::HashSet<ValueId>,
 }
 
 /// The contributions gathered for the values of the block being reversed.
@@ -187,6 +204,53 @@ impl Generator<'_> {
         })
     }
 
+    /// A zero adjoint for a buffer. Where the buffer lives in the root block it
+    /// is `zeros_like(&buffer)`; a local buffer of a nested block is out of scope
+    /// in the reverse sweep, so a repeated or listed one is rebuilt from its
+    /// constructor (reading only its length), and any other is saved.
+    fn zero_buffer(&mut self, value: ValueId) -> TokenStream {
+        let body = self.inputs.body;
+        let stmt = body.def(value);
+        let zero = match self.inputs.types.of(value) {
+            Some(float) => {
+                let ty = float.ident();
+                quote!((0.0 as #ty))
+            }
+            None => quote!(0.0),
+        };
+        let scalar = |v: &ValueId| !body.def(*v).buffer;
+        if stmt.home != ROOT {
+            match &stmt.op {
+                Op::Buffer(BufferInit::Repeat { elem, len }) if scalar(elem) => {
+                    return match len {
+                        RepeatLen::Vec(len) => {
+                            let len = self.primal(*len);
+                            quote!(::std::vec![#zero; #len])
+                        }
+                        RepeatLen::Array(len) => quote!([#zero; #len]),
+                    };
+                }
+                Op::Buffer(BufferInit::List { elems, vec }) if elems.iter().all(scalar) => {
+                    let zeros = elems.iter().map(|_| &zero);
+                    return if *vec {
+                        quote!(::std::vec![#(#zeros),*])
+                    } else {
+                        quote!([#(#zeros),*])
+                    };
+                }
+                Op::Buffer(BufferInit::Copy { source, prefix, .. })
+                    if prefix.is_empty() && body.def(*source).home == ROOT =>
+                {
+                    let source = self.named(*source);
+                    return quote!(::gradmacro::__private::zeros_like(&#source));
+                }
+                _ => {}
+            }
+        }
+        let buffer = self.named(value);
+        quote!(::gradmacro::__private::zeros_like(&#buffer))
+    }
+
     fn zero(&self, float: Option<crate::signature::FloatTy>) -> TokenStream {
         match float {
             Some(float) => {
@@ -225,9 +289,12 @@ impl Generator<'_> {
         let (values, slots) = self.homes.get(&block.id).cloned().unwrap_or_default();
         for &value in &values {
             if self.body().def(value).buffer && self.active(value) {
-                let (name, buffer) = (names::adjoint_buffer(value), self.named(value));
-                declarations
-                    .extend(quote!(let mut #name = ::gradmacro::__private::zeros_like(&#buffer);));
+                let (name, zeros) = (names::adjoint_buffer(value), self.zero_buffer(value));
+                declarations.extend(quote!(let mut #name = #zeros;));
+                if self.pushed.contains(&value) {
+                    let (counter, buffer) = (names::push_counter(value), self.named(value));
+                    declarations.extend(quote!(let mut #counter = #buffer.len();));
+                }
             }
         }
         for value in values {
@@ -309,6 +376,33 @@ impl Generator<'_> {
                     }
                 }
             }
+            Node::Store {
+                base,
+                indices,
+                value,
+            } if self.active(*base) => {
+                let indices: Vec<TokenStream> =
+                    indices.iter().map(|index| self.primal(*index)).collect();
+                let (buffer, element) = (names::adjoint_buffer(*base), self.element_snapshot());
+                code.extend(quote! {
+                    let #element = #buffer #([#indices])*;
+                    #buffer #([#indices])* = 0.0;
+                });
+                self.contribute(*value, false, quote!(#element), here, terms, &mut code);
+            }
+            Node::Push { base, value } if self.active(*base) => {
+                let (buffer, counter, element) = (
+                    names::adjoint_buffer(*base),
+                    names::push_counter(*base),
+                    self.element_snapshot(),
+                );
+                code.extend(quote! {
+                    #counter -= 1;
+                    let #element = #buffer[#counter];
+                });
+                self.contribute(*value, false, quote!(#element), here, terms, &mut code);
+            }
+            Node::Store { .. } | Node::Push { .. } => {}
             Node::Write { slot, value } => {
                 if self.inputs.activity.is_slot_active(*slot) {
                     let adjoint = self.take_slot_adjoint(*slot, true, &mut code);
@@ -355,6 +449,12 @@ impl Generator<'_> {
     /// The adjoint of one value, its contributions to its operands, and the
     /// restoring of its previous state if it is stacked.
     fn def(&mut self, value: ValueId, here: BlockId, terms: &mut Terms, code: &mut TokenStream) {
+        if self.body().def(value).buffer {
+            if self.active(value) {
+                self.buffer_operands(value, here, terms, code);
+            }
+            return;
+        }
         let own_terms = terms.remove(&value).unwrap_or_default();
         // Every use in a nested block comes after the definition in the forward
         // sweep, so its contribution has already been emitted here.
@@ -373,6 +473,62 @@ impl Generator<'_> {
             code.extend(quote!(let #adjoint = #sum;));
             self.has_adjoint[value.0] = true;
             self.operands(value, quote!(#adjoint), here, terms, code);
+        }
+    }
+
+    /// A fresh name for a buffer element's adjoint.
+    fn element_snapshot(&mut self) -> proc_macro2::Ident {
+        self.snapshots += 1;
+        names::element_snapshot(self.snapshots)
+    }
+
+    /// What a local buffer's adjoint buffer passes back to what it was made from.
+    fn buffer_operands(
+        &mut self,
+        value: ValueId,
+        here: BlockId,
+        terms: &mut Terms,
+        code: &mut TokenStream,
+    ) {
+        let body = self.inputs.body;
+        let Op::Buffer(init) = &body.def(value).op else {
+            return;
+        };
+        let buffer = names::adjoint_buffer(value);
+        let accumulate = |into: ValueId, from: TokenStream| {
+            let target = names::adjoint_buffer(into);
+            quote!(::gradmacro::__private::accumulate(&mut #target[..], &#from[..]);)
+        };
+        match init {
+            BufferInit::Repeat { elem, .. } if self.active(*elem) => {
+                if body.def(*elem).buffer {
+                    let row = accumulate(*elem, quote!(__gm_row));
+                    code.extend(quote!(for __gm_row in #buffer.iter() { #row }));
+                } else {
+                    let ty = self.inputs.types.of(*elem).map(|float| float.ident());
+                    let sum = quote!(#buffer.iter().copied().sum::<#ty>());
+                    self.contribute(*elem, false, sum, here, terms, code);
+                }
+            }
+            BufferInit::List { elems, .. } => {
+                for (index, elem) in elems.iter().enumerate() {
+                    if !self.active(*elem) {
+                        continue;
+                    }
+                    if body.def(*elem).buffer {
+                        code.extend(accumulate(*elem, quote!(#buffer[#index])));
+                    } else {
+                        self.contribute(*elem, false, quote!(#buffer[#index]), here, terms, code);
+                    }
+                }
+            }
+            BufferInit::Copy { source, prefix, .. } if self.active(*source) => {
+                let prefix: Vec<TokenStream> =
+                    prefix.iter().map(|index| self.primal(*index)).collect();
+                let target = names::adjoint_buffer(*source);
+                code.extend(quote!(::gradmacro::__private::accumulate(&mut #target #([#prefix])* [..], &#buffer[..]);));
+            }
+            _ => {}
         }
     }
 

@@ -367,7 +367,7 @@ mod tests {
             ),
         )
         .unwrap();
-        let kinds: Vec<_> = sig.params.iter().map(|p| p.kind).collect();
+        let kinds: Vec<_> = sig.params.iter().map(|p| p.kind.clone()).collect();
         assert_eq!(
             kinds,
             [
@@ -384,10 +384,14 @@ mod tests {
                     float: FloatTy::F64,
                     by_ref: false
                 },
-                ParamKind::Constant,
+                ParamKind::Buffer {
+                    float: FloatTy::F64,
+                    depth: 1,
+                    gradient: ":: std :: vec :: Vec < f64 >".to_owned()
+                },
             ]
         );
-        assert_eq!(sig.wrt, [0, 2, 3]);
+        assert_eq!(sig.wrt, [0, 2, 3, 4]);
         assert_eq!(sig.ret, FloatTy::F64);
     }
 

@@ -7,7 +7,7 @@
 //! follows from its operands; this pass propagates it (slots take the type of
 //! what is written to them) until nothing changes.
 
-use crate::ir::{Body, CastTarget, Node, Op, Opaque, SlotId, SlotInit, ValueId};
+use crate::ir::{Body, BufferInit, CastTarget, Node, Op, Opaque, SlotId, SlotInit, ValueId};
 use crate::signature::{FloatTy, FnSignature};
 
 /// The float type of each value and slot, where one is known.
@@ -70,6 +70,12 @@ pub fn infer(body: &Body, sig: &FnSignature) -> FloatTypes {
                     }
                     Op::ReadSlot(slot) => types.slots[slot.0],
                     Op::Index { base, .. } => types.values[base.0],
+                    Op::Buffer(init) => match init {
+                        BufferInit::Repeat { elem, .. } => types.values[elem.0],
+                        BufferInit::List { elems, .. } => first(elems, &types),
+                        BufferInit::Copy { source, .. } => types.values[source.0],
+                        BufferInit::Empty { .. } => None,
+                    },
                     _ => None,
                 };
                 if ty.is_some() {
@@ -83,6 +89,13 @@ pub fn infer(body: &Body, sig: &FnSignature) -> FloatTypes {
                 init: SlotInit::Value(value),
             } if types.slots[slot.0].is_none() && types.values[value.0].is_some() => {
                 types.slots[slot.0] = types.values[value.0];
+                changed = true;
+            }
+            // A buffer has the type of what is stored into it.
+            Node::Store { base, value, .. } | Node::Push { base, value }
+                if types.values[base.0].is_none() && types.values[value.0].is_some() =>
+            {
+                types.values[base.0] = types.values[value.0];
                 changed = true;
             }
             _ => {}

@@ -270,6 +270,54 @@ pub mod __private {
         }
     }
 
+    /// Adds `source` into `target` element by element (the adjoint of a copy).
+    #[inline]
+    pub fn accumulate<T: Accumulate + ?Sized>(target: &mut T, source: &T) {
+        target.accumulate(source);
+    }
+
+    /// Element-wise `+=` on floats and (nested) buffers of them.
+    pub trait Accumulate {
+        fn accumulate(&mut self, source: &Self);
+    }
+
+    impl Accumulate for f64 {
+        #[inline]
+        fn accumulate(&mut self, source: &f64) {
+            *self += *source;
+        }
+    }
+
+    impl Accumulate for f32 {
+        #[inline]
+        fn accumulate(&mut self, source: &f32) {
+            *self += *source;
+        }
+    }
+
+    impl<T: Accumulate> Accumulate for [T] {
+        #[inline]
+        fn accumulate(&mut self, source: &[T]) {
+            for (target, source) in self.iter_mut().zip(source) {
+                target.accumulate(source);
+            }
+        }
+    }
+
+    impl<T: Accumulate, const N: usize> Accumulate for [T; N] {
+        #[inline]
+        fn accumulate(&mut self, source: &[T; N]) {
+            self[..].accumulate(&source[..]);
+        }
+    }
+
+    impl<T: Accumulate> Accumulate for ::std::vec::Vec<T> {
+        #[inline]
+        fn accumulate(&mut self, source: &::std::vec::Vec<T>) {
+            self[..].accumulate(&source[..]);
+        }
+    }
+
     /// `as` between the float types, as a trait so generated code can name it.
     pub trait CastTo<D> {
         fn cast_to(self) -> D;

@@ -1,7 +1,7 @@
 //! Lowering of expressions: one IR statement per operation.
 
 use super::{unsupported, Lowered, Lowerer};
-use crate::ir::{Arith, CallForm, CastTarget, Op, Opaque, ValueId};
+use crate::ir::{Arith, BufferInit, CallForm, CastTarget, Op, Opaque, ValueId};
 use crate::rule_table;
 use crate::signature::FloatTy;
 use proc_macro2::Span;
@@ -113,6 +113,24 @@ impl Lowerer {
                 ))
             }
             Expr::Index(index) => self.lower_index(index),
+            Expr::Macro(mac) if is_vec_macro(&mac.mac.path) => self.lower_vec_macro(mac),
+            Expr::Repeat(repeat) => {
+                let elem = self.lower_float(&repeat.expr)?;
+                let len = crate::ir::RepeatLen::Array((*repeat.len).clone());
+                Ok(Lowered::Value(
+                    self.new_buffer(BufferInit::Repeat { elem, len }, span),
+                ))
+            }
+            Expr::Array(array) => {
+                let elems = array
+                    .elems
+                    .iter()
+                    .map(|e| self.lower_element(e))
+                    .collect::<syn::Result<Vec<_>>>()?;
+                Ok(Lowered::Value(
+                    self.new_buffer(BufferInit::List { elems, vec: false }, span),
+                ))
+            }
             Expr::If(if_expr) => self.lower_if(if_expr),
             Expr::Match(match_expr) => self.lower_match(match_expr),
             Expr::ForLoop(for_loop) => self.lower_for(for_loop),
@@ -234,6 +252,115 @@ impl Lowerer {
         )))
     }
 
+    /// An element of a buffer literal: a float, or a (row) buffer.
+    fn lower_element(&mut self, expr: &Expr) -> syn::Result<ValueId> {
+        let value = self.lower_value(expr)?;
+        Ok(self.float(value))
+    }
+
+    /// `vec![elem; len]` and `vec![a, b, c]`.
+    fn lower_vec_macro(&mut self, mac: &syn::ExprMacro) -> syn::Result<Lowered> {
+        let span = mac.mac.path.span();
+        let parser = |input: syn::parse::ParseStream| -> syn::Result<(Vec<Expr>, Option<Expr>)> {
+            if input.is_empty() {
+                return Ok((Vec::new(), None));
+            }
+            let first: Expr = input.parse()?;
+            if input.peek(syn::Token![;]) {
+                input.parse::<syn::Token![;]>()?;
+                return Ok((vec![first], Some(input.parse()?)));
+            }
+            let mut elems = vec![first];
+            while !input.is_empty() {
+                input.parse::<syn::Token![,]>()?;
+                if input.is_empty() {
+                    break;
+                }
+                elems.push(input.parse()?);
+            }
+            Ok((elems, None))
+        };
+        let (elems, len) = syn::parse::Parser::parse2(parser, mac.mac.tokens.clone())?;
+        let init = match (elems.as_slice(), len) {
+            ([elem], Some(len)) => {
+                let elem = self.lower_element(elem)?;
+                let len = self.lower_value(&len)?;
+                BufferInit::Repeat {
+                    elem,
+                    len: crate::ir::RepeatLen::Vec(len),
+                }
+            }
+            _ => {
+                let elems = elems
+                    .iter()
+                    .map(|e| self.lower_element(e))
+                    .collect::<syn::Result<Vec<_>>>()?;
+                BufferInit::List { elems, vec: true }
+            }
+        };
+        Ok(Lowered::Value(self.new_buffer(init, span)))
+    }
+
+    /// Defines a local buffer: mutable in place, with the depth its
+    /// construction gives it.
+    pub(super) fn new_buffer(&mut self, init: BufferInit, span: Span) -> ValueId {
+        let depth_of = |lowerer: &Self, value: &ValueId| {
+            lowerer.buffer_depths.get(value).copied().unwrap_or(0)
+        };
+        let depth = match &init {
+            BufferInit::Repeat { elem, .. } => 1 + depth_of(self, elem),
+            BufferInit::List { elems, .. } => 1 + elems.first().map_or(0, |e| depth_of(self, e)),
+            BufferInit::Copy { source, prefix, .. } => {
+                depth_of(self, source).saturating_sub(prefix.len()).max(1)
+            }
+            BufferInit::Empty { .. } => 1,
+        };
+        let value = self.push(Op::Buffer(init), span);
+        self.values[value.0].buffer = true;
+        self.values[value.0].mutable = true;
+        self.buffer_depths.insert(value, depth);
+        self.fresh_buffers.insert(value);
+        value
+    }
+
+    /// A buffer or a row of one, if `lowered` is either: its root and prefix.
+    pub(super) fn as_buffer(&self, lowered: &Lowered) -> Option<(ValueId, Vec<ValueId>)> {
+        match lowered {
+            Lowered::View(root, prefix) => Some((*root, prefix.clone())),
+            Lowered::Value(value) if self.values[value.0].buffer => Some((*value, Vec::new())),
+            _ => None,
+        }
+    }
+
+    /// The place `x[i][j]` (for a store): the buffer and all its indices.
+    pub(super) fn lower_place(
+        &mut self,
+        expr: &syn::ExprIndex,
+    ) -> syn::Result<Option<(ValueId, Vec<ValueId>)>> {
+        let mut index_exprs = vec![&*expr.index];
+        let mut base_expr = &*expr.expr;
+        while let Expr::Index(inner) = base_expr {
+            index_exprs.push(&inner.index);
+            base_expr = &inner.expr;
+        }
+        index_exprs.reverse();
+        let base = self.lower_expr(base_expr)?;
+        let Some((root, mut indices)) = self.as_buffer(&base) else {
+            return Ok(None);
+        };
+        for index in index_exprs {
+            indices.push(self.lower_value(index)?);
+        }
+        let depth = self.buffer_depths.get(&root).copied().unwrap_or(1);
+        if indices.len() != depth {
+            return Err(unsupported(
+                expr.span(),
+                "assigning a whole row of a buffer",
+            ));
+        }
+        Ok(Some((root, indices)))
+    }
+
     /// A view used as a value (`m[r].len()`): the row, borrowed.
     pub(super) fn materialize_view(
         &mut self,
@@ -301,6 +428,26 @@ impl Lowerer {
             Expr::Field(field) => self.lower_field(field, true)?,
             other => self.lower_expr(other)?,
         };
+        if let Some((root, prefix)) = self.as_buffer(&receiver) {
+            let name = call.method.to_string();
+            match (name.as_str(), call.args.len()) {
+                ("to_vec" | "clone", 0) => {
+                    let method = Some(call.method.clone());
+                    let init = BufferInit::Copy {
+                        source: root,
+                        prefix,
+                        method,
+                    };
+                    return Ok(Lowered::Value(self.new_buffer(init, call.span())));
+                }
+                ("push", 1) if prefix.is_empty() => {
+                    let value = self.lower_element(&call.args[0])?;
+                    self.push_node(crate::ir::Node::Push { base: root, value });
+                    return Ok(Lowered::Unit);
+                }
+                _ => {}
+            }
+        }
         let receiver = self.expect_value(receiver, call.receiver.span(), "this expression")?;
         let args = call
             .args
@@ -360,6 +507,16 @@ impl Lowerer {
                 ))
             }
         };
+        if is_empty_vec_constructor(&func) {
+            let args = call
+                .args
+                .iter()
+                .map(|arg| self.lower_value(arg))
+                .collect::<syn::Result<Vec<_>>>()?;
+            return Ok(Lowered::Value(
+                self.new_buffer(BufferInit::Empty { func, args }, call.span()),
+            ));
+        }
         let args = call
             .args
             .iter()
@@ -424,6 +581,32 @@ fn float_method_name(func: &syn::ExprPath) -> Option<&Ident> {
     FLOAT_OWNERS
         .contains(&owner.join("::").as_str())
         .then_some(&last.ident)
+}
+
+/// `vec!`, `std::vec!`, `alloc::vec!`.
+fn is_vec_macro(path: &syn::Path) -> bool {
+    path.segments
+        .last()
+        .is_some_and(|segment| segment.ident == "vec")
+}
+
+/// `Vec::new` and `Vec::with_capacity`, however qualified.
+fn is_empty_vec_constructor(func: &syn::ExprPath) -> bool {
+    let segments: Vec<String> = func
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    matches!(
+        segments
+            .iter()
+            .rev()
+            .take(2)
+            .map(String::as_str)
+            .collect::<Vec<_>>()[..],
+        ["new" | "with_capacity", "Vec"]
+    )
 }
 
 /// `+=` and friends: the operator computing the new value.

@@ -144,13 +144,16 @@ struct Lowerer {
     pattern_names: usize,
     /// How many indexings reach a float in each buffer.
     buffer_depths: HashMap<ValueId, usize>,
+    /// Buffers just constructed and not yet bound to a name: `let mut b = vec![..]`
+    /// binds them in place, while `let mut b = a` copies `a`.
+    fresh_buffers: std::collections::HashSet<ValueId>,
     /// The latest read of each slot, reused by later reads in the same block
     /// until the slot is written: one saved value per iteration instead of one
     /// per mention.
     slot_reads: HashMap<SlotId, ValueId>,
 }
 
-const SUPPORTED: &str = "gradmacro differentiates `let`, assignment, blocks, arithmetic, casts, constants, float methods, `if`, `match`, `for` over ranges, `while`, `loop`, `break`, `continue` and `return`";
+const SUPPORTED: &str = "gradmacro differentiates `let`, assignment, blocks, arithmetic, casts, constants, float methods, `if`, `match`, loops, `break`, `continue`, `return`, and indexing of float slices, arrays and `Vec`s";
 
 fn unsupported(span: Span, what: &str) -> syn::Error {
     syn::Error::new(span, format!("{what} is not supported yet: {SUPPORTED}"))
@@ -487,6 +490,22 @@ impl Lowerer {
                     return Err(unsupported(at.span, "a `@` pattern"));
                 }
                 let mutable = ident.mutability.is_some();
+                if let Some((root, prefix)) = self.as_buffer(&value) {
+                    let fresh = prefix.is_empty() && self.fresh_buffers.remove(&root);
+                    let value = if mutable && !fresh {
+                        let init = crate::ir::BufferInit::Copy {
+                            source: root,
+                            prefix,
+                            method: None,
+                        };
+                        Lowered::Value(self.new_buffer(init, ident.ident.span()))
+                    } else {
+                        value
+                    };
+                    self.fresh_buffers.clear();
+                    self.bind(&ident.ident, value, mutable);
+                    return Ok(());
+                }
                 let value = if ty.is_some() || mutable {
                     self.annotate(value, ty, mutable, ident.ident.span())
                 } else {
@@ -575,10 +594,28 @@ impl Lowerer {
                     )),
                 }
             }
+            Expr::Index(index) => {
+                let value = self.expect_value(value, index.span(), "the assigned value")?;
+                let value = self.float(value);
+                match self.lower_place(index)? {
+                    Some((base, indices)) => {
+                        self.push_node(Node::Store {
+                            base,
+                            indices,
+                            value,
+                        });
+                        Ok(())
+                    }
+                    None => Err(unsupported(
+                        index.span(),
+                        "assigning into something that is not a float buffer",
+                    )),
+                }
+            }
             Expr::Infer(_) => Ok(()),
             other => Err(unsupported(
                 other.span(),
-                "assigning to anything but a local variable",
+                "assigning to anything but a local variable or a buffer element",
             )),
         }
     }
