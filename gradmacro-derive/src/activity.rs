@@ -258,7 +258,7 @@ pub fn analyze(body: &Body, seeds: &[ValueId]) -> syn::Result<Activity> {
         error = match (&stmt.op, flow(&stmt.op)) {
             (Op::LoopItem, _) if depends[value.0] => Some(syn::Error::new(
                 stmt.span,
-                "iterating over values that depend on a differentiated parameter is not supported yet; iterate over indices instead",
+                "iterating over values that depend on a differentiated parameter is not supported yet, except over the elements of a float buffer; collect them into a buffer or iterate over indices",
             )),
             (_, Flow::Blocks) if operands.iter().any(|o| depends[o.0]) => Some(no_derivative(stmt)),
             // A dependence that arrived without a derivative (through a field

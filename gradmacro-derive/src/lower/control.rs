@@ -254,7 +254,11 @@ impl Lowerer {
     }
 
     /// Starts a loop: its context, and the trip counter defined before it.
-    fn begin_loop(&mut self, label: &Option<syn::Label>, span: Span) -> (ValueId, usize) {
+    pub(super) fn begin_loop(
+        &mut self,
+        label: &Option<syn::Label>,
+        span: Span,
+    ) -> (ValueId, usize) {
         let insert_at = self.nodes().len();
         let trip = self.push(Op::TripCount, span);
         self.loops.push(LoopContext {
@@ -271,7 +275,7 @@ impl Lowerer {
     /// Ends a loop: the flags its body set end it (its own `continue` only ends
     /// the iteration); flags aimed further out stay pending; the flag and result
     /// declarations go before the loop.
-    fn finish_loop(
+    pub(super) fn finish_loop(
         &mut self,
         kind: LoopKind,
         body: crate::ir::Block,
@@ -364,25 +368,15 @@ impl Lowerer {
     }
 
     pub(super) fn lower_for(&mut self, for_loop: &syn::ExprForLoop) -> syn::Result<Lowered> {
-        let span = for_loop.for_token.span;
-        let iter = self.lower_value(&for_loop.expr)?;
+        let span = for_loop.expr.span();
+        let chain = self.parse_chain(&for_loop.expr)?;
         self.slots_for(&assigned::in_stmts(&for_loop.body.stmts), span)?;
-        let start = self.begin_loop(&for_loop.label, span);
-        let pending_before = self.pending.len();
-        self.open_block(true);
-        self.scopes.push(HashMap::new());
-        let item = self.push(Op::LoopItem, for_loop.pat.span());
-        self.bind_pattern(&for_loop.pat, Lowered::Value(item), None)?;
-        self.lower_stmts(&for_loop.body.stmts)?;
-        self.scopes.pop();
-        let body = self.close_block();
-        Ok(self.finish_loop(
-            LoopKind::For { item, iter },
-            body,
-            start,
-            pending_before,
-            span,
-        ))
+        self.loop_over(&chain, &for_loop.label, span, &mut |lowerer, item| {
+            lowerer.bind_pattern(&for_loop.pat, item, None)?;
+            lowerer.lower_stmts(&for_loop.body.stmts)?;
+            Ok(())
+        })?;
+        Ok(Lowered::Unit)
     }
 
     /// `while c { body }` is `loop { if c { body } else { break } }`.

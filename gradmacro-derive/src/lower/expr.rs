@@ -155,8 +155,13 @@ impl Lowerer {
         let span = unary.span();
         let op = match unary.op {
             UnOp::Neg(_) => Op::Neg(self.float(operand)),
+            // `*x` of a `&f64` parameter, or of an element an iterator yields by
+            // reference, is the float itself.
             UnOp::Deref(_) if self.dereferenced.contains_key(&operand) => {
                 return Ok(Lowered::Value(self.float(operand)))
+            }
+            UnOp::Deref(_) if self.by_reference.contains(&operand) => {
+                return Ok(Lowered::Value(operand))
             }
             other => Op::Opaque(Opaque::Unary(other, operand)),
         };
@@ -424,6 +429,9 @@ impl Lowerer {
     }
 
     pub(super) fn lower_method_call(&mut self, call: &syn::ExprMethodCall) -> syn::Result<Lowered> {
+        if let Some(consumed) = self.lower_consumer(call)? {
+            return Ok(consumed);
+        }
         let receiver = match &*call.receiver {
             Expr::Field(field) => self.lower_field(field, true)?,
             other => self.lower_expr(other)?,
@@ -522,9 +530,20 @@ impl Lowerer {
             .iter()
             .map(|arg| self.lower_value(arg))
             .collect::<syn::Result<Vec<_>>>()?;
+        self.call_with(func, args, call.span())
+    }
+
+    /// A call of `func` on lowered arguments: a derivative rule if `func` names
+    /// a float method (`f64::max`), an ordinary call otherwise.
+    pub(super) fn call_with(
+        &mut self,
+        func: syn::ExprPath,
+        args: Vec<ValueId>,
+        span: Span,
+    ) -> syn::Result<Lowered> {
         if let (Some(name), [argument]) = (float_method_name(&func), &args[..]) {
             if name == "sin_cos" {
-                return Ok(self.sin_cos(*argument, name, call.span()));
+                return Ok(self.sin_cos(*argument, name, span));
             }
         }
         let rule = float_method_name(&func).and_then(|name| {
@@ -539,7 +558,7 @@ impl Lowerer {
             },
             None => Op::Opaque(Opaque::Call { func, args }),
         };
-        Ok(Lowered::Value(self.push(op, call.span())))
+        Ok(Lowered::Value(self.push(op, span)))
     }
 }
 

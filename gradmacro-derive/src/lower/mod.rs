@@ -17,6 +17,7 @@
 mod assigned;
 mod control;
 mod expr;
+mod iter;
 mod pattern;
 
 use crate::ir::{
@@ -144,6 +145,9 @@ struct Lowerer {
     pattern_names: usize,
     /// How many indexings reach a float in each buffer.
     buffer_depths: HashMap<ValueId, usize>,
+    /// Elements that user code sees as references (`for v in x.iter()`): `*v`
+    /// is the element itself.
+    by_reference: std::collections::HashSet<ValueId>,
     /// Buffers just constructed and not yet bound to a name: `let mut b = vec![..]`
     /// binds them in place, while `let mut b = a` copies `a`.
     fresh_buffers: std::collections::HashSet<ValueId>,
@@ -362,9 +366,22 @@ impl Lowerer {
                 span,
                 format!("{what} is a tuple; tuples are supported only in `let` patterns and assignments"),
             )),
-            Lowered::View(base, indices) => Ok(self.materialize_view(base, indices, span)),
+            Lowered::View(base, indices) => Ok(match self.is_place(base, &indices) {
+                // An element place (`for v in x.iter_mut()`): read it.
+                true => {
+                    let element = self.push(Op::Index { base, indices }, span);
+                    self.by_reference.insert(element);
+                    element
+                }
+                false => self.materialize_view(base, indices, span),
+            }),
             Lowered::Unit | Lowered::Never => Err(syn::Error::new(span, format!("{what} has no value"))),
         }
+    }
+
+    /// Whether `base[indices]` reaches a float (a place, not a row).
+    fn is_place(&self, base: ValueId, indices: &[ValueId]) -> bool {
+        indices.len() >= self.buffer_depths.get(&base).copied().unwrap_or(1)
     }
 
     /// Lowers a block's statements in a scope of their own.
@@ -481,6 +498,8 @@ impl Lowerer {
         match pat {
             Pat::Type(typed) => self.bind_pattern(&typed.pat, value, Some((*typed.ty).clone())),
             Pat::Paren(paren) => self.bind_pattern(&paren.pat, value, ty),
+            // `for &v in x`: the element itself.
+            Pat::Reference(reference) => self.bind_pattern(&reference.pat, value, ty),
             Pat::Wild(_) => Ok(()),
             Pat::Ident(ident) => {
                 if let Some(by_ref) = &ident.by_ref {
@@ -490,6 +509,12 @@ impl Lowerer {
                     return Err(unsupported(at.span, "a `@` pattern"));
                 }
                 let mutable = ident.mutability.is_some();
+                if let Lowered::View(root, indices) = &value {
+                    if self.is_place(*root, indices) {
+                        self.bind(&ident.ident, value, mutable);
+                        return Ok(());
+                    }
+                }
                 if let Some((root, prefix)) = self.as_buffer(&value) {
                     let fresh = prefix.is_empty() && self.fresh_buffers.remove(&root);
                     let value = if mutable && !fresh {
@@ -609,6 +634,25 @@ impl Lowerer {
                     None => Err(unsupported(
                         index.span(),
                         "assigning into something that is not a float buffer",
+                    )),
+                }
+            }
+            Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Deref(_)) => {
+                let target = self.lower_expr(&unary.expr)?;
+                match target {
+                    Lowered::View(base, indices) if self.is_place(base, &indices) => {
+                        let value = self.expect_value(value, unary.span(), "the assigned value")?;
+                        let value = self.float(value);
+                        self.push_node(Node::Store {
+                            base,
+                            indices,
+                            value,
+                        });
+                        Ok(())
+                    }
+                    _ => Err(unsupported(
+                        unary.span(),
+                        "assigning through a reference that is not a buffer element",
                     )),
                 }
             }
