@@ -71,21 +71,38 @@ mod expand {
             lowered: &lowered,
         };
         let gradient = emit::gradient(&source, &activity);
-        // The pullback differentiates every differentiable parameter. If that hits
-        // an operation without a derivative that `wrt` avoided, the pullback is
-        // left out rather than failing a function whose gradient is fine.
+        // The pullback differentiates every differentiable parameter. It is left
+        // out where that would need a derivative `wrt` avoided: an operation
+        // without one, or a call composed through a callee's pullback that
+        // `NAME_grad` does not call (the callee may have none).
         let all_values: Vec<_> = (0..sig.params.len())
             .filter(|&i| sig.params[i].is_differentiable())
             .filter_map(|i| lowered.params[i])
             .collect();
         let pullback = activity::analyze(&lowered.body, &all_values)
             .ok()
+            .filter(|all| !needs_more_pullbacks(&lowered.body, &activity, all))
             .map(|activity| emit::pullback(&source, &activity));
         let companions = quote!(#gradient #pullback);
         if std::env::var_os("GRADMACRO_DUMP").is_some_and(|value| value == "code") {
             eprintln!("gradmacro output for `{}`:\n{companions}\n", sig.name);
         }
         Ok(companions)
+    }
+
+    /// Whether differentiating with `all` composes calls that `grad` does not.
+    fn needs_more_pullbacks(
+        body: &crate::ir::Body,
+        grad: &activity::Activity,
+        all: &activity::Activity,
+    ) -> bool {
+        body.values.iter().any(|stmt| {
+            matches!(
+                stmt.op,
+                crate::ir::Op::Opaque(crate::ir::Opaque::Call { .. })
+            ) && all.is_active(stmt.def)
+                && !grad.is_active(stmt.def)
+        })
     }
 
     fn parse_function(item: TokenStream) -> syn::Result<syn::ItemFn> {

@@ -108,3 +108,8 @@ pub fn push_counter(value: ValueId) -> Ident {
 pub fn element_snapshot(index: usize) -> Ident {
     hygienic(format!("__gm_e{index}"))
 }
+
+/// The adjoint a callee's pullback returns for its `index`-th argument.
+pub fn call_adjoint(value: ValueId, index: usize) -> Ident {
+    hygienic(format!("__gm_c{}_{index}", value.0))
+}

@@ -115,6 +115,19 @@ fn homes(body: &Body) -> HashMap<BlockId, (Vec<ValueId>, Vec<SlotId>)> {
     homes
 }
 
+/// The buffer (and row) an argument passes: `x`, `&x` or `&m[r]`.
+fn buffer_behind(body: &Body, value: ValueId) -> Option<(ValueId, Vec<ValueId>)> {
+    let stmt = body.def(value);
+    match &stmt.op {
+        _ if stmt.buffer => Some((value, Vec::new())),
+        Op::Opaque(Opaque::Ref(inner)) => buffer_behind(body, *inner),
+        Op::Opaque(Opaque::Index { base, indices, .. }) if body.def(*base).buffer => {
+            Some((*base, indices.clone()))
+        }
+        _ => None,
+    }
+}
+
 /// The buffers that `push` grows.
 fn pushed(body: &Body) -> std::collections::HashSet<ValueId> {
     let mut pushed = std::collections::HashSet::new();
@@ -195,6 +208,21 @@ impl Generator<'_> {
                 quote!((-#v))
             }
             Op::Copy(v) | Op::Deref(v) => return Some(self.named(*v)),
+            Op::Opaque(Opaque::Ref(v)) => {
+                let v = self.named(*v);
+                quote!((&#v))
+            }
+            Op::Opaque(Opaque::Index {
+                base,
+                indices,
+                borrowed: true,
+            }) => {
+                let (base, indices) = (*base, indices.clone());
+                let base = self.named(base);
+                let indices: Vec<TokenStream> =
+                    indices.iter().map(|index| self.named(*index)).collect();
+                quote!((&#base #([#indices])*))
+            }
             Op::Cast { value: v, ty, .. } => {
                 let (v, ty) = (*v, ty.clone());
                 let v = self.named(v);
@@ -451,7 +479,12 @@ impl Generator<'_> {
     fn def(&mut self, value: ValueId, here: BlockId, terms: &mut Terms, code: &mut TokenStream) {
         if self.body().def(value).buffer {
             if self.active(value) {
-                self.buffer_operands(value, here, terms, code);
+                if let Op::Opaque(Opaque::Call { .. }) = self.body().def(value).op {
+                    let buffer = names::adjoint_buffer(value);
+                    self.call_operands(value, quote!(&#buffer), here, terms, code);
+                } else {
+                    self.buffer_operands(value, here, terms, code);
+                }
             }
             return;
         }
@@ -473,6 +506,51 @@ impl Generator<'_> {
             code.extend(quote!(let #adjoint = #sum;));
             self.has_adjoint[value.0] = true;
             self.operands(value, quote!(#adjoint), here, terms, code);
+        }
+    }
+
+    /// A call composed through the callee's pullback: `f(a, b)` in the forward
+    /// sweep, `f_pullback(a, b, seed)` here (which recomputes `f`'s forward sweep:
+    /// the "joint mode" of Tapenade at call boundaries). The returned adjoints go
+    /// to scalar arguments, or are added into the adjoint buffers of the buffers
+    /// passed (`&x`, `&m[r]`).
+    fn call_operands(
+        &mut self,
+        value: ValueId,
+        seed: TokenStream,
+        here: BlockId,
+        terms: &mut Terms,
+        code: &mut TokenStream,
+    ) {
+        let body = self.inputs.body;
+        let Op::Opaque(Opaque::Call { func, args }) = &body.def(value).op else {
+            return;
+        };
+        let mut pullback = func.clone();
+        if let Some(last) = pullback.path.segments.last_mut() {
+            last.ident = syn::Ident::new(&format!("{}_pullback", last.ident), last.ident.span());
+            last.arguments = syn::PathArguments::None;
+        }
+        let arg_tokens: Vec<TokenStream> = args.iter().map(|arg| self.primal(*arg)).collect();
+        let adjoints: Vec<proc_macro2::Ident> = (0..args.len())
+            .map(|k| names::call_adjoint(value, k))
+            .collect();
+        code.extend(quote!(let (_, (#(#adjoints,)*)) = #pullback(#(#arg_tokens,)* #seed);));
+        for (arg, adjoint) in args.iter().zip(&adjoints) {
+            if !self.active(*arg) {
+                continue;
+            }
+            match buffer_behind(body, *arg) {
+                Some((root, prefix)) => {
+                    if self.active(root) {
+                        let prefix: Vec<TokenStream> =
+                            prefix.iter().map(|index| self.primal(*index)).collect();
+                        let target = names::adjoint_buffer(root);
+                        code.extend(quote!(::gradmacro::__private::accumulate(&mut #target #([#prefix])* [..], &#adjoint[..]);));
+                    }
+                }
+                None => self.contribute(*arg, false, quote!(#adjoint), here, terms, code),
+            }
         }
     }
 
@@ -552,6 +630,7 @@ impl Generator<'_> {
                 ..
             } => self.contribute(*scrutinee, false, adj, here, terms, code),
             Op::Neg(v) => self.contribute(*v, true, adj, here, terms, code),
+            Op::Opaque(Opaque::Call { .. }) => self.call_operands(value, adj, here, terms, code),
             Op::Index { base, indices } if self.active(*base) => {
                 let indices: Vec<TokenStream> =
                     indices.iter().map(|index| self.primal(*index)).collect();

@@ -270,15 +270,17 @@ pub mod __private {
         }
     }
 
-    /// Adds `source` into `target` element by element (the adjoint of a copy).
+    /// Adds `source` into `target` element by element: the adjoint of a copy,
+    /// or a callee's adjoint of a buffer argument. The two may be different
+    /// containers of the same shape (an array and a `Vec`, say).
     #[inline]
-    pub fn accumulate<T: Accumulate + ?Sized>(target: &mut T, source: &T) {
+    pub fn accumulate<A: Accumulate<B> + ?Sized, B: ?Sized>(target: &mut A, source: &B) {
         target.accumulate(source);
     }
 
-    /// Element-wise `+=` on floats and (nested) buffers of them.
-    pub trait Accumulate {
-        fn accumulate(&mut self, source: &Self);
+    /// Element-wise `+=` between floats and (nested) buffers of them.
+    pub trait Accumulate<Source: ?Sized = Self> {
+        fn accumulate(&mut self, source: &Source);
     }
 
     impl Accumulate for f64 {
@@ -295,27 +297,29 @@ pub mod __private {
         }
     }
 
-    impl<T: Accumulate> Accumulate for [T] {
-        #[inline]
-        fn accumulate(&mut self, source: &[T]) {
-            for (target, source) in self.iter_mut().zip(source) {
-                target.accumulate(source);
+    macro_rules! accumulate_containers {
+        ($(($($generics:tt)*) $target:ty, $source:ty;)*) => {$(
+            impl<T: Accumulate<S>, S, $($generics)*> Accumulate<$source> for $target {
+                #[inline]
+                fn accumulate(&mut self, source: &$source) {
+                    for (target, source) in self.iter_mut().zip(source.iter()) {
+                        target.accumulate(source);
+                    }
+                }
             }
-        }
+        )*};
     }
 
-    impl<T: Accumulate, const N: usize> Accumulate for [T; N] {
-        #[inline]
-        fn accumulate(&mut self, source: &[T; N]) {
-            self[..].accumulate(&source[..]);
-        }
-    }
-
-    impl<T: Accumulate> Accumulate for ::std::vec::Vec<T> {
-        #[inline]
-        fn accumulate(&mut self, source: &::std::vec::Vec<T>) {
-            self[..].accumulate(&source[..]);
-        }
+    accumulate_containers! {
+        () [T], [S];
+        () [T], ::std::vec::Vec<S>;
+        (const N: usize) [T], [S; N];
+        () ::std::vec::Vec<T>, [S];
+        () ::std::vec::Vec<T>, ::std::vec::Vec<S>;
+        (const N: usize) ::std::vec::Vec<T>, [S; N];
+        (const N: usize) [T; N], [S];
+        (const N: usize) [T; N], ::std::vec::Vec<S>;
+        (const N: usize, const M: usize) [T; N], [S; M];
     }
 
     /// `as` between the float types, as a trait so generated code can name it.

@@ -218,6 +218,7 @@ impl Lowerer {
             return Err(unsupported(range.span(), "slicing a buffer with a range"));
         }
         let base = self.lower_expr(base_expr)?;
+        self.promote_call_result(&base, index_exprs.len());
         let (root, mut indices) = match base {
             Lowered::View(root, prefix) => (root, prefix),
             Lowered::Value(value) if self.values[value.0].buffer => (value, Vec::new()),
@@ -364,6 +365,18 @@ impl Lowerer {
             ));
         }
         Ok(Some((root, indices)))
+    }
+
+    /// A call's result that is indexed or iterated is a buffer (`softmax(&z)[i]`):
+    /// its adjoint is a buffer, passed as the seed of the callee's pullback.
+    pub(super) fn promote_call_result(&mut self, lowered: &Lowered, depth: usize) {
+        if let Lowered::Value(value) = lowered {
+            let stmt = &mut self.values[value.0];
+            if matches!(stmt.op, Op::Opaque(Opaque::Call { .. })) && !stmt.buffer {
+                stmt.buffer = true;
+                self.buffer_depths.insert(*value, depth.max(1));
+            }
+        }
     }
 
     /// A view used as a value (`m[r].len()`): the row, borrowed.

@@ -74,6 +74,21 @@ impl Lowerer {
             Expr::MethodCall(call) if self.is_adapter(call) => {
                 let name = call.method.to_string();
                 let inner = self.parse_chain(&call.receiver)?;
+                let inner = match inner {
+                    // `f(x).iter()`: the call's result is a buffer.
+                    Chain::Other(value)
+                        if matches!(name.as_str(), "iter" | "into_iter" | "iter_mut")
+                            && self.is_call(value) =>
+                    {
+                        self.promote_call_result(&Lowered::Value(value), 1);
+                        Chain::Buffer {
+                            root: value,
+                            prefix: Vec::new(),
+                            place: false,
+                        }
+                    }
+                    other => other,
+                };
                 let args = &call.args;
                 match (name.as_str(), inner) {
                     ("iter" | "into_iter" | "iter_mut", Chain::Buffer { root, prefix, .. }) => {
@@ -112,6 +127,7 @@ impl Lowerer {
             }
             other => {
                 let lowered = self.lower_expr(other)?;
+                self.promote_call_result(&lowered, 1);
                 match self.as_buffer(&lowered) {
                     Some((root, prefix)) => Ok(Chain::Buffer {
                         root,
@@ -126,6 +142,10 @@ impl Lowerer {
                 }
             }
         }
+    }
+
+    fn is_call(&self, value: ValueId) -> bool {
+        matches!(self.values[value.0].op, Op::Opaque(Opaque::Call { .. }))
     }
 
     /// The methods a chain is made of.
