@@ -30,9 +30,10 @@
 //! | `#[differentiate(wrt = w)]` | with respect to `w` only: the gradient is a bare `f64` |
 //! | `#[differentiate(wrt = [w, b])]` | with respect to `w` and `b`: the gradient is a tuple in the order written |
 //!
-//! Differentiable parameters have type `f64`, `f32`, `&f64` or `&f32`; every other
-//! parameter (integers, bools, slices, structs) is allowed and treated as a
-//! constant. The function must return `f64` or `f32`, have no generic parameters
+//! Differentiable parameters have type `f64`, `f32`, `&f64` or `&f32`, or are
+//! buffers of them (`&[f64]`, `&Vec<f64>`, `[f64; N]`, `[[f64; M]; N]`,
+//! `&[[f64; M]]`); every other parameter (integers, bools, structs) is allowed and
+//! treated as a constant. The function must return `f64` or `f32`, have no generic parameters
 //! and no `self`. The original function is emitted unchanged.
 //!
 //! # What the macro generates
@@ -41,16 +42,20 @@
 //!
 //! - **`NAME_grad(params) -> (R, G)`**: the value and the gradient with respect to
 //!   `wrt`. `G` is the bare adjoint type (`f64` for an `f64` or `&f64` parameter,
-//!   `f32` for `f32`) for one `wrt` parameter, and a tuple of them for several.
+//!   `f32` for `f32`, `Vec<f64>` for `&[f64]` or `&Vec<f64>`, the same array type
+//!   for an array, `Vec<[f64; M]>` for `&[[f64; M]]`) for one `wrt` parameter, and
+//!   a tuple of them for several.
 //!   This is JAX's `value_and_grad`.
 //! - **`NAME_pullback(params, seed: R) -> (R, (A1, A2, ...,))`**: the value and, for
 //!   an output adjoint `seed`, the adjoint `seed · ∂NAME/∂p` of **every** parameter
 //!   in parameter order, differentiable or not (`()` for a constant parameter); the
 //!   tuple always has one entry per parameter, so a one-parameter function gives
 //!   `(A1,)`. This is the vector-Jacobian product (JAX's `vjp`, ChainRules'
-//!   `rrule`, Clad's `_pullback`) from which calls between differentiated functions
-//!   will be composed. It is left out when differentiating some parameter outside
-//!   `wrt` would need a derivative that does not exist.
+//!   `rrule`, Clad's `_pullback`) through which calls between differentiated
+//!   functions are composed; a hand-written function with this signature is a
+//!   custom derivative. It is left out when differentiating some parameter outside
+//!   `wrt` would need a derivative that `NAME_grad` does not (an operation without
+//!   one, or another function's pullback).
 //!
 //! ```
 //! use gradmacro::differentiate;
@@ -83,10 +88,13 @@
 //! | `match` on integers, bools, enums and floats: guards, or-patterns, ranges, bindings | supported |
 //! | `for` over ranges (`a..b`, `a..=b`, `.rev()`, `.step_by(k)`), `while`, `loop`, nesting | supported |
 //! | `break`, `continue` (labelled too), `break value`, `return` anywhere | supported |
+//! | buffer parameters `&[f64]`, `&Vec<f64>`, `[f64; N]`, `[[f64; M]; N]`, `&[[f64; M]]` (and `f32`) | supported |
+//! | indexing reads and writes, `.len()`, local buffers (`vec![..]`, `[x; N]`, `to_vec`, `Vec::with_capacity` + `push`) | supported |
+//! | iterator chains over buffers: `iter`, `iter_mut`, `enumerate`, `zip`, `rev`, `map`, then `sum`, `product`, `fold`, `collect` | supported |
+//! | calls with differentiated arguments, composed through the callee's `NAME_pullback` (the [vector] rules, or any `#[differentiate]`d function) | supported |
 //! | any call or method whose arguments are all constants (`n.pow(2)`, `helper(k)`), fields of constant parameters (`config.scale`) | supported, kept as written |
 //! | `if let`, `while let` | not yet: compile error |
-//! | slices, arrays, `Vec`, indexing, iterating over data, closures | not yet: compile error |
-//! | calls to other functions with arguments that depend on a differentiated parameter | not yet: compile error |
+//! | slicing with ranges, closures outside iterator chains, methods of user types with differentiated arguments | not yet: compile error |
 //! | generic functions, methods with `self` | not yet: compile error |
 //! | macros inside the body (`println!`, `assert!`) | not yet: compile error |
 //!
@@ -130,7 +138,7 @@
 //! | `a differentiated function must return f64 or f32` | return the scalar loss |
 //! | `` `f` has no differentiable parameter `` | give it an `f64`/`f32` parameter, or drop the attribute |
 //! | `` `gamma` has no derivative rule `` | use a method with a rule (listed in the message), or compute the value from them |
-//! | `` `softplus` has no derivative rule, and an argument depends on a differentiated parameter`` | write the helper's computation inline (calls between differentiated functions come next) |
+//! | ``cannot find function `softplus_pullback` `` (from rustc, on a call) | annotate `softplus` with `#[differentiate]`, or write `softplus_pullback` by hand (a custom derivative), and import it beside `softplus` |
 //! | `` `if let` is not supported yet `` (and other syntax) | rewrite with the supported constructs, e.g. `match` for an `Option` |
 //!
 //! # How it works, and why
