@@ -176,8 +176,14 @@ fn overwriting_a_buffer_costs_memory_per_write_not_per_buffer() {
         (run(8) - run(4)) as f64 / (4 * (n - 1)) as f64
     };
     let (small, large) = (per_write(16), per_write(256));
-    assert!(small <= 80.0 && large <= 80.0, "{small} and {large} bytes per write");
-    assert!((large - small).abs() <= 0.15 * small, "{small} vs {large} bytes per write");
+    assert!(
+        small <= 80.0 && large <= 80.0,
+        "{small} and {large} bytes per write"
+    );
+    assert!(
+        (large - small).abs() <= 0.15 * small,
+        "{small} vs {large} bytes per write"
+    );
     // And the gradient is right.
     let x = [0.3, 0.5, 0.2, 0.9];
     let (_, g) = relax_grad(&x, 3);

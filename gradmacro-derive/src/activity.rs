@@ -85,6 +85,9 @@ fn flow(op: &Op) -> Flow {
         }
         Op::Opaque(opaque) => match opaque {
             Opaque::Ref(_) => Flow::Differentiable,
+            // A borrowed row of a buffer carries its dependence to the callee it is
+            // passed to (see `reverse.rs`, call composition).
+            Opaque::Index { borrowed: true, .. } => Flow::Differentiable,
             Opaque::Field { .. } | Opaque::Index { .. } => Flow::PassThrough,
             // Composed through the callee's `_pullback` (see `reverse.rs`).
             Opaque::Call { .. } => Flow::Differentiable,

@@ -100,3 +100,94 @@ pub fn assert_fd_all(what: &str, f: impl Fn(&[f64]) -> f64, at: &[f64], grad: &[
         assert_fd(&format!("{what}: ∂/∂arg{i} at {at:?}"), g, along, at[i]);
     }
 }
+
+// ---------------------------------------------------------------------------
+// Vectors, arrays and nested arrays
+// ---------------------------------------------------------------------------
+
+/// The central-difference gradient of `f` at `at`: entry `i` is
+/// [`central_diff`] of `f` along coordinate `i`.
+pub fn central_gradient(f: impl Fn(&[f64]) -> f64, at: &[f64]) -> Vec<f64> {
+    let mut p = at.to_vec();
+    (0..at.len())
+        .map(|i| {
+            let xi = at[i];
+            let h = step(xi);
+            let (hi, lo) = (xi + h, xi - h);
+            p[i] = hi;
+            let f_hi = f(&p);
+            p[i] = lo;
+            let f_lo = f(&p);
+            p[i] = xi;
+            (f_hi - f_lo) / (hi - lo)
+        })
+        .collect()
+}
+
+/// [`assert_fd_all`] for `f32` functions: every entry of `grad` against
+/// [`central_diff_f32`] in that coordinate.
+#[track_caller]
+pub fn assert_fd_all_f32(what: &str, f: impl Fn(&[f32]) -> f32, at: &[f32], grad: &[f32]) {
+    assert_eq!(
+        at.len(),
+        grad.len(),
+        "{what}: one gradient entry per coordinate"
+    );
+    for (i, &g) in grad.iter().enumerate() {
+        let along = |t: f32| {
+            let mut p = at.to_vec();
+            p[i] = t;
+            f(&p)
+        };
+        assert_fd_f32(&format!("{what}: ∂/∂arg{i} at {at:?}"), g, along, at[i]);
+    }
+}
+
+/// [`assert_closed`] entry by entry (same lengths required).
+#[track_caller]
+pub fn assert_all_closed(what: &str, actual: &[f64], expected: &[f64]) {
+    assert_eq!(actual.len(), expected.len(), "{what}: lengths");
+    for (i, (&a, &e)) in actual.iter().zip(expected).enumerate() {
+        assert_closed(&format!("{what}[{i}]"), a, e);
+    }
+}
+
+/// Closeness of `f32` results to an `f64` reference: relative `rel` with an
+/// absolute floor `abs`, entry by entry.
+#[track_caller]
+pub fn assert_all_close_f32(what: &str, actual: &[f32], expected: &[f64], rel: f64, abs: f64) {
+    assert_eq!(actual.len(), expected.len(), "{what}: lengths");
+    for (i, (&a, &e)) in actual.iter().zip(expected).enumerate() {
+        assert_close_abs(&format!("{what}[{i}]"), f64::from(a), e, rel, abs);
+    }
+}
+
+/// The entries of a slice of arrays (or a nested array), row after row.
+pub fn flatten<T: Copy, const M: usize>(rows: &[[T; M]]) -> Vec<T> {
+    rows.iter().flat_map(|row| row.iter().copied()).collect()
+}
+
+/// The inverse of [`flatten`]: consecutive runs of `M` entries as rows.
+pub fn rows<T: Copy, const M: usize>(flat: &[T]) -> Vec<[T; M]> {
+    assert_eq!(
+        flat.len() % M,
+        0,
+        "{} entries are not rows of {M}",
+        flat.len()
+    );
+    flat.chunks_exact(M)
+        .map(|chunk| std::array::from_fn(|c| chunk[c]))
+        .collect()
+}
+
+/// The array holding exactly the entries of `flat`.
+pub fn array<T: Copy, const N: usize>(flat: &[T]) -> [T; N] {
+    assert_eq!(flat.len(), N, "an array of {N} entries");
+    std::array::from_fn(|i| flat[i])
+}
+
+/// The `N × M` nested array holding the entries of `flat` row after row.
+pub fn matrix<T: Copy, const N: usize, const M: usize>(flat: &[T]) -> [[T; M]; N] {
+    assert_eq!(flat.len(), N * M, "a {N} × {M} matrix");
+    std::array::from_fn(|r| std::array::from_fn(|c| flat[r * M + c]))
+}

@@ -143,7 +143,17 @@ impl Lowerer {
                 if let Some(mutability) = &reference.mutability {
                     return Err(unsupported(mutability.span, "a `&mut` borrow"));
                 }
-                let operand = self.lower_value(&reference.expr)?;
+                let operand = self.lower_expr(&reference.expr)?;
+                // `&m[r]`: the row itself, borrowed.
+                if let Lowered::View(base, indices) = &operand {
+                    if !self.is_place(*base, indices) {
+                        return value(self.materialize_view(*base, indices.clone(), span));
+                    }
+                }
+                // `&f(x)`: a call whose result is passed on as a buffer.
+                self.promote_call_result(&operand, 1);
+                let operand =
+                    self.expect_value(operand, reference.expr.span(), "this expression")?;
                 value(self.push(Op::Opaque(Opaque::Ref(operand)), span))
             }
             other => Err(unsupported_expr(other)),
