@@ -77,6 +77,9 @@ pub fn reverse(inputs: &Inputs, seed: TokenStream) -> Reverse {
         snapshots: 0,
         homes: homes(inputs.body),
         pushed: pushed(inputs.body),
+        written: written_buffers(inputs.body),
+        recomputed: std::collections::BTreeSet::new(),
+        recomputed_code: HashMap::new(),
     };
     let mut seeds = HashMap::new();
     if inputs.activity.is_active(inputs.body.ret) {
@@ -128,6 +131,17 @@ fn buffer_behind(body: &Body, value: ValueId) -> Option<(ValueId, Vec<ValueId>)>
     }
 }
 
+/// The buffers that stores or pushes write into.
+fn written_buffers(body: &Body) -> std::collections::HashSet<ValueId> {
+    let mut written = std::collections::HashSet::new();
+    body.root.walk(&mut |node| {
+        if let Node::Store { base, .. } | Node::Push { base, .. } = node {
+            written.insert(*base);
+        }
+    });
+    written
+}
+
 /// The buffers that `push` grows.
 fn pushed(body: &Body) -> std::collections::HashSet<ValueId> {
     let mut pushed = std::collections::HashSet::new();
@@ -148,6 +162,11 @@ struct Generator<'a> {
     homes: HashMap<BlockId, (Vec<ValueId>, Vec<SlotId>)>,
     /// Buffers built by `push`.
     pushed: std::collections::HashSet<ValueId>,
+    /// Buffers some node writes into.
+    written: std::collections::HashSet<ValueId>,
+    /// Values read by the reverse sweep that are recomputed rather than saved.
+    recomputed: std::collections::BTreeSet<ValueId>,
+    recomputed_code: HashMap<ValueId, TokenStream>,
 }
 
 /// The contributions gathered for the values of the block being reversed.
@@ -162,18 +181,20 @@ impl Generator<'_> {
         self.inputs.activity.is_active(value)
     }
 
-    /// A primal value as the reverse sweep reads it: constants inline, a cheap
-    /// operation of a nested block recomputed from its operands (see
-    /// [`Generator::recompute`]), everything else by name (and recorded as
-    /// referenced, so it is saved if it needs to be).
+    /// A primal value as the reverse sweep reads it: constants inline, and
+    /// everything else by name. A name is either recomputed at the start of its
+    /// block's reverse code (see [`Generator::recompute`]) or recorded as
+    /// referenced, so that it is saved if it needs to be.
     fn primal(&mut self, value: ValueId) -> TokenStream {
-        if let Some(expr) = self.recompute(value) {
-            return expr;
+        if self.recomputable(value) {
+            self.recomputed.insert(value);
+            let name = names::primal(value);
+            return quote!(#name);
         }
         self.named(value)
     }
 
-    /// A value by name (constants inline), without recomputing.
+    /// A value by name (constants inline), recorded as referenced.
     fn named(&mut self, value: ValueId) -> TokenStream {
         if let Op::Const(tokens) = &self.body().def(value).op {
             return quote!((#tokens));
@@ -183,53 +204,69 @@ impl Generator<'_> {
         quote!(#name)
     }
 
-    /// Rematerialisation: a value defined in a nested block by `+`, `-`, `*`,
-    /// negation, a copy or a cast is recomputed from its operands rather than
-    /// saved, as a careful hand-written adjoint does. Its operands are read by
-    /// name, so they are saved instead: for `x = r * x * (1.0 - x)` in a loop only
-    /// `x` is stacked, not `r * x` and `1.0 - x`. The operands hold the right state
-    /// wherever the value is read, because a block's saved values are restored
-    /// only once the block is fully reversed. One level only, so the recomputation
-    /// costs at most one operation per read.
-    fn recompute(&mut self, value: ValueId) -> Option<TokenStream> {
-        let stmt = self.body().def(value);
-        if stmt.home == crate::ir::ROOT {
-            return None;
-        }
-        Some(match &stmt.op {
-            Op::Arith(arith @ (Arith::Add | Arith::Sub | Arith::Mul), a, b) => {
+    /// Rematerialisation: a value of a nested block made by cheap operations
+    /// (`+`, `-`, `*`, negation, copies, casts, borrows, and reads of buffers that
+    /// are never written) is not saved but defined again, under its own name, at
+    /// the start of its block's reverse code, from its operands; as a careful
+    /// hand-written adjoint does. For `x = r * x * (1.0 - x)` in a loop only `x` is
+    /// stacked, and `x[2 * i + 1]` of a parameter needs nothing saved at all (`i`
+    /// being recomputed by the reverse loop). Operands hold the right state there,
+    /// because a block's saved values are restored only once the block is fully
+    /// reversed. Each value is recomputed once per reverse execution of its block.
+    fn recompute(&mut self, value: ValueId) -> TokenStream {
+        let body = self.inputs.body;
+        let stmt = body.def(value);
+        let name = names::primal(value);
+        let expr = match &stmt.op {
+            Op::Arith(arith, a, b) => {
                 let op: TokenStream = arith.symbol().parse().unwrap_or_default();
-                let (a, b) = (*a, *b);
-                let (a, b) = (self.named(a), self.named(b));
-                quote!((#a #op #b))
+                let (a, b) = (self.primal(*a), self.primal(*b));
+                quote!(#a #op #b)
             }
             Op::Neg(v) => {
-                let v = self.named(*v);
-                quote!((-#v))
+                let v = self.primal(*v);
+                quote!(-#v)
             }
-            Op::Copy(v) | Op::Deref(v) => return Some(self.named(*v)),
+            Op::Copy(v) | Op::Deref(v) => self.primal(*v),
             Op::Opaque(Opaque::Ref(v)) => {
-                let v = self.named(*v);
-                quote!((&#v))
+                let v = self.primal(*v);
+                quote!(&#v)
             }
-            Op::Opaque(Opaque::Index {
-                base,
-                indices,
-                borrowed: true,
-            }) => {
-                let (base, indices) = (*base, indices.clone());
-                let base = self.named(base);
+            Op::Index { base, indices } | Op::Opaque(Opaque::Index { base, indices, .. }) => {
+                let borrow = matches!(stmt.op, Op::Opaque(Opaque::Index { borrowed: true, .. }))
+                    .then(|| quote!(&));
+                let base = self.primal(*base);
                 let indices: Vec<TokenStream> =
-                    indices.iter().map(|index| self.named(*index)).collect();
-                quote!((&#base #([#indices])*))
+                    indices.iter().map(|index| self.primal(*index)).collect();
+                quote!(#borrow #base #([#indices])*)
             }
             Op::Cast { value: v, ty, .. } => {
-                let (v, ty) = (*v, ty.clone());
-                let v = self.named(v);
-                quote!((#v as #ty))
+                let v = self.primal(*v);
+                quote!(#v as #ty)
             }
-            _ => return None,
-        })
+            _ => self.named(value),
+        };
+        quote!(let #name = #expr;)
+    }
+
+    /// Whether a value can be recomputed (see [`Generator::recompute`]).
+    fn recomputable(&self, value: ValueId) -> bool {
+        let body = self.inputs.body;
+        if body.def(value).home == ROOT {
+            return false;
+        }
+        match &body.def(value).op {
+            Op::Arith(Arith::Add | Arith::Sub | Arith::Mul, ..) => true,
+            Op::Neg(_)
+            | Op::Copy(_)
+            | Op::Deref(_)
+            | Op::Cast { .. }
+            | Op::Opaque(Opaque::Ref(_)) => true,
+            Op::Opaque(Opaque::Index { borrowed: true, .. }) => true,
+            // An element of a buffer nothing writes reads the same in reverse.
+            Op::Index { base, .. } => !self.written.contains(base) && body.def(*base).home == ROOT,
+            _ => false,
+        }
     }
 
     /// A zero adjoint for a buffer. Where the buffer lives in the root block it
@@ -312,8 +349,32 @@ impl Generator<'_> {
         if code.is_empty() {
             return code;
         }
+        // Recompute this block's cheap values that the code reads, and what they
+        // read in turn, in program order.
+        let mut recomputed: Vec<ValueId> = Vec::new();
+        loop {
+            let pending: Vec<ValueId> = self
+                .recomputed
+                .iter()
+                .copied()
+                .filter(|v| self.body().def(*v).home == block.id && !recomputed.contains(v))
+                .collect();
+            if pending.is_empty() {
+                break;
+            }
+            for value in pending {
+                let code = self.recompute(value);
+                self.recomputed_code.insert(value, code);
+                recomputed.push(value);
+            }
+        }
+        recomputed.sort();
+        let recomputations: TokenStream = recomputed
+            .iter()
+            .filter_map(|v| self.recomputed_code.remove(v))
+            .collect();
         // Accumulators and slot adjoints of this block start at zero here.
-        let mut declarations = TokenStream::new();
+        let mut declarations = recomputations;
         let (values, slots) = self.homes.get(&block.id).cloned().unwrap_or_default();
         for &value in &values {
             if self.body().def(value).buffer && self.active(value) {
@@ -467,7 +528,20 @@ impl Generator<'_> {
                 let body = self.block(&lp.body, Terms::new());
                 if !body.is_empty() {
                     let trip = self.primal(lp.trip);
-                    code.extend(quote!(for _ in 0..#trip { #body }));
+                    match crate::save::recomputed_item(self.inputs.body, lp) {
+                        // The item of iteration `k` of `start..end` is `start + k`.
+                        Some((item, start)) => {
+                            let (item, start) = (names::primal(item), self.primal(start));
+                            let k = names::iterator(lp.trip);
+                            code.extend(quote! {
+                                for #k in (0..#trip).rev() {
+                                    let #item = #start + #k;
+                                    #body
+                                }
+                            });
+                        }
+                        None => code.extend(quote!(for _ in 0..#trip { #body })),
+                    }
                 }
             }
         }

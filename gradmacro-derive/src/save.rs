@@ -65,12 +65,22 @@ impl Saves {
         }
     }
 
-    /// Saves every part the reverse sweep reads that is defined in a nested block.
+    /// Saves every part the reverse sweep reads that is defined in a nested block
+    /// (except loop items the reverse loop recomputes).
     pub fn new(body: &Body, referenced: &BTreeSet<Part>) -> Saves {
+        let mut recomputed = std::collections::HashSet::new();
+        body.root.walk(&mut |node| {
+            if let crate::ir::Node::Loop(lp) = node {
+                if let Some((item, _)) = recomputed_item(body, lp) {
+                    recomputed.insert(item);
+                }
+            }
+        });
         let saved: BTreeSet<Part> = referenced
             .iter()
             .copied()
             .filter(|part| body.def(part.value()).home != ROOT)
+            .filter(|part| !recomputed.contains(&part.value()))
             .collect();
         let stacked = saved
             .iter()
@@ -136,4 +146,61 @@ impl Saves {
         }
         out
     }
+}
+
+/// For a loop over a `usize` range `start..end`, its item and `start`: the item
+/// of iteration `k` is `start + k`, so the reverse loop recomputes it instead of
+/// saving it. Only where both ends are visibly `usize` (lengths and arithmetic on
+/// them), so that `start + k` has the item's type.
+pub fn recomputed_item(body: &Body, lp: &crate::ir::Loop) -> Option<(ValueId, ValueId)> {
+    use crate::ir::{LoopKind, Opaque};
+    let LoopKind::For { item, iter } = lp.kind else {
+        return None;
+    };
+    let Op::Opaque(Opaque::Range {
+        start: Some(start),
+        end: Some(end),
+        ..
+    }) = &body.def(iter).op
+    else {
+        return None;
+    };
+    // Both ends `usize`, one of them visibly (a lone `0..10` may be `i32`).
+    let visibly = is_length_like(body, *start) || is_length_like(body, *end);
+    (visibly && is_usize(body, *start) && is_usize(body, *end)).then_some((item, *start))
+}
+
+/// Whether a value is visibly a `usize`: a length, an integer literal next to
+/// one, or arithmetic and `min`/`max` of such.
+fn is_usize(body: &Body, value: ValueId) -> bool {
+    use crate::ir::{Arith, Opaque};
+    match &body.def(value).op {
+        Op::Const(tokens) => {
+            let text = tokens.to_string();
+            text.chars().all(|c| c.is_ascii_digit() || c == '_') || text.ends_with("usize")
+        }
+        Op::Opaque(Opaque::Method {
+            method,
+            receiver,
+            args,
+            ..
+        }) => match method.to_string().as_str() {
+            "len" => true,
+            "min" | "max" => is_usize(body, *receiver) && args.iter().all(|a| is_usize(body, *a)),
+            _ => false,
+        },
+        Op::Cast { ty, .. } => quote::ToTokens::to_token_stream(ty).to_string() == "usize",
+        Op::Arith(Arith::Add | Arith::Sub | Arith::Mul | Arith::Div | Arith::Rem, a, b) => {
+            let (a_len, b_len) = (is_length_like(body, *a), is_length_like(body, *b));
+            (a_len && is_usize(body, *b)) || (b_len && is_usize(body, *a))
+        }
+        Op::Copy(v) => is_usize(body, *v),
+        _ => false,
+    }
+}
+
+/// A length or something computed from one (so an untyped literal next to it is
+/// a `usize` too).
+fn is_length_like(body: &Body, value: ValueId) -> bool {
+    !matches!(body.def(value).op, Op::Const(_)) && is_usize(body, value)
 }
