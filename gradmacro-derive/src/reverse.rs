@@ -244,9 +244,41 @@ impl Generator<'_> {
                 let v = self.primal(*v);
                 quote!(#v as #ty)
             }
+            Op::Opaque(Opaque::Method {
+                receiver,
+                method,
+                args,
+                ..
+            }) => {
+                let receiver = self.primal(*receiver);
+                let args: Vec<TokenStream> = args.iter().map(|arg| self.primal(*arg)).collect();
+                quote!(#receiver.#method(#(#args),*))
+            }
             _ => self.named(value),
         };
         quote!(let #name = #expr;)
+    }
+
+    /// How many iterations a loop ran: recomputed as `end - start` for a loop
+    /// over a `usize` range that nothing exits early, read from the recorded
+    /// count otherwise.
+    fn trip_count(&mut self, lp: &crate::ir::Loop) -> TokenStream {
+        let body = self.inputs.body;
+        if let (crate::ir::LoopKind::For { iter, .. }, true) = (&lp.kind, lp.exit_flags.is_empty())
+        {
+            if let Op::Opaque(Opaque::Range {
+                start: Some(start),
+                end: Some(end),
+                inclusive: false,
+            }) = &body.def(*iter).op
+            {
+                if crate::save::recomputed_item(body, lp).is_some() {
+                    let (start, end) = (self.primal(*start), self.primal(*end));
+                    return quote!(#end.saturating_sub(#start));
+                }
+            }
+        }
+        self.primal(lp.trip)
     }
 
     /// Whether a value can be recomputed (see [`Generator::recompute`]).
@@ -263,6 +295,13 @@ impl Generator<'_> {
             | Op::Cast { .. }
             | Op::Opaque(Opaque::Ref(_)) => true,
             Op::Opaque(Opaque::Index { borrowed: true, .. }) => true,
+            // Lengths, and `min`/`max` of integers (float ones are rules).
+            Op::Opaque(Opaque::Method { method, args, .. }) => {
+                matches!(
+                    (method.to_string().as_str(), args.len()),
+                    ("len", 0) | ("min" | "max", 1)
+                )
+            }
             // An element of a buffer nothing writes reads the same in reverse.
             Op::Index { base, .. } => !self.written.contains(base) && body.def(*base).home == ROOT,
             _ => false,
@@ -527,7 +566,7 @@ impl Generator<'_> {
             Node::Loop(lp) => {
                 let body = self.block(&lp.body, Terms::new());
                 if !body.is_empty() {
-                    let trip = self.primal(lp.trip);
+                    let trip = self.trip_count(lp);
                     match crate::save::recomputed_item(self.inputs.body, lp) {
                         // The item of iteration `k` of `start..end` is `start + k`.
                         Some((item, start)) => {
