@@ -6,11 +6,13 @@
 //! | pass | file | job |
 //! |---|---|---|
 //! | options | `attr.rs` | parse `wrt = [...]`, keeping spans |
-//! | signature | `signature.rs` | classify parameters, check the return type, resolve `wrt` |
-//! | lowering | `lower.rs` | body → three-address IR (`ir.rs`), every variable renamed |
+//! | signature | `signature.rs` | classify parameters (scalars, buffers, constants), check the return type, resolve `wrt` |
+//! | lowering | `lower/` | body → IR (`ir/`): expressions, bindings, buffers, control flow, iterator chains, match patterns |
 //! | activity | `activity.rs` | which values need adjoints; missing derivatives |
-//! | forward | `forward.rs` | the primal sweep, with rule partials kept |
-//! | reverse | `reverse.rs` | the adjoint sweep |
+//! | types | `types.rs` | float types of active values, for typed accumulators |
+//! | saves | `save.rs` | which primal values the reverse sweep needs saved, and how |
+//! | forward | `forward.rs` | the primal sweep, with rule partials kept and saves pushed |
+//! | reverse | `reverse/` | the adjoint sweep: blocks, recomputation, buffers and calls |
 //! | emission | `emit.rs` | `NAME_grad` and `NAME_pullback` |
 //!
 //! Set `GRADMACRO_DUMP=1` while building to print each function's IR, and

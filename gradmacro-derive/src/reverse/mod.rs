@@ -14,10 +14,7 @@
 //! then the real run restores the ones that are saved.
 
 use crate::activity::Activity;
-use crate::ir::{
-    Arith, Block, BlockId, Body, BufferInit, Node, Op, Opaque, RepeatLen, SlotId, SlotInit,
-    ValueId, ROOT,
-};
+use crate::ir::{Arith, Block, BlockId, Body, Node, Op, Opaque, SlotId, SlotInit, ValueId};
 use crate::names::{self, accumulator, adjoint_of, quotient};
 use crate::rule_table::Input;
 use crate::save::{Part, Saves};
@@ -25,6 +22,12 @@ use crate::types::FloatTypes;
 use proc_macro2::TokenStream;
 use quote::quote;
 use std::collections::{BTreeSet, HashMap};
+
+mod buffers;
+mod recompute;
+
+use buffers::pushed;
+use recompute::written_buffers;
 
 /// One contribution to an adjoint: `+ expr` or `- expr`, where `expr` binds at
 /// least as tightly as a product.
@@ -118,41 +121,6 @@ fn homes(body: &Body) -> HashMap<BlockId, (Vec<ValueId>, Vec<SlotId>)> {
     homes
 }
 
-/// The buffer (and row) an argument passes: `x`, `&x` or `&m[r]`.
-fn buffer_behind(body: &Body, value: ValueId) -> Option<(ValueId, Vec<ValueId>)> {
-    let stmt = body.def(value);
-    match &stmt.op {
-        _ if stmt.buffer => Some((value, Vec::new())),
-        Op::Opaque(Opaque::Ref(inner)) => buffer_behind(body, *inner),
-        Op::Opaque(Opaque::Index { base, indices, .. }) if body.def(*base).buffer => {
-            Some((*base, indices.clone()))
-        }
-        _ => None,
-    }
-}
-
-/// The buffers that stores or pushes write into.
-fn written_buffers(body: &Body) -> std::collections::HashSet<ValueId> {
-    let mut written = std::collections::HashSet::new();
-    body.root.walk(&mut |node| {
-        if let Node::Store { base, .. } | Node::Push { base, .. } = node {
-            written.insert(*base);
-        }
-    });
-    written
-}
-
-/// The buffers that `push` grows.
-fn pushed(body: &Body) -> std::collections::HashSet<ValueId> {
-    let mut pushed = std::collections::HashSet::new();
-    body.root.walk(&mut |node| {
-        if let Node::Push { base, .. } = node {
-            pushed.insert(*base);
-        }
-    });
-    pushed
-}
-
 struct Generator<'a> {
     inputs: &'a Inputs<'a>,
     referenced: BTreeSet<Part>,
@@ -179,180 +147,6 @@ impl Generator<'_> {
 
     fn active(&self, value: ValueId) -> bool {
         self.inputs.activity.is_active(value)
-    }
-
-    /// A primal value as the reverse sweep reads it: constants inline, and
-    /// everything else by name. A name is either recomputed at the start of its
-    /// block's reverse code (see [`Generator::recompute`]) or recorded as
-    /// referenced, so that it is saved if it needs to be.
-    fn primal(&mut self, value: ValueId) -> TokenStream {
-        if self.recomputable(value) {
-            self.recomputed.insert(value);
-            let name = names::primal(value);
-            return quote!(#name);
-        }
-        self.named(value)
-    }
-
-    /// A value by name (constants inline), recorded as referenced.
-    fn named(&mut self, value: ValueId) -> TokenStream {
-        if let Op::Const(tokens) = &self.body().def(value).op {
-            return quote!((#tokens));
-        }
-        self.referenced.insert(Part::Value(value));
-        let name = names::primal(value);
-        quote!(#name)
-    }
-
-    /// Rematerialisation: a value of a nested block made by cheap operations
-    /// (`+`, `-`, `*`, negation, copies, casts, borrows, and reads of buffers that
-    /// are never written) is not saved but defined again, under its own name, at
-    /// the start of its block's reverse code, from its operands; as a careful
-    /// hand-written adjoint does. For `x = r * x * (1.0 - x)` in a loop only `x` is
-    /// stacked, and `x[2 * i + 1]` of a parameter needs nothing saved at all (`i`
-    /// being recomputed by the reverse loop). Operands hold the right state there,
-    /// because a block's saved values are restored only once the block is fully
-    /// reversed. Each value is recomputed once per reverse execution of its block.
-    fn recompute(&mut self, value: ValueId) -> TokenStream {
-        let body = self.inputs.body;
-        let stmt = body.def(value);
-        let name = names::primal(value);
-        let expr = match &stmt.op {
-            Op::Arith(arith, a, b) => {
-                let op: TokenStream = arith.symbol().parse().unwrap_or_default();
-                let (a, b) = (self.primal(*a), self.primal(*b));
-                quote!(#a #op #b)
-            }
-            Op::Neg(v) => {
-                let v = self.primal(*v);
-                quote!(-#v)
-            }
-            Op::Copy(v) | Op::Deref(v) => self.primal(*v),
-            Op::Opaque(Opaque::Ref(v)) => {
-                let v = self.primal(*v);
-                quote!(&#v)
-            }
-            Op::Index { base, indices } | Op::Opaque(Opaque::Index { base, indices, .. }) => {
-                let borrow = matches!(stmt.op, Op::Opaque(Opaque::Index { borrowed: true, .. }))
-                    .then(|| quote!(&));
-                let base = self.primal(*base);
-                let indices: Vec<TokenStream> =
-                    indices.iter().map(|index| self.primal(*index)).collect();
-                quote!(#borrow #base #([#indices])*)
-            }
-            Op::Cast { value: v, ty, .. } => {
-                let v = self.primal(*v);
-                quote!(#v as #ty)
-            }
-            Op::Opaque(Opaque::Method {
-                receiver,
-                method,
-                args,
-                ..
-            }) => {
-                let receiver = self.primal(*receiver);
-                let args: Vec<TokenStream> = args.iter().map(|arg| self.primal(*arg)).collect();
-                quote!(#receiver.#method(#(#args),*))
-            }
-            _ => self.named(value),
-        };
-        quote!(let #name = #expr;)
-    }
-
-    /// How many iterations a loop ran: recomputed as `end - start` for a loop
-    /// over a `usize` range that nothing exits early, read from the recorded
-    /// count otherwise.
-    fn trip_count(&mut self, lp: &crate::ir::Loop) -> TokenStream {
-        let body = self.inputs.body;
-        if let (crate::ir::LoopKind::For { iter, .. }, true) = (&lp.kind, lp.exit_flags.is_empty())
-        {
-            if let Op::Opaque(Opaque::Range {
-                start: Some(start),
-                end: Some(end),
-                inclusive: false,
-            }) = &body.def(*iter).op
-            {
-                if crate::save::recomputed_item(body, lp).is_some() {
-                    let (start, end) = (self.primal(*start), self.primal(*end));
-                    return quote!(#end.saturating_sub(#start));
-                }
-            }
-        }
-        self.primal(lp.trip)
-    }
-
-    /// Whether a value can be recomputed (see [`Generator::recompute`]).
-    fn recomputable(&self, value: ValueId) -> bool {
-        let body = self.inputs.body;
-        if body.def(value).home == ROOT {
-            return false;
-        }
-        match &body.def(value).op {
-            Op::Arith(Arith::Add | Arith::Sub | Arith::Mul, ..) => true,
-            Op::Neg(_)
-            | Op::Copy(_)
-            | Op::Deref(_)
-            | Op::Cast { .. }
-            | Op::Opaque(Opaque::Ref(_)) => true,
-            Op::Opaque(Opaque::Index { borrowed: true, .. }) => true,
-            // Lengths, and `min`/`max` of integers (float ones are rules).
-            Op::Opaque(Opaque::Method { method, args, .. }) => {
-                matches!(
-                    (method.to_string().as_str(), args.len()),
-                    ("len", 0) | ("min" | "max", 1)
-                )
-            }
-            // An element of a buffer nothing writes reads the same in reverse.
-            Op::Index { base, .. } => !self.written.contains(base) && body.def(*base).home == ROOT,
-            _ => false,
-        }
-    }
-
-    /// A zero adjoint for a buffer. Where the buffer lives in the root block it
-    /// is `zeros_like(&buffer)`; a local buffer of a nested block is out of scope
-    /// in the reverse sweep, so a repeated or listed one is rebuilt from its
-    /// constructor (reading only its length), and any other is saved.
-    fn zero_buffer(&mut self, value: ValueId) -> TokenStream {
-        let body = self.inputs.body;
-        let stmt = body.def(value);
-        let zero = match self.inputs.types.of(value) {
-            Some(float) => {
-                let ty = float.ident();
-                quote!((0.0 as #ty))
-            }
-            None => quote!(0.0),
-        };
-        let scalar = |v: &ValueId| !body.def(*v).buffer;
-        if stmt.home != ROOT {
-            match &stmt.op {
-                Op::Buffer(BufferInit::Repeat { elem, len }) if scalar(elem) => {
-                    return match len {
-                        RepeatLen::Vec(len) => {
-                            let len = self.primal(*len);
-                            quote!(::std::vec![#zero; #len])
-                        }
-                        RepeatLen::Array(len) => quote!([#zero; #len]),
-                    };
-                }
-                Op::Buffer(BufferInit::List { elems, vec }) if elems.iter().all(scalar) => {
-                    let zeros = elems.iter().map(|_| &zero);
-                    return if *vec {
-                        quote!(::std::vec![#(#zeros),*])
-                    } else {
-                        quote!([#(#zeros),*])
-                    };
-                }
-                Op::Buffer(BufferInit::Copy { source, prefix, .. })
-                    if prefix.is_empty() && body.def(*source).home == ROOT =>
-                {
-                    let source = self.named(*source);
-                    return quote!(::gradmacro::__private::zeros_like(&#source));
-                }
-                _ => {}
-            }
-        }
-        let buffer = self.named(value);
-        quote!(::gradmacro::__private::zeros_like(&#buffer))
     }
 
     fn zero(&self, float: Option<crate::signature::FloatTy>) -> TokenStream {
@@ -619,107 +413,6 @@ impl Generator<'_> {
             code.extend(quote!(let #adjoint = #sum;));
             self.has_adjoint[value.0] = true;
             self.operands(value, quote!(#adjoint), here, terms, code);
-        }
-    }
-
-    /// A call composed through the callee's pullback: `f(a, b)` in the forward
-    /// sweep, `f_pullback(a, b, seed)` here (which recomputes `f`'s forward sweep:
-    /// the "joint mode" of Tapenade at call boundaries). The returned adjoints go
-    /// to scalar arguments, or are added into the adjoint buffers of the buffers
-    /// passed (`&x`, `&m[r]`).
-    fn call_operands(
-        &mut self,
-        value: ValueId,
-        seed: TokenStream,
-        here: BlockId,
-        terms: &mut Terms,
-        code: &mut TokenStream,
-    ) {
-        let body = self.inputs.body;
-        let Op::Opaque(Opaque::Call { func, args }) = &body.def(value).op else {
-            return;
-        };
-        let mut pullback = func.clone();
-        if let Some(last) = pullback.path.segments.last_mut() {
-            last.ident = syn::Ident::new(&format!("{}_pullback", last.ident), last.ident.span());
-            last.arguments = syn::PathArguments::None;
-        }
-        let arg_tokens: Vec<TokenStream> = args.iter().map(|arg| self.primal(*arg)).collect();
-        let adjoints: Vec<proc_macro2::Ident> = (0..args.len())
-            .map(|k| names::call_adjoint(value, k))
-            .collect();
-        code.extend(quote!(let (_, (#(#adjoints,)*)) = #pullback(#(#arg_tokens,)* #seed);));
-        for (arg, adjoint) in args.iter().zip(&adjoints) {
-            if !self.active(*arg) {
-                continue;
-            }
-            match buffer_behind(body, *arg) {
-                Some((root, prefix)) => {
-                    if self.active(root) {
-                        let prefix: Vec<TokenStream> =
-                            prefix.iter().map(|index| self.primal(*index)).collect();
-                        let target = names::adjoint_buffer(root);
-                        code.extend(quote!(::gradmacro::__private::accumulate(&mut #target #([#prefix])* [..], &#adjoint[..]);));
-                    }
-                }
-                None => self.contribute(*arg, false, quote!(#adjoint), here, terms, code),
-            }
-        }
-    }
-
-    /// A fresh name for a buffer element's adjoint.
-    fn element_snapshot(&mut self) -> proc_macro2::Ident {
-        self.snapshots += 1;
-        names::element_snapshot(self.snapshots)
-    }
-
-    /// What a local buffer's adjoint buffer passes back to what it was made from.
-    fn buffer_operands(
-        &mut self,
-        value: ValueId,
-        here: BlockId,
-        terms: &mut Terms,
-        code: &mut TokenStream,
-    ) {
-        let body = self.inputs.body;
-        let Op::Buffer(init) = &body.def(value).op else {
-            return;
-        };
-        let buffer = names::adjoint_buffer(value);
-        let accumulate = |into: ValueId, from: TokenStream| {
-            let target = names::adjoint_buffer(into);
-            quote!(::gradmacro::__private::accumulate(&mut #target[..], &#from[..]);)
-        };
-        match init {
-            BufferInit::Repeat { elem, .. } if self.active(*elem) => {
-                if body.def(*elem).buffer {
-                    let row = accumulate(*elem, quote!(__gm_row));
-                    code.extend(quote!(for __gm_row in #buffer.iter() { #row }));
-                } else {
-                    let ty = self.inputs.types.of(*elem).map(|float| float.ident());
-                    let sum = quote!(#buffer.iter().copied().sum::<#ty>());
-                    self.contribute(*elem, false, sum, here, terms, code);
-                }
-            }
-            BufferInit::List { elems, .. } => {
-                for (index, elem) in elems.iter().enumerate() {
-                    if !self.active(*elem) {
-                        continue;
-                    }
-                    if body.def(*elem).buffer {
-                        code.extend(accumulate(*elem, quote!(#buffer[#index])));
-                    } else {
-                        self.contribute(*elem, false, quote!(#buffer[#index]), here, terms, code);
-                    }
-                }
-            }
-            BufferInit::Copy { source, prefix, .. } if self.active(*source) => {
-                let prefix: Vec<TokenStream> =
-                    prefix.iter().map(|index| self.primal(*index)).collect();
-                let target = names::adjoint_buffer(*source);
-                code.extend(quote!(::gradmacro::__private::accumulate(&mut #target #([#prefix])* [..], &#buffer[..]);));
-            }
-            _ => {}
         }
     }
 

@@ -1,0 +1,229 @@
+//! Binding names: `let` (with patterns, types, `mut`, or no value yet) and
+//! assignment to variables, tuples, buffer elements and element references.
+
+use super::{unsupported, Binding, Lowered, Lowerer, Target};
+use crate::ir::{Node, SlotInit};
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::{Expr, Pat, Type};
+
+impl Lowerer {
+    pub(super) fn lower_local(&mut self, local: &syn::Local) -> syn::Result<Lowered> {
+        let Some(init) = local.init.as_ref() else {
+            return self.declare_uninitialized(&local.pat);
+        };
+        if let Some((else_token, _)) = &init.diverge {
+            return Err(unsupported(else_token.span, "`let ... else`"));
+        }
+        let value = self.lower_expr(&init.expr)?;
+        if matches!(value, Lowered::Never) {
+            return Ok(Lowered::Never);
+        }
+        self.bind_pattern(&local.pat, value, None)?;
+        Ok(Lowered::Unit)
+    }
+
+    /// `let y;` (assigned later, typically in each branch): a slot from the start.
+    pub(super) fn declare_uninitialized(&mut self, pat: &Pat) -> syn::Result<Lowered> {
+        let ident = match pat {
+            Pat::Ident(ident) if ident.by_ref.is_none() && ident.subpat.is_none() => ident,
+            Pat::Type(typed) => return self.declare_uninitialized(&typed.pat),
+            other => {
+                return Err(unsupported(
+                    other.span(),
+                    "a `let` without a value and with a pattern",
+                ))
+            }
+        };
+        let slot = self.declare_slot(&ident.ident.to_string(), SlotInit::Default);
+        if let Some(scope) = self.scopes.last_mut() {
+            let binding = Binding {
+                target: Target::Slot(slot),
+                mutable: ident.mutability.is_some(),
+            };
+            scope.insert(ident.ident.to_string(), binding);
+        }
+        Ok(Lowered::Unit)
+    }
+
+    pub(super) fn bind_pattern(
+        &mut self,
+        pat: &Pat,
+        value: Lowered,
+        ty: Option<Type>,
+    ) -> syn::Result<()> {
+        match pat {
+            Pat::Type(typed) => self.bind_pattern(&typed.pat, value, Some((*typed.ty).clone())),
+            Pat::Paren(paren) => self.bind_pattern(&paren.pat, value, ty),
+            // `for &v in x`: the element itself.
+            Pat::Reference(reference) => self.bind_pattern(&reference.pat, value, ty),
+            Pat::Wild(_) => Ok(()),
+            Pat::Ident(ident) => {
+                if let Some(by_ref) = &ident.by_ref {
+                    return Err(unsupported(by_ref.span, "a `ref` binding"));
+                }
+                if let Some((at, _)) = &ident.subpat {
+                    return Err(unsupported(at.span, "a `@` pattern"));
+                }
+                let mutable = ident.mutability.is_some();
+                if let Lowered::View(root, indices) = &value {
+                    if self.is_place(*root, indices) {
+                        self.bind(&ident.ident, value, mutable);
+                        return Ok(());
+                    }
+                }
+                if let Some((root, prefix)) = self.as_buffer(&value) {
+                    let fresh = prefix.is_empty() && self.fresh_buffers.remove(&root);
+                    let value = if mutable && !fresh {
+                        let init = crate::ir::BufferInit::Copy {
+                            source: root,
+                            prefix,
+                            method: None,
+                        };
+                        Lowered::Value(self.new_buffer(init, ident.ident.span()))
+                    } else {
+                        value
+                    };
+                    self.fresh_buffers.clear();
+                    self.bind(&ident.ident, value, mutable);
+                    return Ok(());
+                }
+                let value = if ty.is_some() || mutable {
+                    self.annotate(value, ty, mutable, ident.ident.span())
+                } else {
+                    value
+                };
+                self.bind(&ident.ident, value, mutable);
+                Ok(())
+            }
+            Pat::Tuple(tuple) => {
+                let span = tuple.paren_token.span.join();
+                let value = match value {
+                    Lowered::Value(value) => self.project_tuple(value, tuple.elems.len(), span),
+                    other => other,
+                };
+                let elements = match value {
+                    Lowered::Tuple(elements) if elements.len() == tuple.elems.len() => elements,
+                    _ => {
+                        return Err(syn::Error::new(
+                            span,
+                            "this tuple pattern does not match the shape of its value",
+                        ))
+                    }
+                };
+                let types: Vec<Option<Type>> = match ty {
+                    Some(Type::Tuple(types)) if types.elems.len() == elements.len() => {
+                        types.elems.into_iter().map(Some).collect()
+                    }
+                    _ => vec![None; elements.len()],
+                };
+                for ((pat, element), ty) in tuple.elems.iter().zip(elements).zip(types) {
+                    self.bind_pattern(pat, element, ty)?;
+                }
+                Ok(())
+            }
+            other => Err(unsupported(other.span(), "this pattern")),
+        }
+    }
+
+    /// `let t: (f64, f64) = (a, b);` keeps each element's annotation.
+    pub(super) fn annotate(
+        &mut self,
+        value: Lowered,
+        ty: Option<Type>,
+        mutable: bool,
+        span: Span,
+    ) -> Lowered {
+        match (value, ty) {
+            (Lowered::Tuple(elements), Some(Type::Tuple(types)))
+                if types.elems.len() == elements.len() =>
+            {
+                Lowered::Tuple(
+                    elements
+                        .into_iter()
+                        .zip(types.elems)
+                        .map(|(element, ty)| self.annotate(element, Some(ty), mutable, span))
+                        .collect(),
+                )
+            }
+            (value, ty) => self.fresh_copy(value, ty, mutable, span),
+        }
+    }
+
+    /// Assigns to a place: a variable, or a tuple of places (`(a, b) = (b, a)`).
+    pub(super) fn assign(&mut self, place: &Expr, value: Lowered) -> syn::Result<()> {
+        match place {
+            Expr::Paren(paren) => self.assign(&paren.expr, value),
+            Expr::Path(path) if path.qself.is_none() && path.path.get_ident().is_some() => {
+                let name = path
+                    .path
+                    .get_ident()
+                    .cloned()
+                    .ok_or_else(|| unsupported(path.span(), "this assignment"))?;
+                self.assign_name(&name, value)
+            }
+            Expr::Tuple(tuple) => {
+                let value = match value {
+                    Lowered::Value(value) => {
+                        self.project_tuple(value, tuple.elems.len(), tuple.paren_token.span.join())
+                    }
+                    other => other,
+                };
+                match value {
+                    Lowered::Tuple(elements) if elements.len() == tuple.elems.len() => {
+                        for (place, element) in tuple.elems.iter().zip(elements) {
+                            self.assign(place, element)?;
+                        }
+                        Ok(())
+                    }
+                    _ => Err(syn::Error::new(
+                        tuple.span(),
+                        "this tuple does not match the shape of the assigned value",
+                    )),
+                }
+            }
+            Expr::Index(index) => {
+                let value = self.expect_value(value, index.span(), "the assigned value")?;
+                let value = self.float(value);
+                match self.lower_place(index)? {
+                    Some((base, indices)) => {
+                        self.push_node(Node::Store {
+                            base,
+                            indices,
+                            value,
+                        });
+                        Ok(())
+                    }
+                    None => Err(unsupported(
+                        index.span(),
+                        "assigning into something that is not a float buffer",
+                    )),
+                }
+            }
+            Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Deref(_)) => {
+                let target = self.lower_expr(&unary.expr)?;
+                match target {
+                    Lowered::View(base, indices) if self.is_place(base, &indices) => {
+                        let value = self.expect_value(value, unary.span(), "the assigned value")?;
+                        let value = self.float(value);
+                        self.push_node(Node::Store {
+                            base,
+                            indices,
+                            value,
+                        });
+                        Ok(())
+                    }
+                    _ => Err(unsupported(
+                        unary.span(),
+                        "assigning through a reference that is not a buffer element",
+                    )),
+                }
+            }
+            Expr::Infer(_) => Ok(()),
+            other => Err(unsupported(
+                other.span(),
+                "assigning to anything but a local variable or a buffer element",
+            )),
+        }
+    }
+}

@@ -1,0 +1,229 @@
+//! Lowering of buffers: element reads and places, rows (views), local buffer
+//! constructors, and call results used as buffers.
+
+use super::{unsupported, Lowered, Lowerer};
+use crate::ir::{BufferInit, Op, Opaque, ValueId};
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::Expr;
+
+impl Lowerer {
+    /// `x[i]`, `m[r][c]`: an element of a float buffer (differentiable), a row of
+    /// one (a view, indexed further or borrowed), or an index into anything else
+    /// (a constant).
+    pub(super) fn lower_index(&mut self, expr: &syn::ExprIndex) -> syn::Result<Lowered> {
+        let mut index_exprs = vec![&*expr.index];
+        let mut base_expr = &*expr.expr;
+        while let Expr::Index(inner) = base_expr {
+            index_exprs.push(&inner.index);
+            base_expr = &inner.expr;
+        }
+        index_exprs.reverse();
+        if let Some(range) = index_exprs.iter().find(|e| matches!(e, Expr::Range(_))) {
+            return Err(unsupported(range.span(), "slicing a buffer with a range"));
+        }
+        let base = self.lower_expr(base_expr)?;
+        self.promote_call_result(&base, index_exprs.len());
+        let (root, mut indices) = match base {
+            Lowered::View(root, prefix) => (root, prefix),
+            Lowered::Value(value) if self.values[value.0].buffer => (value, Vec::new()),
+            other => {
+                let base = self.expect_value(other, base_expr.span(), "this expression")?;
+                let indices = index_exprs
+                    .iter()
+                    .map(|e| self.lower_value(e))
+                    .collect::<syn::Result<Vec<_>>>()?;
+                let op = Op::Opaque(Opaque::Index {
+                    base,
+                    indices,
+                    borrowed: false,
+                });
+                return Ok(Lowered::Value(self.push(op, expr.span())));
+            }
+        };
+        for index in index_exprs {
+            indices.push(self.lower_value(index)?);
+        }
+        let depth = self.buffer_depths.get(&root).copied().unwrap_or(1);
+        if indices.len() < depth {
+            return Ok(Lowered::View(root, indices));
+        }
+        if indices.len() > depth {
+            return Err(syn::Error::new(
+                expr.index.span(),
+                "this buffer has fewer dimensions than indices",
+            ));
+        }
+        Ok(Lowered::Value(self.push(
+            Op::Index {
+                base: root,
+                indices,
+            },
+            expr.span(),
+        )))
+    }
+
+    /// A view used as a value (`m[r].len()`): the row, borrowed.
+    pub(super) fn materialize_view(
+        &mut self,
+        base: ValueId,
+        indices: Vec<ValueId>,
+        span: Span,
+    ) -> ValueId {
+        self.push(
+            Op::Opaque(Opaque::Index {
+                base,
+                indices,
+                borrowed: true,
+            }),
+            span,
+        )
+    }
+
+    /// An element of a buffer literal: a float, or a (row) buffer.
+    pub(super) fn lower_element(&mut self, expr: &Expr) -> syn::Result<ValueId> {
+        let value = self.lower_value(expr)?;
+        Ok(self.float(value))
+    }
+
+    /// `vec![elem; len]` and `vec![a, b, c]`.
+    pub(super) fn lower_vec_macro(&mut self, mac: &syn::ExprMacro) -> syn::Result<Lowered> {
+        let span = mac.mac.path.span();
+        let parser = |input: syn::parse::ParseStream| -> syn::Result<(Vec<Expr>, Option<Expr>)> {
+            if input.is_empty() {
+                return Ok((Vec::new(), None));
+            }
+            let first: Expr = input.parse()?;
+            if input.peek(syn::Token![;]) {
+                input.parse::<syn::Token![;]>()?;
+                return Ok((vec![first], Some(input.parse()?)));
+            }
+            let mut elems = vec![first];
+            while !input.is_empty() {
+                input.parse::<syn::Token![,]>()?;
+                if input.is_empty() {
+                    break;
+                }
+                elems.push(input.parse()?);
+            }
+            Ok((elems, None))
+        };
+        let (elems, len) = syn::parse::Parser::parse2(parser, mac.mac.tokens.clone())?;
+        let init = match (elems.as_slice(), len) {
+            ([elem], Some(len)) => {
+                let elem = self.lower_element(elem)?;
+                let len = self.lower_value(&len)?;
+                BufferInit::Repeat {
+                    elem,
+                    len: crate::ir::RepeatLen::Vec(len),
+                }
+            }
+            _ => {
+                let elems = elems
+                    .iter()
+                    .map(|e| self.lower_element(e))
+                    .collect::<syn::Result<Vec<_>>>()?;
+                BufferInit::List { elems, vec: true }
+            }
+        };
+        Ok(Lowered::Value(self.new_buffer(init, span)))
+    }
+
+    /// Defines a local buffer: mutable in place, with the depth its
+    /// construction gives it.
+    pub(super) fn new_buffer(&mut self, init: BufferInit, span: Span) -> ValueId {
+        let depth_of = |lowerer: &Self, value: &ValueId| {
+            lowerer.buffer_depths.get(value).copied().unwrap_or(0)
+        };
+        let depth = match &init {
+            BufferInit::Repeat { elem, .. } => 1 + depth_of(self, elem),
+            BufferInit::List { elems, .. } => 1 + elems.first().map_or(0, |e| depth_of(self, e)),
+            BufferInit::Copy { source, prefix, .. } => {
+                depth_of(self, source).saturating_sub(prefix.len()).max(1)
+            }
+            BufferInit::Empty { .. } => 1,
+        };
+        let value = self.push(Op::Buffer(init), span);
+        self.values[value.0].buffer = true;
+        self.values[value.0].mutable = true;
+        self.buffer_depths.insert(value, depth);
+        self.fresh_buffers.insert(value);
+        value
+    }
+
+    /// A buffer or a row of one, if `lowered` is either: its root and prefix.
+    pub(super) fn as_buffer(&self, lowered: &Lowered) -> Option<(ValueId, Vec<ValueId>)> {
+        match lowered {
+            Lowered::View(root, prefix) => Some((*root, prefix.clone())),
+            Lowered::Value(value) if self.values[value.0].buffer => Some((*value, Vec::new())),
+            _ => None,
+        }
+    }
+
+    /// The place `x[i][j]` (for a store): the buffer and all its indices.
+    pub(super) fn lower_place(
+        &mut self,
+        expr: &syn::ExprIndex,
+    ) -> syn::Result<Option<(ValueId, Vec<ValueId>)>> {
+        let mut index_exprs = vec![&*expr.index];
+        let mut base_expr = &*expr.expr;
+        while let Expr::Index(inner) = base_expr {
+            index_exprs.push(&inner.index);
+            base_expr = &inner.expr;
+        }
+        index_exprs.reverse();
+        let base = self.lower_expr(base_expr)?;
+        let Some((root, mut indices)) = self.as_buffer(&base) else {
+            return Ok(None);
+        };
+        for index in index_exprs {
+            indices.push(self.lower_value(index)?);
+        }
+        let depth = self.buffer_depths.get(&root).copied().unwrap_or(1);
+        if indices.len() != depth {
+            return Err(unsupported(
+                expr.span(),
+                "assigning a whole row of a buffer",
+            ));
+        }
+        Ok(Some((root, indices)))
+    }
+
+    /// A call's result that is indexed or iterated is a buffer (`softmax(&z)[i]`):
+    /// its adjoint is a buffer, passed as the seed of the callee's pullback.
+    pub(super) fn promote_call_result(&mut self, lowered: &Lowered, depth: usize) {
+        if let Lowered::Value(value) = lowered {
+            let stmt = &mut self.values[value.0];
+            if matches!(stmt.op, Op::Opaque(Opaque::Call { .. })) && !stmt.buffer {
+                stmt.buffer = true;
+                self.buffer_depths.insert(*value, depth.max(1));
+            }
+        }
+    }
+}
+
+/// `vec!`, `std::vec!`, `alloc::vec!`.
+pub(super) fn is_vec_macro(path: &syn::Path) -> bool {
+    path.segments
+        .last()
+        .is_some_and(|segment| segment.ident == "vec")
+}
+
+/// `Vec::new` and `Vec::with_capacity`, however qualified.
+pub(super) fn is_empty_vec_constructor(func: &syn::ExprPath) -> bool {
+    let segments: Vec<String> = func
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    matches!(
+        segments
+            .iter()
+            .rev()
+            .take(2)
+            .map(String::as_str)
+            .collect::<Vec<_>>()[..],
+        ["new" | "with_capacity", "Vec"]
+    )
+}

@@ -1,0 +1,182 @@
+//! The reverse sweep of buffers and calls: adjoint buffers, element writes,
+//! copies, and calls composed through the callee's pullback.
+
+use super::{Generator, Terms};
+use crate::ir::{BlockId, Body, BufferInit, Node, Op, Opaque, RepeatLen, ValueId, ROOT};
+use crate::names;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+impl Generator<'_> {
+    /// A zero adjoint for a buffer. Where the buffer lives in the root block it
+    /// is `zeros_like(&buffer)`; a local buffer of a nested block is out of scope
+    /// in the reverse sweep, so a repeated or listed one is rebuilt from its
+    /// constructor (reading only its length), and any other is saved.
+    pub(super) fn zero_buffer(&mut self, value: ValueId) -> TokenStream {
+        let body = self.inputs.body;
+        let stmt = body.def(value);
+        let zero = match self.inputs.types.of(value) {
+            Some(float) => {
+                let ty = float.ident();
+                quote!((0.0 as #ty))
+            }
+            None => quote!(0.0),
+        };
+        let scalar = |v: &ValueId| !body.def(*v).buffer;
+        if stmt.home != ROOT {
+            match &stmt.op {
+                Op::Buffer(BufferInit::Repeat { elem, len }) if scalar(elem) => {
+                    return match len {
+                        RepeatLen::Vec(len) => {
+                            let len = self.primal(*len);
+                            quote!(::std::vec![#zero; #len])
+                        }
+                        RepeatLen::Array(len) => quote!([#zero; #len]),
+                    };
+                }
+                Op::Buffer(BufferInit::List { elems, vec }) if elems.iter().all(scalar) => {
+                    let zeros = elems.iter().map(|_| &zero);
+                    return if *vec {
+                        quote!(::std::vec![#(#zeros),*])
+                    } else {
+                        quote!([#(#zeros),*])
+                    };
+                }
+                Op::Buffer(BufferInit::Copy { source, prefix, .. })
+                    if prefix.is_empty() && body.def(*source).home == ROOT =>
+                {
+                    let source = self.named(*source);
+                    return quote!(::gradmacro::__private::zeros_like(&#source));
+                }
+                _ => {}
+            }
+        }
+        let buffer = self.named(value);
+        quote!(::gradmacro::__private::zeros_like(&#buffer))
+    }
+
+    /// A call composed through the callee's pullback: `f(a, b)` in the forward
+    /// sweep, `f_pullback(a, b, seed)` here (which recomputes `f`'s forward sweep:
+    /// the "joint mode" of Tapenade at call boundaries). The returned adjoints go
+    /// to scalar arguments, or are added into the adjoint buffers of the buffers
+    /// passed (`&x`, `&m[r]`).
+    pub(super) fn call_operands(
+        &mut self,
+        value: ValueId,
+        seed: TokenStream,
+        here: BlockId,
+        terms: &mut Terms,
+        code: &mut TokenStream,
+    ) {
+        let body = self.inputs.body;
+        let Op::Opaque(Opaque::Call { func, args }) = &body.def(value).op else {
+            return;
+        };
+        let mut pullback = func.clone();
+        if let Some(last) = pullback.path.segments.last_mut() {
+            last.ident = syn::Ident::new(&format!("{}_pullback", last.ident), last.ident.span());
+            last.arguments = syn::PathArguments::None;
+        }
+        let arg_tokens: Vec<TokenStream> = args.iter().map(|arg| self.primal(*arg)).collect();
+        let adjoints: Vec<proc_macro2::Ident> = (0..args.len())
+            .map(|k| names::call_adjoint(value, k))
+            .collect();
+        code.extend(quote!(let (_, (#(#adjoints,)*)) = #pullback(#(#arg_tokens,)* #seed);));
+        for (arg, adjoint) in args.iter().zip(&adjoints) {
+            if !self.active(*arg) {
+                continue;
+            }
+            match buffer_behind(body, *arg) {
+                Some((root, prefix)) => {
+                    if self.active(root) {
+                        let prefix: Vec<TokenStream> =
+                            prefix.iter().map(|index| self.primal(*index)).collect();
+                        let target = names::adjoint_buffer(root);
+                        code.extend(quote!(::gradmacro::__private::accumulate(&mut #target #([#prefix])* [..], &#adjoint[..]);));
+                    }
+                }
+                None => self.contribute(*arg, false, quote!(#adjoint), here, terms, code),
+            }
+        }
+    }
+
+    /// A fresh name for a buffer element's adjoint.
+    pub(super) fn element_snapshot(&mut self) -> proc_macro2::Ident {
+        self.snapshots += 1;
+        names::element_snapshot(self.snapshots)
+    }
+
+    /// What a local buffer's adjoint buffer passes back to what it was made from.
+    pub(super) fn buffer_operands(
+        &mut self,
+        value: ValueId,
+        here: BlockId,
+        terms: &mut Terms,
+        code: &mut TokenStream,
+    ) {
+        let body = self.inputs.body;
+        let Op::Buffer(init) = &body.def(value).op else {
+            return;
+        };
+        let buffer = names::adjoint_buffer(value);
+        let accumulate = |into: ValueId, from: TokenStream| {
+            let target = names::adjoint_buffer(into);
+            quote!(::gradmacro::__private::accumulate(&mut #target[..], &#from[..]);)
+        };
+        match init {
+            BufferInit::Repeat { elem, .. } if self.active(*elem) => {
+                if body.def(*elem).buffer {
+                    let row = accumulate(*elem, quote!(__gm_row));
+                    code.extend(quote!(for __gm_row in #buffer.iter() { #row }));
+                } else {
+                    let ty = self.inputs.types.of(*elem).map(|float| float.ident());
+                    let sum = quote!(#buffer.iter().copied().sum::<#ty>());
+                    self.contribute(*elem, false, sum, here, terms, code);
+                }
+            }
+            BufferInit::List { elems, .. } => {
+                for (index, elem) in elems.iter().enumerate() {
+                    if !self.active(*elem) {
+                        continue;
+                    }
+                    if body.def(*elem).buffer {
+                        code.extend(accumulate(*elem, quote!(#buffer[#index])));
+                    } else {
+                        self.contribute(*elem, false, quote!(#buffer[#index]), here, terms, code);
+                    }
+                }
+            }
+            BufferInit::Copy { source, prefix, .. } if self.active(*source) => {
+                let prefix: Vec<TokenStream> =
+                    prefix.iter().map(|index| self.primal(*index)).collect();
+                let target = names::adjoint_buffer(*source);
+                code.extend(quote!(::gradmacro::__private::accumulate(&mut #target #([#prefix])* [..], &#buffer[..]);));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The buffer (and row) an argument passes: `x`, `&x` or `&m[r]`.
+fn buffer_behind(body: &Body, value: ValueId) -> Option<(ValueId, Vec<ValueId>)> {
+    let stmt = body.def(value);
+    match &stmt.op {
+        _ if stmt.buffer => Some((value, Vec::new())),
+        Op::Opaque(Opaque::Ref(inner)) => buffer_behind(body, *inner),
+        Op::Opaque(Opaque::Index { base, indices, .. }) if body.def(*base).buffer => {
+            Some((*base, indices.clone()))
+        }
+        _ => None,
+    }
+}
+
+/// The buffers that `push` grows.
+pub(super) fn pushed(body: &Body) -> std::collections::HashSet<ValueId> {
+    let mut pushed = std::collections::HashSet::new();
+    body.root.walk(&mut |node| {
+        if let Node::Push { base, .. } = node {
+            pushed.insert(*base);
+        }
+    });
+    pushed
+}

@@ -1,0 +1,149 @@
+//! Rematerialisation: which primal values the reverse sweep recomputes instead
+//! of saving, and how.
+
+use super::Generator;
+use crate::ir::{Arith, Body, Node, Op, Opaque, ValueId, ROOT};
+use crate::names;
+use crate::save::Part;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+impl Generator<'_> {
+    /// A primal value as the reverse sweep reads it: constants inline, and
+    /// everything else by name. A name is either recomputed at the start of its
+    /// block's reverse code (see [`Generator::recompute`]) or recorded as
+    /// referenced, so that it is saved if it needs to be.
+    pub(super) fn primal(&mut self, value: ValueId) -> TokenStream {
+        if self.recomputable(value) {
+            self.recomputed.insert(value);
+            let name = names::primal(value);
+            return quote!(#name);
+        }
+        self.named(value)
+    }
+
+    /// A value by name (constants inline), recorded as referenced.
+    pub(super) fn named(&mut self, value: ValueId) -> TokenStream {
+        if let Op::Const(tokens) = &self.body().def(value).op {
+            return quote!((#tokens));
+        }
+        self.referenced.insert(Part::Value(value));
+        let name = names::primal(value);
+        quote!(#name)
+    }
+
+    /// Rematerialisation: a value of a nested block made by cheap operations
+    /// (`+`, `-`, `*`, negation, copies, casts, borrows, and reads of buffers that
+    /// are never written) is not saved but defined again, under its own name, at
+    /// the start of its block's reverse code, from its operands; as a careful
+    /// hand-written adjoint does. For `x = r * x * (1.0 - x)` in a loop only `x` is
+    /// stacked, and `x[2 * i + 1]` of a parameter needs nothing saved at all (`i`
+    /// being recomputed by the reverse loop). Operands hold the right state there,
+    /// because a block's saved values are restored only once the block is fully
+    /// reversed. Each value is recomputed once per reverse execution of its block.
+    pub(super) fn recompute(&mut self, value: ValueId) -> TokenStream {
+        let body = self.inputs.body;
+        let stmt = body.def(value);
+        let name = names::primal(value);
+        let expr = match &stmt.op {
+            Op::Arith(arith, a, b) => {
+                let op: TokenStream = arith.symbol().parse().unwrap_or_default();
+                let (a, b) = (self.primal(*a), self.primal(*b));
+                quote!(#a #op #b)
+            }
+            Op::Neg(v) => {
+                let v = self.primal(*v);
+                quote!(-#v)
+            }
+            Op::Copy(v) | Op::Deref(v) => self.primal(*v),
+            Op::Opaque(Opaque::Ref(v)) => {
+                let v = self.primal(*v);
+                quote!(&#v)
+            }
+            Op::Index { base, indices } | Op::Opaque(Opaque::Index { base, indices, .. }) => {
+                let borrow = matches!(stmt.op, Op::Opaque(Opaque::Index { borrowed: true, .. }))
+                    .then(|| quote!(&));
+                let base = self.primal(*base);
+                let indices: Vec<TokenStream> =
+                    indices.iter().map(|index| self.primal(*index)).collect();
+                quote!(#borrow #base #([#indices])*)
+            }
+            Op::Cast { value: v, ty, .. } => {
+                let v = self.primal(*v);
+                quote!(#v as #ty)
+            }
+            Op::Opaque(Opaque::Method {
+                receiver,
+                method,
+                args,
+                ..
+            }) => {
+                let receiver = self.primal(*receiver);
+                let args: Vec<TokenStream> = args.iter().map(|arg| self.primal(*arg)).collect();
+                quote!(#receiver.#method(#(#args),*))
+            }
+            _ => self.named(value),
+        };
+        quote!(let #name = #expr;)
+    }
+
+    /// How many iterations a loop ran: recomputed as `end - start` for a loop
+    /// over a `usize` range that nothing exits early, read from the recorded
+    /// count otherwise.
+    pub(super) fn trip_count(&mut self, lp: &crate::ir::Loop) -> TokenStream {
+        let body = self.inputs.body;
+        if let (crate::ir::LoopKind::For { iter, .. }, true) = (&lp.kind, lp.exit_flags.is_empty())
+        {
+            if let Op::Opaque(Opaque::Range {
+                start: Some(start),
+                end: Some(end),
+                inclusive: false,
+            }) = &body.def(*iter).op
+            {
+                if crate::save::recomputed_item(body, lp).is_some() {
+                    let (start, end) = (self.primal(*start), self.primal(*end));
+                    return quote!(#end.saturating_sub(#start));
+                }
+            }
+        }
+        self.primal(lp.trip)
+    }
+
+    /// Whether a value can be recomputed (see [`Generator::recompute`]).
+    pub(super) fn recomputable(&self, value: ValueId) -> bool {
+        let body = self.inputs.body;
+        if body.def(value).home == ROOT {
+            return false;
+        }
+        match &body.def(value).op {
+            Op::Arith(Arith::Add | Arith::Sub | Arith::Mul, ..) => true,
+            Op::Neg(_)
+            | Op::Copy(_)
+            | Op::Deref(_)
+            | Op::Cast { .. }
+            | Op::Opaque(Opaque::Ref(_)) => true,
+            Op::Opaque(Opaque::Index { borrowed: true, .. }) => true,
+            // Lengths, and `min`/`max` of integers (float ones are rules).
+            Op::Opaque(Opaque::Method { method, args, .. }) => {
+                matches!(
+                    (method.to_string().as_str(), args.len()),
+                    ("len", 0) | ("min" | "max", 1)
+                )
+            }
+            // An element of a buffer nothing writes reads the same in reverse.
+            Op::Index { base, .. } => !self.written.contains(base) && body.def(*base).home == ROOT,
+            _ => false,
+        }
+    }
+}
+
+/// The buffers that stores or pushes write into.
+pub(super) fn written_buffers(body: &Body) -> std::collections::HashSet<ValueId> {
+    let mut written = std::collections::HashSet::new();
+    body.root.walk(&mut |node| {
+        if let Node::Store { base, .. } | Node::Push { base, .. } = node {
+            written.insert(*base);
+        }
+    });
+    written
+}
