@@ -317,3 +317,55 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod loop_tests {
+    use quote::quote;
+
+    fn expand(attr: proc_macro2::TokenStream, item: proc_macro2::TokenStream) -> String {
+        crate::expand::companions(attr, item).unwrap().to_string()
+    }
+
+    /// A reduction over a read-only slice saves nothing: the element reads, the
+    /// index arithmetic, the loop index and the trip count are all recomputed by
+    /// the reverse loop, which counts down.
+    #[test]
+    fn reductions_over_read_only_slices_save_nothing() {
+        let code = expand(
+            quote!(),
+            quote!(
+                fn rosenbrock(x: &[f64]) -> f64 {
+                    let mut f = 0.0;
+                    for i in 0..x.len() / 2 {
+                        let (a, b) = (x[2 * i], x[2 * i + 1]);
+                        f += 100.0 * (a * a - b) * (a * a - b) + (a - 1.0) * (a - 1.0);
+                    }
+                    f
+                }
+            ),
+        );
+        assert!(!code.contains("stack"), "{code}");
+        assert!(code.contains(". rev ()"), "{code}");
+        assert!(code.contains("saturating_sub"), "{code}");
+    }
+
+    /// A literal range may be `i32`: its items are saved rather than rebuilt
+    /// as `0 + k` (a `usize`).
+    #[test]
+    fn literal_ranges_keep_their_items() {
+        let code = expand(
+            quote!(),
+            quote!(
+                fn f(x: f64) -> f64 {
+                    let mut s = 0.0;
+                    for i in 0..10 {
+                        s += x * (i - 3) as f64;
+                    }
+                    s
+                }
+            ),
+        );
+        assert!(!code.contains("saturating_sub"), "{code}");
+        assert!(!code.contains(". rev ()"), "{code}");
+    }
+}
