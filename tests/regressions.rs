@@ -224,3 +224,90 @@ fn deferred_initialisation_in_branches() {
         assert_fd("d/deps", deps, |eps| soft_abs(x, eps), eps);
     }
 }
+
+// ---------------------------------------------------------------------------
+// 6. Found by writing realistic numeric code (tests/realistic.rs).
+// ---------------------------------------------------------------------------
+
+/// `let prev = u;` copies an array: later writes to `u` must not show through.
+#[differentiate]
+fn swap_through_a_copy(x: [f64; 2]) -> f64 {
+    let mut u = x;
+    let prev = u;
+    u[0] = prev[1];
+    u[1] = prev[0];
+    u[0] * 10.0 + u[1]
+}
+
+/// A copied row of a matrix keeps its values after the matrix is written.
+#[differentiate]
+fn pivot_row(m: [[f64; 2]; 2]) -> f64 {
+    let mut m = m;
+    let pivot = m[0];
+    m[0][0] = 0.0;
+    m[1][1] + pivot[0]
+}
+
+/// Typed closure parameters, `f64::from`, array destructuring, and replacing
+/// a whole buffer outside a loop.
+#[differentiate]
+fn assorted(x: &[f64], w: f32) -> f64 {
+    let norms = x.iter().map(|v: &f64| v.abs()).sum::<f64>();
+    let squares = x.iter().fold(0.0, |acc: f64, &v: &f64| acc + v * v);
+    let [a, b, c] = [x[0], x[1], x[2]];
+    let mut u = x.to_vec();
+    let doubled: Vec<f64> = x.iter().map(|v| v * 2.0).collect();
+    u = doubled;
+    norms + squares * f64::from(w) + a * b * c + u[1]
+}
+
+#[test]
+fn copies_casts_patterns_and_replacement() {
+    let (value, g) = swap_through_a_copy_grad([1.0, 2.0]);
+    assert_eq!(value, swap_through_a_copy([1.0, 2.0]));
+    assert_eq!(value, 21.0);
+    assert_eq!(g, [1.0, 10.0]);
+    let m = [[2.0, 1.0], [0.5, 3.0]];
+    let (value, g) = pivot_row_grad(m);
+    assert_eq!(value, pivot_row(m));
+    assert_eq!(value, 5.0);
+    assert_eq!(g, [[1.0, 0.0], [0.0, 1.0]]);
+    let x = [0.3, -0.7, 1.1];
+    let (value, (gx, gw)) = assorted_grad(&x, 0.5);
+    assert_eq!(value, assorted(&x, 0.5));
+    for i in 0..3 {
+        assert_fd(
+            "d/dx",
+            gx[i],
+            |v| {
+                let mut y = x;
+                y[i] = v;
+                assorted(&y, 0.5)
+            },
+            x[i],
+        );
+    }
+    let squares: f64 = x.iter().map(|v| v * v).sum();
+    // The adjoint of an `f32` parameter is an `f32`.
+    assert!(
+        (f64::from(gw) - squares).abs() < 1e-6 * squares,
+        "d/dw: {gw} vs {squares}"
+    );
+}
+
+/// An associated function (no `self`) that mentions `Self`.
+struct Model;
+
+impl Model {
+    const SCALE: f64 = 3.0;
+
+    #[differentiate]
+    fn scaled_square(w: f64) -> f64 {
+        w * w * Self::SCALE
+    }
+}
+
+#[test]
+fn associated_functions_that_mention_self() {
+    assert_eq!(Model::scaled_square_grad(2.0), (12.0, 12.0));
+}

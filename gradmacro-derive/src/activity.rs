@@ -255,12 +255,25 @@ pub fn analyze(body: &Body, seeds: &[ValueId]) -> syn::Result<Activity> {
     let mut error = None;
     body.root.walk(&mut |node| {
         let Node::Def(value) = node else { return };
-        if error.is_some() || !needed[value.0] {
+        let stmt = body.def(*value);
+        let mutates_buffer = matches!(&stmt.op, Op::Opaque(Opaque::Method { receiver, .. }) if body.def(*receiver).buffer);
+        if error.is_some() || !(needed[value.0] || mutates_buffer) {
             return;
         }
-        let stmt = body.def(*value);
         let operands = stmt.op.operands();
         error = match (&stmt.op, flow(&stmt.op)) {
+            // A method that rearranges a buffer (`swap`, `fill`, `reverse`) acts
+            // outside the element reads and writes the reverse sweep follows.
+            (Op::Opaque(Opaque::Method { receiver, method, .. }), _)
+                if body.def(*receiver).buffer
+                    && depends[receiver.0]
+                    && !rule_table::is_derivative_free(&method.to_string()) =>
+            {
+                Some(syn::Error::new(
+                    method.span(),
+                    format!("`{method}` changes or reads a buffer that depends on a differentiated parameter in a way gradmacro cannot follow; write it with element reads and writes (`v[i]`, `v[i] = ...`)"),
+                ))
+            }
             (Op::LoopItem, _) if depends[value.0] => Some(syn::Error::new(
                 stmt.span,
                 "iterating over values that depend on a differentiated parameter is not supported yet, except over the elements of a float buffer; collect them into a buffer or iterate over indices",

@@ -219,6 +219,19 @@ pub fn pullback(source: &Source, activity: &Activity) -> TokenStream {
     )
 }
 
+/// Whether a token (or a group of them) is `Self`: the function is then an
+/// associated function, named `Self::NAME` from its companions.
+fn mentions_self(token: &proc_macro2::TokenTree) -> bool {
+    match token {
+        proc_macro2::TokenTree::Ident(ident) => ident == "Self",
+        proc_macro2::TokenTree::Group(group) => group
+            .stream()
+            .into_iter()
+            .any(|token| mentions_self(&token)),
+        _ => false,
+    }
+}
+
 /// One generated function: the shared attributes, signature and hoisted items
 /// around a given body.
 fn companion(
@@ -244,7 +257,15 @@ fn companion(
     let items = &lowered.body.items;
     // Using the original here makes it count as used whenever a companion is, so
     // calling only `NAME_grad` does not warn that `NAME` is dead code.
-    let original = &sig.name;
+    let name_of_original = &sig.name;
+    let mentions_self = quote!(#function)
+        .into_iter()
+        .any(|token| mentions_self(&token));
+    let original = if mentions_self {
+        quote!(Self::#name_of_original)
+    } else {
+        quote!(#name_of_original)
+    };
     quote! {
         #[doc = #doc]
         #allow

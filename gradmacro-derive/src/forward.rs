@@ -239,8 +239,12 @@ impl Forward<'_> {
                     method,
                 } => {
                     let (source, prefix) = (p(source), prefix.iter().map(p));
-                    let method = method.iter();
-                    quote!(#source #([#prefix])* #(.#method())*)
+                    // A plain copy (`let y = x;`) clones, so the source stays
+                    // usable by the reverse sweep (the user never uses it again).
+                    let method = method.clone().unwrap_or_else(|| {
+                        syn::Ident::new("clone", proc_macro2::Span::call_site())
+                    });
+                    quote!(#source #([#prefix])* .#method())
                 }
                 BufferInit::Empty { func, args } => {
                     let args = args.iter().map(p);

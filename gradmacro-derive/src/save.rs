@@ -132,6 +132,8 @@ impl Saves {
             let ty = match (part, &stmt.op) {
                 (Part::Value(_), Op::TripCount | Op::Decision) => Some(quote!(usize)),
                 (Part::Value(_), _) if stmt.ty.is_some() => stmt.ty.as_ref().map(|ty| quote!(#ty)),
+                // A buffer's type is not its elements' float type.
+                (Part::Value(_), _) if stmt.buffer => None,
                 _ => types.of(part.value()).map(|float| {
                     let ty = float.ident();
                     quote!(#ty)

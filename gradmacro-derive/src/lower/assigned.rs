@@ -7,12 +7,15 @@
 //! slot. The scan is by name, so a name that is shadowed inside the region is
 //! conservatively made a slot too, which costs nothing but a copy.
 
-use std::collections::BTreeSet;
+use proc_macro2::Span;
+use std::collections::BTreeMap;
+use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{Expr, Pat};
 
-/// The names assigned (`=`, `+=`, ...) anywhere in `stmts`.
-pub fn in_stmts(stmts: &[syn::Stmt]) -> BTreeSet<String> {
+/// The names assigned (`=`, `+=`, ...) anywhere in `stmts`, with the place of
+/// the first assignment.
+pub fn in_stmts(stmts: &[syn::Stmt]) -> BTreeMap<String, Span> {
     let mut finder = Finder::default();
     for stmt in stmts {
         finder.visit_stmt(stmt);
@@ -20,8 +23,8 @@ pub fn in_stmts(stmts: &[syn::Stmt]) -> BTreeSet<String> {
     finder.names
 }
 
-/// The names assigned anywhere in `expr`.
-pub fn in_expr(expr: &Expr) -> BTreeSet<String> {
+/// The names assigned anywhere in `expr`, with the place of the first assignment.
+pub fn in_expr(expr: &Expr) -> BTreeMap<String, Span> {
     let mut finder = Finder::default();
     finder.visit_expr(expr);
     finder.names
@@ -49,7 +52,7 @@ pub fn has_early_return(stmts: &[syn::Stmt]) -> bool {
 
 #[derive(Default)]
 struct Finder {
-    names: BTreeSet<String>,
+    names: BTreeMap<String, Span>,
 }
 
 impl Finder {
@@ -57,7 +60,9 @@ impl Finder {
         match place {
             Expr::Path(path) => {
                 if let Some(ident) = path.path.get_ident() {
-                    self.names.insert(ident.to_string());
+                    self.names
+                        .entry(ident.to_string())
+                        .or_insert_with(|| place.span());
                 }
             }
             Expr::Tuple(tuple) => tuple.elems.iter().for_each(|e| self.place(e)),
@@ -145,7 +150,7 @@ mod tests {
                 w = 1;
             }
         }));
-        let names: Vec<String> = in_stmts(&stmts).into_iter().collect();
+        let names: Vec<String> = in_stmts(&stmts).into_keys().collect();
         assert_eq!(names, ["a", "b", "n", "s", "x"]);
     }
 

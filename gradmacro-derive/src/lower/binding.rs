@@ -2,7 +2,7 @@
 //! assignment to variables, tuples, buffer elements and element references.
 
 use super::{unsupported, Binding, Lowered, Lowerer, Target};
-use crate::ir::{Node, SlotInit};
+use crate::ir::{Node, Op, SlotInit};
 use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::{Expr, Pat, Type};
@@ -73,8 +73,11 @@ impl Lowerer {
                     }
                 }
                 if let Some((root, prefix)) = self.as_buffer(&value) {
+                    // A freshly made buffer is bound in place. Binding an existing
+                    // one copies it, as Rust does for arrays (`let prev = u;`), so
+                    // that later writes to one cannot show through the other.
                     let fresh = prefix.is_empty() && self.fresh_buffers.remove(&root);
-                    let value = if mutable && !fresh {
+                    let value = if !fresh && !self.binding_references {
                         let init = crate::ir::BufferInit::Copy {
                             source: root,
                             prefix,
@@ -94,6 +97,36 @@ impl Lowerer {
                     value
                 };
                 self.bind(&ident.ident, value, mutable);
+                Ok(())
+            }
+            // `let [x, y, z] = position;`: the buffer's elements (or rows).
+            Pat::Slice(slice) => {
+                let Some((root, prefix)) = self.as_buffer(&value) else {
+                    return Err(unsupported(
+                        slice.span(),
+                        "an array pattern on something that is not a float buffer",
+                    ));
+                };
+                for (index, pat) in slice.elems.iter().enumerate() {
+                    if let Pat::Rest(rest) = pat {
+                        return Err(unsupported(rest.span(), "`..` in an array pattern"));
+                    }
+                    let position = self.push(Op::Const(quote::quote!(#index)), pat.span());
+                    let mut indices = prefix.clone();
+                    indices.push(position);
+                    let element = if self.is_place(root, &indices) {
+                        Lowered::Value(self.push(
+                            Op::Index {
+                                base: root,
+                                indices,
+                            },
+                            pat.span(),
+                        ))
+                    } else {
+                        Lowered::View(root, indices)
+                    };
+                    self.bind_pattern(pat, element, None)?;
+                }
                 Ok(())
             }
             Pat::Tuple(tuple) => {

@@ -195,7 +195,7 @@ impl Lowerer {
     pub(super) fn lower_match(&mut self, match_expr: &syn::ExprMatch) -> syn::Result<Lowered> {
         let span = match_expr.match_token.span;
         let scrutinee = self.lower_value(&match_expr.expr)?;
-        let mut names = std::collections::BTreeSet::new();
+        let mut names = std::collections::BTreeMap::new();
         for arm in &match_expr.arms {
             names.extend(assigned::in_expr(&arm.body));
         }
@@ -372,7 +372,10 @@ impl Lowerer {
         let chain = self.parse_chain(&for_loop.expr)?;
         self.slots_for(&assigned::in_stmts(&for_loop.body.stmts), span)?;
         self.loop_over(&chain, &for_loop.label, span, &mut |lowerer, item| {
-            lowerer.bind_pattern(&for_loop.pat, item, None)?;
+            lowerer.binding_references = true;
+            let bound = lowerer.bind_pattern(&for_loop.pat, item, None);
+            lowerer.binding_references = false;
+            bound?;
             lowerer.lower_stmts(&for_loop.body.stmts)?;
             Ok(())
         })?;

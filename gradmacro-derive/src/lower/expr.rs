@@ -372,6 +372,20 @@ impl Lowerer {
         args: Vec<ValueId>,
         span: Span,
     ) -> syn::Result<Lowered> {
+        // `f64::from(x)`: the lossless conversion is a cast.
+        if let (Some(name), [argument], Some(owner)) =
+            (float_method_name(&func), &args[..], float_owner(&func))
+        {
+            if name == "from" {
+                let value = self.float(*argument);
+                let op = Op::Cast {
+                    value,
+                    ty: owner,
+                    target: CastTarget::Float,
+                };
+                return Ok(Lowered::Value(self.push(op, span)));
+            }
+        }
         if let (Some(name), [argument]) = (float_method_name(&func), &args[..]) {
             if name == "sin_cos" {
                 return Ok(self.sin_cos(*argument, name, span));
@@ -431,6 +445,13 @@ fn float_method_name(func: &syn::ExprPath) -> Option<&Ident> {
     FLOAT_OWNERS
         .contains(&owner.join("::").as_str())
         .then_some(&last.ident)
+}
+
+/// `f64` or `f32`, when `func` is `f64::name` or `f32::name`.
+fn float_owner(func: &syn::ExprPath) -> Option<Type> {
+    let segments: Vec<_> = func.path.segments.iter().collect();
+    let owner = &segments[segments.len().checked_sub(2)?].ident;
+    (owner == "f64" || owner == "f32").then(|| syn::parse_quote!(#owner))
 }
 
 /// `+=` and friends: the operator computing the new value.

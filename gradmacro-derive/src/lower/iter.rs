@@ -50,6 +50,29 @@ impl Chain<'_> {
     }
 }
 
+/// Iterator adapters with no lowering yet: an error on a buffer's iterator
+/// rather than a misleading one further down the chain.
+const UNSUPPORTED_ADAPTERS: &[&str] = &[
+    "skip",
+    "take",
+    "step_by",
+    "filter",
+    "filter_map",
+    "skip_while",
+    "take_while",
+    "windows",
+    "chunks",
+    "chunks_exact",
+    "flat_map",
+    "scan",
+    "peekable",
+    "chain",
+    "cycle",
+    "max_by",
+    "min_by",
+    "inspect",
+];
+
 impl Lowerer {
     /// Parses `expr` as an iterator chain.
     pub(super) fn parse_chain<'a>(&mut self, expr: &'a Expr) -> syn::Result<Chain<'a>> {
@@ -69,6 +92,28 @@ impl Lowerer {
                         let op = Op::Opaque(Opaque::Ref(value));
                         Ok(Chain::Other(self.push(op, expr.span())))
                     }
+                }
+            }
+            Expr::MethodCall(call)
+                if UNSUPPORTED_ADAPTERS.contains(&call.method.to_string().as_str()) =>
+            {
+                match self.parse_chain(&call.receiver)? {
+                    // On any other iterator (a range, a constant collection) it is
+                    // kept as written.
+                    Chain::Other(value) => {
+                        let args = call.args.iter().map(|arg| self.lower_value(arg)).collect::<syn::Result<Vec<_>>>()?;
+                        let op = Op::Opaque(Opaque::Method {
+                            receiver: value,
+                            method: call.method.clone(),
+                            turbofish: call.turbofish.clone(),
+                            args,
+                        });
+                        Ok(Chain::Other(self.push(op, expr.span())))
+                    }
+                    _ => Err(unsupported(
+                        call.method.span(),
+                        &format!("`{}` on an iterator over a buffer or with `map` (supported: `iter`, `iter_mut`, `enumerate`, `zip`, `rev`, `map`, then `sum`, `product`, `fold`, `collect`)", call.method),
+                    )),
                 }
             }
             Expr::MethodCall(call) if self.is_adapter(call) => {
@@ -296,7 +341,15 @@ impl Lowerer {
                 }
                 self.scopes.push(HashMap::new());
                 for (pat, arg) in closure.inputs.iter().zip(args) {
-                    self.bind_pattern(pat, arg, None)?;
+                    // `|v: &f64|`: the item is already the float.
+                    let pat = match pat {
+                        syn::Pat::Type(typed) => &*typed.pat,
+                        other => other,
+                    };
+                    self.binding_references = true;
+                    let bound = self.bind_pattern(pat, arg, None);
+                    self.binding_references = false;
+                    bound?;
                 }
                 let value = self.lower_expr(&closure.body);
                 self.scopes.pop();
@@ -382,7 +435,7 @@ impl Lowerer {
             return Ok(None);
         }
         // Assignments inside the closures are to variables declared outside.
-        let mut names = std::collections::BTreeSet::new();
+        let mut names = std::collections::BTreeMap::new();
         let mut receiver = &*call.receiver;
         while let Expr::MethodCall(inner) = receiver {
             for arg in &inner.args {

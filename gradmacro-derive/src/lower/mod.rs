@@ -27,7 +27,7 @@ use crate::ir::{
 };
 use crate::signature::{FnSignature, ParamKind};
 use proc_macro2::Span;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, Type};
 
@@ -150,6 +150,9 @@ struct Lowerer {
     /// Elements that user code sees as references (`for v in x.iter()`): `*v`
     /// is the element itself.
     by_reference: std::collections::HashSet<ValueId>,
+    /// Set while binding an iterator's items or a closure's arguments: these are
+    /// references in Rust, so a row is bound as a view, not copied.
+    binding_references: bool,
     /// Buffers just constructed and not yet bound to a name: `let mut b = vec![..]`
     /// binds them in place, while `let mut b = a` copies `a`.
     fresh_buffers: std::collections::HashSet<ValueId>,
@@ -289,8 +292,21 @@ impl Lowerer {
 
     /// Turns the variables that a nested region assigns into slots declared here,
     /// before the region is lowered.
-    fn slots_for(&mut self, names: &BTreeSet<String>, span: Span) -> syn::Result<()> {
-        for name in names {
+    fn slots_for(&mut self, names: &BTreeMap<String, Span>, span: Span) -> syn::Result<()> {
+        for (name, &assigned_at) in names {
+            let bound = match self.binding_mut(name) {
+                Some(Binding {
+                    target: Target::Value(Lowered::Value(value)),
+                    ..
+                }) => Some(*value),
+                _ => None,
+            };
+            if let Some(value) = bound {
+                if self.values[value.0].buffer {
+                    let message = format!("replacing the whole buffer `{name}` inside a branch or loop (copy its elements instead: `{name}[i] = ...`)");
+                    return Err(unsupported(assigned_at, &message));
+                }
+            }
             let Some(binding) = self.binding_mut(name) else {
                 continue;
             };
@@ -329,7 +345,15 @@ impl Lowerer {
                 self.push_node(Node::Write { slot, value });
             }
             Target::Value(_) => {
-                let lowered = if binding.mutable {
+                // `u = next;` of buffers: `u` becomes a copy of `next`.
+                let lowered = if let Some((root, prefix)) = self.as_buffer(&lowered) {
+                    let init = crate::ir::BufferInit::Copy {
+                        source: root,
+                        prefix,
+                        method: None,
+                    };
+                    Lowered::Value(self.new_buffer(init, name.span()))
+                } else if binding.mutable {
                     self.fresh_copy(lowered, None, true, name.span())
                 } else {
                     lowered
