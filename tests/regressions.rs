@@ -256,9 +256,10 @@ fn assorted(x: &[f64], w: f32) -> f64 {
     let squares = x.iter().fold(0.0, |acc: f64, &v: &f64| acc + v * v);
     let [a, b, c] = [x[0], x[1], x[2]];
     let mut u = x.to_vec();
+    let before = u[0];
     let doubled: Vec<f64> = x.iter().map(|v| v * 2.0).collect();
     u = doubled;
-    norms + squares * f64::from(w) + a * b * c + u[1]
+    norms + squares * f64::from(w) + a * b * c + u[1] * before
 }
 
 #[test]
