@@ -12,13 +12,7 @@ impl Lowerer {
     /// one (a view, indexed further or borrowed), or an index into anything else
     /// (a constant).
     pub(super) fn lower_index(&mut self, expr: &syn::ExprIndex) -> syn::Result<Lowered> {
-        let mut index_exprs = vec![&*expr.index];
-        let mut base_expr = &*expr.expr;
-        while let Expr::Index(inner) = base_expr {
-            index_exprs.push(&inner.index);
-            base_expr = &inner.expr;
-        }
-        index_exprs.reverse();
+        let (base_expr, index_exprs) = split_index(expr);
         if let Some(range) = index_exprs.iter().find(|e| matches!(e, Expr::Range(_))) {
             return Err(unsupported(range.span(), "slicing a buffer with a range"));
         }
@@ -165,13 +159,7 @@ impl Lowerer {
         &mut self,
         expr: &syn::ExprIndex,
     ) -> syn::Result<Option<(ValueId, Vec<ValueId>)>> {
-        let mut index_exprs = vec![&*expr.index];
-        let mut base_expr = &*expr.expr;
-        while let Expr::Index(inner) = base_expr {
-            index_exprs.push(&inner.index);
-            base_expr = &inner.expr;
-        }
-        index_exprs.reverse();
+        let (base_expr, index_exprs) = split_index(expr);
         let base = self.lower_expr(base_expr)?;
         let Some((root, mut indices)) = self.as_buffer(&base) else {
             return Ok(None);
@@ -226,4 +214,16 @@ pub(super) fn is_empty_vec_constructor(func: &syn::ExprPath) -> bool {
             .collect::<Vec<_>>()[..],
         ["new" | "with_capacity", "Vec"]
     )
+}
+
+/// `m[r][c]` as its base `m` and its index expressions `[r, c]`, outermost first.
+fn split_index(expr: &syn::ExprIndex) -> (&Expr, Vec<&Expr>) {
+    let mut index_exprs = vec![&*expr.index];
+    let mut base_expr = &*expr.expr;
+    while let Expr::Index(inner) = base_expr {
+        index_exprs.push(&inner.index);
+        base_expr = &inner.expr;
+    }
+    index_exprs.reverse();
+    (base_expr, index_exprs)
 }

@@ -100,16 +100,7 @@ impl Lowerer {
                 match self.parse_chain(&call.receiver)? {
                     // On any other iterator (a range, a constant collection) it is
                     // kept as written.
-                    Chain::Other(value) => {
-                        let args = call.args.iter().map(|arg| self.lower_value(arg)).collect::<syn::Result<Vec<_>>>()?;
-                        let op = Op::Opaque(Opaque::Method {
-                            receiver: value,
-                            method: call.method.clone(),
-                            turbofish: call.turbofish.clone(),
-                            args,
-                        });
-                        Ok(Chain::Other(self.push(op, expr.span())))
-                    }
+                    Chain::Other(value) => self.method_on_other(value, call),
                     _ => Err(unsupported(
                         call.method.span(),
                         &format!("`{}` on an iterator over a buffer or with `map` (supported: `iter`, `iter_mut`, `enumerate`, `zip`, `rev`, `map`, then `sum`, `product`, `fold`, `collect`)", call.method),
@@ -147,20 +138,8 @@ impl Lowerer {
                     ("copied" | "cloned", chain) if chain.over_buffers() => Ok(chain),
                     // A closure is applied per item, whatever the source.
                     ("map", inner) => Ok(Chain::Map(Box::new(inner), &args[0])),
-                    (_, Chain::Other(value)) => {
-                        // A chain over something else stays as written.
-                        let args = args
-                            .iter()
-                            .map(|arg| self.lower_value(arg))
-                            .collect::<syn::Result<Vec<_>>>()?;
-                        let op = Op::Opaque(Opaque::Method {
-                            receiver: value,
-                            method: call.method.clone(),
-                            turbofish: call.turbofish.clone(),
-                            args,
-                        });
-                        Ok(Chain::Other(self.push(op, expr.span())))
-                    }
+                    // A chain over something else stays as written.
+                    (_, Chain::Other(value)) => self.method_on_other(value, call),
                     ("enumerate", inner) => Ok(Chain::Enumerate(Box::new(inner))),
                     ("rev", inner) => Ok(Chain::Rev(Box::new(inner))),
                     ("zip", inner) => {
@@ -191,6 +170,27 @@ impl Lowerer {
 
     fn is_call(&self, value: ValueId) -> bool {
         matches!(self.values[value.0].op, Op::Opaque(Opaque::Call { .. }))
+    }
+
+    /// `iterator.method(args)` on an iterator that is not over buffers: kept as
+    /// written, its items constants.
+    fn method_on_other(
+        &mut self,
+        iterator: ValueId,
+        call: &syn::ExprMethodCall,
+    ) -> syn::Result<Chain<'static>> {
+        let args = call
+            .args
+            .iter()
+            .map(|arg| self.lower_value(arg))
+            .collect::<syn::Result<Vec<_>>>()?;
+        let op = Op::Opaque(Opaque::Method {
+            receiver: iterator,
+            method: call.method.clone(),
+            turbofish: call.turbofish.clone(),
+            args,
+        });
+        Ok(Chain::Other(self.push(op, call.span())))
     }
 
     /// The methods a chain is made of.
