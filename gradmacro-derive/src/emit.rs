@@ -370,6 +370,24 @@ mod loop_tests {
         assert!(code.contains("saturating_sub"), "{code}");
     }
 
+    /// Partials of cheap rules (`powi`) are recomputed with them, not saved.
+    #[test]
+    fn cheap_rules_in_loops_save_nothing() {
+        let code = expand(
+            quote!(),
+            quote!(
+                fn rosenbrock(x: &[f64]) -> f64 {
+                    let mut f = 0.0;
+                    for i in 0..x.len() - 1 {
+                        f += 100.0 * (x[i + 1] - x[i].powi(2)).powi(2) + (1.0 - x[i]).powi(2);
+                    }
+                    f
+                }
+            ),
+        );
+        assert!(!code.contains("stack"), "{code}");
+    }
+
     /// A literal range may be `i32`: its items are saved rather than rebuilt
     /// as `0 + k` (a `usize`).
     #[test]

@@ -523,7 +523,12 @@ impl Generator<'_> {
             Op::Rule { rule, args, .. } => {
                 for (k, (input, arg)) in rule.inputs.iter().zip(args).enumerate() {
                     if *input == Input::Float && self.active(*arg) {
-                        self.referenced.insert(Part::Partial(value, k));
+                        // A cheap rule's partials are recomputed with it.
+                        if self.recomputable(value) {
+                            self.recomputed.insert(value);
+                        } else {
+                            self.referenced.insert(Part::Partial(value, k));
+                        }
                         let d = names::partial(value, k);
                         self.contribute(*arg, false, quote!(#adj * #d), here, terms, code);
                     }

@@ -4,9 +4,26 @@
 use super::Generator;
 use crate::ir::{Arith, Body, Node, Op, Opaque, ValueId, ROOT};
 use crate::names;
+use crate::rule_table::Input;
 use crate::save::Part;
 use proc_macro2::TokenStream;
 use quote::quote;
+
+/// Rules recomputed in the reverse sweep rather than saved: a few arithmetic
+/// operations each. Transcendental ones (`exp`, `tanh`, ...) are saved.
+const CHEAP_RULES: &[&str] = &[
+    "powi",
+    "abs",
+    "max",
+    "min",
+    "clamp",
+    "copysign",
+    "mul_add",
+    "to_degrees",
+    "to_radians",
+    "fract",
+    "recip",
+];
 
 impl Generator<'_> {
     /// A primal value as the reverse sweep reads it: constants inline, and
@@ -45,6 +62,33 @@ impl Generator<'_> {
         let body = self.inputs.body;
         let stmt = body.def(value);
         let name = names::primal(value);
+        if let Op::Rule {
+            rule,
+            args,
+            name: method,
+            ..
+        } = &stmt.op
+        {
+            // The value and the partials the reverse sweep uses, together.
+            let arg_tokens: Vec<TokenStream> = args.iter().map(|arg| self.primal(*arg)).collect();
+            let parts = rule
+                .inputs
+                .iter()
+                .zip(args)
+                .enumerate()
+                .filter(|(_, (input, _))| **input == Input::Float)
+                .map(|(k, (_, arg))| {
+                    if self.inputs.activity.is_active(*arg) {
+                        let d = names::partial(value, k);
+                        quote!(#d)
+                    } else {
+                        quote!(_)
+                    }
+                })
+                .collect::<Vec<_>>();
+            let function = syn::Ident::new(rule.name, method.span());
+            return quote!(let (#name, #(#parts),*) = ::gradmacro::rules::#function(#(#arg_tokens),*););
+        }
         let expr = match &stmt.op {
             Op::Arith(arith, a, b) => {
                 let op: TokenStream = arith.symbol().parse().unwrap_or_default();
@@ -123,6 +167,8 @@ impl Generator<'_> {
             | Op::Cast { .. }
             | Op::Opaque(Opaque::Ref(_)) => true,
             Op::Opaque(Opaque::Index { borrowed: true, .. }) => true,
+            // Rules that cost about as much as reading a saved partial back.
+            Op::Rule { rule, .. } => CHEAP_RULES.contains(&rule.name),
             // Lengths, and `min`/`max` of integers (float ones are rules).
             Op::Opaque(Opaque::Method { method, args, .. }) => {
                 matches!(
