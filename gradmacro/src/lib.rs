@@ -172,11 +172,14 @@
 //!   reverse iteration needs (Tapenade's PUSH/POP). A stack per value keeps every
 //!   stack homogeneous without the macro knowing types, and is reserved once from
 //!   the loop's iterator length.
-//! - **Recompute what is cheap.** A nested value made by `+`, `-`, `*`, negation or
-//!   a cast is recomputed in the reverse sweep from its operands instead of being
-//!   saved, constants are written inline, and repeated reads of a variable share
-//!   one value. For `l = r·l·(1−l)` only `l` is saved per iteration, as in a
-//!   hand-written adjoint.
+//! - **Recompute what is cheap.** A nested value made by `+`, `-`, `*`, negation, a
+//!   cast, a read of a buffer nothing writes, or a cheap rule (`powi`, `abs`,
+//!   `max`, ...) is defined again at the start of its block's reverse code instead
+//!   of being saved; the items and trip counts of loops over `usize` ranges are
+//!   recomputed by the reverse loop; constants are written inline; repeated reads
+//!   of a variable share one value. For `l = r·l·(1−l)` only `l` is saved per
+//!   iteration, as in a hand-written adjoint, and the extended Rosenbrock loop
+//!   saves nothing at all.
 //!
 //! Generated locals use a reserved prefix and `Span::mixed_site()` hygiene, and the
 //! body is fully renamed, so user variables named `grad`, `adj_x` or `__gm_v1`
