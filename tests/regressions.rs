@@ -312,3 +312,29 @@ impl Model {
 fn associated_functions_that_mention_self() {
     assert_eq!(Model::scaled_square_grad(2.0), (12.0, 12.0));
 }
+
+/// `match` on a tuple of conditions and integers.
+#[differentiate]
+fn quadrant_weight(x: f64, y: f64, mode: u8) -> f64 {
+    match (x > 0.0, y > 0.0, mode) {
+        (true, true, 0) => x * y,
+        (true, false, _) | (false, true, _) => x - y,
+        (_, _, m) => (x + y) * f64::from(m),
+    }
+}
+
+#[test]
+fn match_on_a_tuple() {
+    for (x, y, mode) in [
+        (0.5, 0.25, 0u8),
+        (0.5, -0.25, 1),
+        (-0.5, 0.25, 2),
+        (-0.5, -0.25, 3),
+        (0.5, 0.25, 2),
+    ] {
+        let (value, (dx, dy)) = quadrant_weight_grad(x, y, mode);
+        assert_eq!(value, quadrant_weight(x, y, mode));
+        assert_fd("d/dx", dx, |x| quadrant_weight(x, y, mode), x);
+        assert_fd("d/dy", dy, |y| quadrant_weight(x, y, mode), y);
+    }
+}

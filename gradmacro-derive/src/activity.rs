@@ -88,7 +88,8 @@ fn flow(op: &Op) -> Flow {
             // A borrowed row of a buffer carries its dependence to the callee it is
             // passed to (see `reverse.rs`, call composition).
             Opaque::Index { borrowed: true, .. } => Flow::Differentiable,
-            Opaque::Field { .. } | Opaque::Index { .. } => Flow::PassThrough,
+            // A tuple scrutinee's elements reach the arms through pattern bindings.
+            Opaque::Field { .. } | Opaque::Index { .. } | Opaque::Tuple(_) => Flow::PassThrough,
             // Composed through the callee's `_pullback` (see `reverse.rs`).
             Opaque::Call { .. } => Flow::Differentiable,
             Opaque::Unary(UnOp::Not(_), _) => Flow::Stops,

@@ -320,6 +320,10 @@ impl Forward<'_> {
                     let turbofish = turbofish.as_ref().map(|t| quote!(::#t));
                     quote!(#receiver.#method #turbofish(#(#args),*))
                 }
+                Opaque::Tuple(elements) => {
+                    let elements = elements.iter().map(p);
+                    quote!((#(#elements,)*))
+                }
                 Opaque::Call { func, args } => {
                     let args = args.iter().map(p);
                     quote!(#func(#(#args),*))

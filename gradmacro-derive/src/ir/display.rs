@@ -95,6 +95,7 @@ impl fmt::Display for Op {
                     args,
                     ..
                 } => write!(f, "opaque {receiver}.{method}({})", list(args)),
+                Opaque::Tuple(elements) => write!(f, "opaque ({})", list(elements)),
                 Opaque::Call { func, args } => {
                     write!(f, "opaque {}({})", func.to_token_stream(), list(args))
                 }

@@ -340,6 +340,8 @@ pub enum Opaque {
         indices: Vec<ValueId>,
         borrowed: bool,
     },
+    /// A tuple of values, as a `match` scrutinee: `match (a > 0.0, n) { .. }`.
+    Tuple(Vec<ValueId>),
     /// A range `a..b` / `a..=b` (either end optional), the iterator of loops.
     Range {
         start: Option<ValueId>,
@@ -382,7 +384,7 @@ impl Op {
                 Opaque::Method { receiver, args, .. } => std::iter::once(*receiver)
                     .chain(args.iter().copied())
                     .collect(),
-                Opaque::Call { args, .. } => args.clone(),
+                Opaque::Call { args, .. } | Opaque::Tuple(args) => args.clone(),
                 Opaque::Range { start, end, .. } => start.iter().chain(end).copied().collect(),
                 Opaque::Index { base, indices, .. } => std::iter::once(*base)
                     .chain(indices.iter().copied())

@@ -194,7 +194,19 @@ impl Lowerer {
 
     pub(super) fn lower_match(&mut self, match_expr: &syn::ExprMatch) -> syn::Result<Lowered> {
         let span = match_expr.match_token.span;
-        let scrutinee = self.lower_value(&match_expr.expr)?;
+        let scrutinee = match self.lower_expr(&match_expr.expr)? {
+            // `match (a > 0.0, b > 0.0)`: the tuple, as one value.
+            Lowered::Tuple(elements) => {
+                let elements = elements
+                    .into_iter()
+                    .map(|element| {
+                        self.expect_value(element, match_expr.expr.span(), "a tuple element")
+                    })
+                    .collect::<syn::Result<Vec<_>>>()?;
+                self.push(Op::Opaque(Opaque::Tuple(elements)), match_expr.expr.span())
+            }
+            other => self.expect_value(other, match_expr.expr.span(), "the matched value")?,
+        };
         let mut names = std::collections::BTreeMap::new();
         for arm in &match_expr.arms {
             names.extend(assigned::in_expr(&arm.body));
