@@ -38,6 +38,9 @@ use gradmacro::differentiate;
 use num_dual::{Dual64, DualNum};
 use std::hint::black_box;
 
+mod common;
+use common::{assert_same_gradient, assert_same_value};
+
 /// Samples in the batch.
 const B: usize = 32;
 /// Features per sample (the `8` in the array types below).
@@ -313,30 +316,6 @@ fn setup() -> (Params<f64>, Data) {
         },
         Data { xs, ys },
     )
-}
-
-/// `|a − b| ≤ rel · max(|a|, |b|) + floor · ‖b‖∞` entry by entry: relative, with
-/// an absolute floor (a fraction of the largest entry) for entries that cancel to
-/// nearly zero.
-#[track_caller]
-fn assert_same_gradient(what: &str, a: &[f64], b: &[f64], rel: f64, floor: f64) {
-    assert_eq!(a.len(), b.len(), "{what}: lengths");
-    let scale = b.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
-    for (i, (&u, &v)) in a.iter().zip(b).enumerate() {
-        let bound = rel * u.abs().max(v.abs()) + floor * scale;
-        assert!(
-            u.is_finite() && (u - v).abs() <= bound,
-            "{what}: parameter {i}: {u:e} vs hand-written {v:e}"
-        );
-    }
-}
-
-#[track_caller]
-fn assert_same_value(what: &str, a: f64, b: f64, rel: f64) {
-    assert!(
-        a.is_finite() && (a - b).abs() <= rel * a.abs().max(b.abs()),
-        "{what}: value {a:e} vs {b:e}"
-    );
 }
 
 /// Refuses to time anything unless every method computes the same gradient.

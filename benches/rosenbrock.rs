@@ -30,6 +30,9 @@ use gradmacro::differentiate;
 use num_dual::Dual64;
 use std::hint::black_box;
 
+mod common;
+use common::{assert_same_gradient, assert_same_value};
+
 /// The extended Rosenbrock function, written as a user would write it.
 #[differentiate(wrt = x)]
 fn rosenbrock(x: &[f64]) -> f64 {
@@ -139,30 +142,6 @@ fn start(n: usize) -> Vec<f64> {
             base + 0.1 * (0.7 * i as f64).sin()
         })
         .collect()
-}
-
-/// `|a − b| ≤ rel · max(|a|, |b|) + floor · ‖b‖∞` entry by entry: relative, with
-/// an absolute floor (a fraction of the largest entry) for entries that cancel to
-/// nearly zero.
-#[track_caller]
-fn assert_same_gradient(what: &str, a: &[f64], b: &[f64], rel: f64, floor: f64) {
-    assert_eq!(a.len(), b.len(), "{what}: lengths");
-    let scale = b.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
-    for (i, (&u, &v)) in a.iter().zip(b).enumerate() {
-        let bound = rel * u.abs().max(v.abs()) + floor * scale;
-        assert!(
-            u.is_finite() && (u - v).abs() <= bound,
-            "{what}: entry {i}: {u:e} vs hand-written {v:e}"
-        );
-    }
-}
-
-#[track_caller]
-fn assert_same_value(what: &str, a: f64, b: f64, rel: f64) {
-    assert!(
-        a.is_finite() && (a - b).abs() <= rel * a.abs().max(b.abs()),
-        "{what}: value {a:e} vs {b:e}"
-    );
 }
 
 /// Refuses to time anything unless every method computes the same gradient.
