@@ -9,23 +9,48 @@
 //! their index, and loops that count their trips and stop on their exit flags.
 
 use crate::activity::Activity;
+use crate::fuse::Fusion;
 use crate::ir::{
-    Block, Body, BufferInit, CallForm, LoopKind, Node, Op, Opaque, RepeatLen, SlotInit, ValueId,
+    Block, BlockId, Body, BufferInit, CallForm, LoopKind, Node, Op, Opaque, RepeatLen, SlotInit,
+    ValueId,
 };
 use crate::names::{self, partial, primal};
+use crate::reverse::FusedCode;
 use crate::rule_table::Input;
 use crate::save::{Part, Saves};
 use crate::signature::FnSignature;
 use proc_macro2::TokenStream;
 use quote::quote;
+use std::collections::HashMap;
+
+/// What the forward sweep is generated from.
+pub struct Inputs<'a> {
+    pub body: &'a Body,
+    pub sig: &'a FnSignature,
+    pub activity: &'a Activity,
+    pub saves: &'a Saves,
+    pub fusion: &'a Fusion,
+    /// The reverse code of the fused loops, placed inside them.
+    pub fused: &'a HashMap<BlockId, FusedCode>,
+}
 
 /// The forward sweep of `body`.
-pub fn forward(body: &Body, sig: &FnSignature, activity: &Activity, saves: &Saves) -> TokenStream {
+pub fn forward(inputs: &Inputs) -> TokenStream {
+    let Inputs {
+        body,
+        sig,
+        activity,
+        saves,
+        fusion,
+        fused,
+    } = *inputs;
     Forward {
         body,
         sig,
         activity,
         saves,
+        fusion,
+        fused,
     }
     .block(&body.root)
 }
@@ -35,6 +60,8 @@ struct Forward<'a> {
     sig: &'a FnSignature,
     activity: &'a Activity,
     saves: &'a Saves,
+    fusion: &'a Fusion,
+    fused: &'a HashMap<BlockId, FusedCode>,
 }
 
 impl Forward<'_> {
@@ -113,8 +140,21 @@ impl Forward<'_> {
                 let flags = lp.exit_flags.iter().map(|flag| names::slot(*flag));
                 let exit = (!lp.exit_flags.is_empty()).then(|| quote!(if #(#flags)||* { break; }));
                 let body = self.block(&lp.body);
-                let iteration = quote!(#trip += 1; #clear_continue #body #exit);
-                match &lp.kind {
+                // A fused loop ends each iteration with its reverse, and is
+                // preceded by what that needs.
+                let (before, reverse) = match self.fused.get(&lp.body.id) {
+                    Some(FusedCode { prelude, iteration }) => {
+                        let hoisted: TokenStream = self
+                            .fusion
+                            .of(lp.body.id)
+                            .map(|fused| fused.hoisted.iter().map(|v| self.def(*v)).collect())
+                            .unwrap_or_default();
+                        (quote!(#hoisted #prelude), iteration.clone())
+                    }
+                    None => (TokenStream::new(), TokenStream::new()),
+                };
+                let iteration = quote!(#trip += 1; #clear_continue #body #exit #reverse);
+                let looped = match &lp.kind {
                     LoopKind::For { item, iter } => {
                         let (item, iter) = (names::loop_item(*item), primal(*iter));
                         let stacks = self.saves.stacked_in(self.body, lp.body.id);
@@ -137,7 +177,8 @@ impl Forward<'_> {
                         }
                     }
                     LoopKind::Infinite => quote!(loop { #iteration }),
-                }
+                };
+                quote!(#before #looped)
             }
         }
     }

@@ -22,6 +22,7 @@ mod activity;
 mod attr;
 mod emit;
 mod forward;
+mod fuse;
 mod ir;
 mod lower;
 mod names;

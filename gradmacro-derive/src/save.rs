@@ -11,7 +11,8 @@
 //! iteration, not a copy of every temporary; constants are never saved (the
 //! reverse sweep writes them inline).
 
-use crate::ir::{Body, Op, ValueId, ROOT};
+use crate::fuse::Fusion;
+use crate::ir::{Body, Op, ValueId};
 use crate::names;
 use crate::types::FloatTypes;
 use proc_macro2::{Ident, TokenStream};
@@ -66,8 +67,10 @@ impl Saves {
     }
 
     /// Saves every part the reverse sweep reads that is defined in a nested block
-    /// (except loop items the reverse loop recomputes).
-    pub fn new(body: &Body, referenced: &BTreeSet<Part>) -> Saves {
+    /// (except loop items the reverse loop recomputes, and values of a fused
+    /// loop's body, in scope for its reverse code). Stacks only what a block
+    /// overwrites before its reverse code runs.
+    pub fn new(body: &Body, referenced: &BTreeSet<Part>, fusion: &Fusion) -> Saves {
         let mut recomputed = std::collections::HashSet::new();
         body.root.walk(&mut |node| {
             if let crate::ir::Node::Loop(lp) = node {
@@ -79,13 +82,13 @@ impl Saves {
         let saved: BTreeSet<Part> = referenced
             .iter()
             .copied()
-            .filter(|part| body.def(part.value()).home != ROOT)
+            .filter(|part| !fusion.in_scope(body.def(part.value()).home))
             .filter(|part| !recomputed.contains(&part.value()))
             .collect();
         let stacked = saved
             .iter()
             .copied()
-            .filter(|part| body.in_loop(body.def(part.value()).home))
+            .filter(|part| fusion.repeats(body, body.def(part.value()).home))
             .collect();
         Saves { saved, stacked }
     }

@@ -229,8 +229,17 @@ pub mod __private {
 
     /// The shape of a differentiable value's adjoint.
     pub trait AdjointShape {
-        type Adjoint;
+        type Adjoint: Clone;
         fn zeros(&self) -> Self::Adjoint;
+        /// The zero adjoint of every value of this type, when it does not
+        /// depend on the value (scalars and arrays of them): a buffer of them
+        /// is then zeroed in one allocation without reading the buffer.
+        fn uniform_zeros() -> Option<Self::Adjoint>
+        where
+            Self: Sized,
+        {
+            None
+        }
     }
 
     impl AdjointShape for f64 {
@@ -238,6 +247,10 @@ pub mod __private {
         #[inline]
         fn zeros(&self) -> f64 {
             0.0
+        }
+        #[inline]
+        fn uniform_zeros() -> Option<f64> {
+            Some(0.0)
         }
     }
 
@@ -247,6 +260,10 @@ pub mod __private {
         fn zeros(&self) -> f32 {
             0.0
         }
+        #[inline]
+        fn uniform_zeros() -> Option<f32> {
+            Some(0.0)
+        }
     }
 
     impl<T: AdjointShape, const N: usize> AdjointShape for [T; N] {
@@ -255,13 +272,20 @@ pub mod __private {
         fn zeros(&self) -> Self::Adjoint {
             ::core::array::from_fn(|index| self[index].zeros())
         }
+        #[inline]
+        fn uniform_zeros() -> Option<Self::Adjoint> {
+            T::uniform_zeros().map(|zero| ::core::array::from_fn(|_| zero.clone()))
+        }
     }
 
     impl<T: AdjointShape> AdjointShape for [T] {
         type Adjoint = ::std::vec::Vec<T::Adjoint>;
         #[inline]
         fn zeros(&self) -> Self::Adjoint {
-            self.iter().map(AdjointShape::zeros).collect()
+            match T::uniform_zeros() {
+                Some(zero) => ::std::vec![zero; self.len()],
+                None => self.iter().map(AdjointShape::zeros).collect(),
+            }
         }
     }
 

@@ -14,6 +14,7 @@
 //! then the real run restores the ones that are saved.
 
 use crate::activity::Activity;
+use crate::fuse::{Fusion, Scale};
 use crate::ir::{Arith, Block, BlockId, Body, Node, Op, Opaque, SlotId, SlotInit, ValueId};
 use crate::names::{self, accumulator, adjoint_of, quotient};
 use crate::rule_table::Input;
@@ -44,6 +45,16 @@ pub struct Reverse {
     has_adjoint: Vec<bool>,
     /// Active buffers, whose adjoint buffer the sweep declares.
     buffer_adjoints: Vec<bool>,
+    /// The reverse code of each fused loop, by its body block.
+    pub fused: HashMap<BlockId, FusedCode>,
+}
+
+/// What the forward sweep emits around a fused loop (see [`crate::fuse`]).
+pub struct FusedCode {
+    /// Declarations before the loop of the adjoints its iterations add into.
+    pub prelude: TokenStream,
+    /// The reverse of one iteration, placed at the end of that iteration.
+    pub iteration: TokenStream,
 }
 
 impl Reverse {
@@ -67,6 +78,7 @@ pub struct Inputs<'a> {
     pub activity: &'a Activity,
     pub types: &'a FloatTypes,
     pub saves: &'a Saves,
+    pub fusion: &'a Fusion,
 }
 
 /// Builds the reverse sweep of `body`, seeding the output's adjoint with `seed`.
@@ -83,6 +95,8 @@ pub fn reverse(inputs: &Inputs, seed: TokenStream) -> Reverse {
         written: written_buffers(inputs.body),
         recomputed: std::collections::BTreeSet::new(),
         recomputed_code: HashMap::new(),
+        seed: seed.clone(),
+        fused: HashMap::new(),
     };
     let mut seeds = HashMap::new();
     if inputs.activity.is_active(inputs.body.ret) {
@@ -106,6 +120,7 @@ pub fn reverse(inputs: &Inputs, seed: TokenStream) -> Reverse {
         referenced: generator.referenced,
         has_adjoint: generator.has_adjoint,
         buffer_adjoints,
+        fused: generator.fused,
     }
 }
 
@@ -135,6 +150,9 @@ struct Generator<'a> {
     /// Values read by the reverse sweep that are recomputed rather than saved.
     recomputed: std::collections::BTreeSet<ValueId>,
     recomputed_code: HashMap<ValueId, TokenStream>,
+    /// The output seed, which fused loops scale.
+    seed: TokenStream,
+    fused: HashMap<BlockId, FusedCode>,
 }
 
 /// The contributions gathered for the values of the block being reversed.
@@ -209,31 +227,94 @@ impl Generator<'_> {
         // Accumulators and slot adjoints of this block start at zero here.
         let mut declarations = recomputations;
         let (values, slots) = self.homes.get(&block.id).cloned().unwrap_or_default();
+        let fusion = self.inputs.fusion;
         for &value in &values {
-            if self.body().def(value).buffer && self.active(value) {
-                let (name, zeros) = (names::adjoint_buffer(value), self.zero_buffer(value));
-                declarations.extend(quote!(let mut #name = #zeros;));
-                if self.pushed.contains(&value) {
-                    let (counter, buffer) = (names::push_counter(value), self.named(value));
-                    declarations.extend(quote!(let mut #counter = #buffer.len();));
-                }
+            if self.body().def(value).buffer && !fusion.is_predeclared(value) {
+                declarations.extend(self.buffer_adjoint_declaration(value));
             }
         }
         for value in values {
-            if self.accumulated[value.0] && self.active(value) {
-                let (name, zero) = (accumulator(value), self.zero(self.inputs.types.of(value)));
-                declarations.extend(quote!(let mut #name #zero;));
+            if self.accumulated[value.0] && self.active(value) && !fusion.is_predeclared(value) {
+                declarations.extend(self.accumulator_declaration(value));
             }
         }
         for slot in slots {
-            if self.inputs.activity.is_slot_active(slot) {
-                let name = names::slot_adjoint(slot);
-                let zero = self.zero(self.inputs.types.of_slot(slot));
-                declarations.extend(quote!(let mut #name #zero;));
+            if !fusion.is_slot_predeclared(slot) {
+                declarations.extend(self.slot_adjoint_declaration(slot));
             }
         }
         declarations.extend(code);
         declarations
+    }
+
+    /// `let mut adjoint_buffer = zeros;` for an active buffer (and the count of
+    /// its elements still to pop, for one built by `push`).
+    fn buffer_adjoint_declaration(&mut self, value: ValueId) -> TokenStream {
+        let mut code = TokenStream::new();
+        if self.active(value) {
+            let (name, zeros) = (names::adjoint_buffer(value), self.zero_buffer(value));
+            code.extend(quote!(let mut #name = #zeros;));
+            if self.pushed.contains(&value) {
+                let (counter, buffer) = (names::push_counter(value), self.named(value));
+                code.extend(quote!(let mut #counter = #buffer.len();));
+            }
+        }
+        code
+    }
+
+    fn accumulator_declaration(&self, value: ValueId) -> TokenStream {
+        let (name, zero) = (accumulator(value), self.zero(self.inputs.types.of(value)));
+        quote!(let mut #name #zero;)
+    }
+
+    fn slot_adjoint_declaration(&self, slot: SlotId) -> TokenStream {
+        if !self.inputs.activity.is_slot_active(slot) {
+            return TokenStream::new();
+        }
+        let name = names::slot_adjoint(slot);
+        let zero = self.zero(self.inputs.types.of_slot(slot));
+        quote!(let mut #name #zero;)
+    }
+
+    /// The reverse of a fused loop's iteration, seeded with its accumulators'
+    /// exit adjoints, and the declarations it needs before the loop.
+    fn fuse(&mut self, lp: &crate::ir::Loop, fused: &crate::fuse::FusedLoop) {
+        let body = self.block(&lp.body, Terms::new());
+        let mut seeds = TokenStream::new();
+        for (slot, scales) in &fused.accumulators {
+            let mut adjoint = self.seed.clone();
+            for scale in scales {
+                adjoint = match *scale {
+                    Scale::Neg => quote!((-#adjoint)),
+                    Scale::Mul(value) => {
+                        let value = self.named(value);
+                        quote!((#adjoint * #value))
+                    }
+                    Scale::Div(value) => {
+                        let value = self.named(value);
+                        quote!((#adjoint / #value))
+                    }
+                };
+            }
+            let name = names::slot_adjoint(*slot);
+            seeds.extend(quote!(let mut #name = #adjoint;));
+        }
+        let mut prelude = TokenStream::new();
+        for &value in &fused.predeclared {
+            if self.body().def(value).buffer {
+                prelude.extend(self.buffer_adjoint_declaration(value));
+            } else {
+                // Contributions may flow into it from the loop.
+                self.accumulated[value.0] = true;
+                prelude.extend(self.accumulator_declaration(value));
+            }
+        }
+        for &slot in &fused.predeclared_slots {
+            prelude.extend(self.slot_adjoint_declaration(slot));
+        }
+        let iteration = quote!({ #seeds #body });
+        self.fused
+            .insert(lp.body.id, FusedCode { prelude, iteration });
     }
 
     /// Adds `± expr` to the adjoint of `to`: a term if `to` lives in this block,
@@ -358,6 +439,11 @@ impl Generator<'_> {
                 }
             }
             Node::Loop(lp) => {
+                if let Some(fused) = self.inputs.fusion.of(lp.body.id) {
+                    // Reversed inside the forward loop.
+                    self.fuse(lp, fused);
+                    return code;
+                }
                 let body = self.block(&lp.body, Terms::new());
                 if !body.is_empty() {
                     let trip = self.trip_count(lp);

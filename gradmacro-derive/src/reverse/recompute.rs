@@ -156,7 +156,8 @@ impl Generator<'_> {
     /// Whether a value can be recomputed (see [`Generator::recompute`]).
     pub(super) fn recomputable(&self, value: ValueId) -> bool {
         let body = self.inputs.body;
-        if body.def(value).home == ROOT {
+        // Values in scope where the reverse code runs are read as they are.
+        if self.inputs.fusion.in_scope(body.def(value).home) {
             return false;
         }
         match &body.def(value).op {

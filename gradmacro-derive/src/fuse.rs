@@ -1,0 +1,673 @@
+//! Loop fusion: the reverse of a reduction loop runs inside the forward loop.
+//!
+//! The store-all reverse sweep runs a loop forward, then again backwards,
+//! recomputing or popping each iteration's values. A hand-written gradient of a
+//! reduction (`for i in .. { s += term(x[i]) }`) does better: each iteration
+//! computes its term and, right away, the term's derivative, in one pass with
+//! nothing saved. That is valid whenever the adjoint flowing into an iteration
+//! from the rest of the program is the same for every iteration and known before
+//! the loop starts. This pass finds the root-level loops where that holds:
+//!
+//! - the loop has no early exit (`break`, `return`);
+//! - every active variable of the function body that the loop writes is an
+//!   *accumulator*: each write is `s = s ± term` with the read of `s` used
+//!   nowhere else, so `∂s_out/∂s_in = 1` through every iteration and `s`'s
+//!   adjoint at the loop's exit is its adjoint in every iteration;
+//! - that adjoint is the output seed scaled by values computable before the loop:
+//!   after the loop `s` is read once, and the read reaches the returned value
+//!   only through copies, negation, `± other`, and products and quotients by
+//!   values the pass can compute before the loop (`s / xs.len() as f64`);
+//! - an active buffer the loop writes is *iteration-local*: each iteration
+//!   overwrites it whole (`for j in 0..buf.len() { buf[j] = .. }`) before reading
+//!   it, and nothing after the loop reads it, so no adjoint crosses an iteration
+//!   boundary through it;
+//! - no variable or buffer the loop reads is written after the loop (whose
+//!   reverse would otherwise run before the loop's contributions are complete in
+//!   store-all order, and here runs after them).
+//!
+//! The fused loop's iteration then ends with its own reverse code, seeded with
+//! the accumulators' exit adjoints; the reverse sweep skips the loop. Adjoints
+//! the iteration adds into (parameters' adjoint buffers, accumulators of values
+//! defined before the loop) are declared just before it. Values of the loop body
+//! are in scope for its reverse code, so none of them is saved; values of nested
+//! loops are stacked as usual, within one iteration. The design follows what
+//! Tapenade calls the adjoint of a parallel (independent-iteration) loop, with
+//! the reduction variable as the only carried dependence.
+
+use crate::activity::Activity;
+use crate::ir::{Arith, SlotId, SlotInit, ValueId, ROOT};
+use crate::ir::{Block, BlockId, Body, BufferInit, Loop, LoopKind, Node, Op, Opaque, RepeatLen};
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// One factor of an accumulator's exit adjoint: the seed, negated or multiplied
+/// or divided by a primal value in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scale {
+    Neg,
+    Mul(ValueId),
+    Div(ValueId),
+}
+
+/// A loop whose reverse runs inside it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct FusedLoop {
+    /// Each accumulator and its adjoint at the loop's exit, as scalings of the seed.
+    pub accumulators: Vec<(SlotId, Vec<Scale>)>,
+    /// Values defined after the loop that those scalings read: defined again,
+    /// in program order, just before the loop.
+    pub hoisted: Vec<ValueId>,
+    /// Values of the root block whose adjoint (buffer or accumulator) the loop's
+    /// reverse adds into, declared just before the loop.
+    pub predeclared: Vec<ValueId>,
+    /// Variables of the root block the loop reads, whose adjoints are declared
+    /// just before the loop.
+    pub predeclared_slots: Vec<SlotId>,
+}
+
+/// The fused loops of a body, by the id of their body block.
+#[derive(Default)]
+pub struct Fusion {
+    loops: HashMap<BlockId, FusedLoop>,
+    /// Blocks inside a fused loop's body but outside any loop nested in it:
+    /// they run once per iteration, so their saved values need no stack.
+    once_per_iteration: HashSet<BlockId>,
+    predeclared: HashSet<ValueId>,
+    predeclared_slots: HashSet<SlotId>,
+}
+
+impl Fusion {
+    /// The fused loop whose body block is `block`.
+    pub fn of(&self, block: BlockId) -> Option<&FusedLoop> {
+        self.loops.get(&block)
+    }
+
+    /// Whether values defined in `block` are in scope for the reverse code that
+    /// reads them (the root block, or a fused loop's body).
+    pub fn in_scope(&self, block: BlockId) -> bool {
+        block == ROOT || self.loops.contains_key(&block)
+    }
+
+    /// Whether `block` runs several times per execution of its reverse code.
+    pub fn repeats(&self, body: &Body, block: BlockId) -> bool {
+        body.in_loop(block) && !self.once_per_iteration.contains(&block)
+    }
+
+    /// Whether a root value's adjoint is declared before a fused loop.
+    pub fn is_predeclared(&self, value: ValueId) -> bool {
+        self.predeclared.contains(&value)
+    }
+
+    /// Whether a root variable's adjoint is declared before a fused loop.
+    pub fn is_slot_predeclared(&self, slot: SlotId) -> bool {
+        self.predeclared_slots.contains(&slot)
+    }
+}
+
+/// Finds the root-level loops that can be fused (see the module docs).
+pub fn analyze(body: &Body, activity: &Activity) -> Fusion {
+    let facts = Facts::new(body);
+    let mut fusion = Fusion::default();
+    for (index, node) in body.root.nodes.iter().enumerate() {
+        let Node::Loop(lp) = node else { continue };
+        let Some(mut fused) = fuse(body, activity, &facts, index, lp) else {
+            continue;
+        };
+        // A value read by two fused loops is declared before the first.
+        fused.predeclared.retain(|v| fusion.predeclared.insert(*v));
+        fused
+            .predeclared_slots
+            .retain(|s| fusion.predeclared_slots.insert(*s));
+        mark_once_per_iteration(&lp.body, &mut fusion.once_per_iteration);
+        fusion.loops.insert(lp.body.id, fused);
+    }
+    fusion
+}
+
+/// The nested blocks of a fused body that are outside its inner loops.
+fn mark_once_per_iteration(block: &Block, into: &mut HashSet<BlockId>) {
+    for node in &block.nodes {
+        if let Node::Loop(_) = node {
+            continue;
+        }
+        for nested in node.blocks() {
+            into.insert(nested.id);
+            mark_once_per_iteration(nested, into);
+        }
+    }
+}
+
+/// How a value is used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Use {
+    /// As an operand of another value.
+    Value(ValueId),
+    /// As the value written into a variable, in a given block.
+    Write(SlotId, BlockId),
+    /// Anything else: stored, pushed, tested, iterated, returned.
+    Other,
+}
+
+/// Body-wide facts the analysis consults.
+struct Facts {
+    uses: HashMap<ValueId, Vec<Use>>,
+    /// The index of the root node defining each root value.
+    position: HashMap<ValueId, usize>,
+    /// Buffers grown by `push` anywhere.
+    pushed: HashSet<ValueId>,
+}
+
+impl Facts {
+    fn new(body: &Body) -> Facts {
+        let mut uses: HashMap<ValueId, Vec<Use>> = HashMap::new();
+        for stmt in &body.values {
+            for operand in stmt.op.operands() {
+                uses.entry(operand).or_default().push(Use::Value(stmt.def));
+            }
+        }
+        visit_with_block(&body.root, &mut |node, block| {
+            if let Node::Write { slot, value } = node {
+                uses.entry(*value)
+                    .or_default()
+                    .push(Use::Write(*slot, block));
+            } else {
+                for operand in node_operands(node) {
+                    uses.entry(operand).or_default().push(Use::Other);
+                }
+            }
+        });
+        uses.entry(body.ret).or_default().push(Use::Other);
+        let mut position = HashMap::new();
+        for (index, node) in body.root.nodes.iter().enumerate() {
+            if let Node::Def(value) = node {
+                position.insert(*value, index);
+            }
+        }
+        let mut pushed = HashSet::new();
+        body.root.walk(&mut |node| {
+            if let Node::Push { base, .. } = node {
+                pushed.insert(*base);
+            }
+        });
+        Facts {
+            uses,
+            position,
+            pushed,
+        }
+    }
+
+    fn uses(&self, value: ValueId) -> &[Use] {
+        self.uses.get(&value).map(Vec::as_slice).unwrap_or(&[])
+    }
+}
+
+/// Calls `visit` on every node with the id of the block holding it.
+fn visit_with_block(block: &Block, visit: &mut dyn FnMut(&Node, BlockId)) {
+    for node in &block.nodes {
+        visit(node, block.id);
+        for nested in node.blocks() {
+            visit_with_block(nested, visit);
+        }
+    }
+}
+
+/// The values a node itself reads (not those of the blocks it holds).
+fn node_operands(node: &Node) -> Vec<ValueId> {
+    match node {
+        Node::Def(_) => vec![],
+        Node::Declare { init, .. } => match init {
+            SlotInit::Value(value) => vec![*value],
+            SlotInit::Default => vec![],
+        },
+        Node::Write { value, .. } => vec![*value],
+        Node::Store {
+            base,
+            indices,
+            value,
+        } => std::iter::once(*base)
+            .chain(indices.iter().copied())
+            .chain([*value])
+            .collect(),
+        Node::Push { base, value } => vec![*base, *value],
+        Node::If { cond, .. } => vec![*cond],
+        Node::Match {
+            scrutinee, arms, ..
+        } => std::iter::once(*scrutinee)
+            .chain(
+                arms.iter()
+                    .filter_map(|arm| arm.guard.as_ref().map(|g| g.1)),
+            )
+            .collect(),
+        Node::Loop(lp) => match lp.kind {
+            LoopKind::For { iter, .. } => vec![iter],
+            LoopKind::Infinite => vec![],
+        },
+    }
+}
+
+/// What a region of code (a loop, or everything after it) reads and writes.
+#[derive(Default)]
+struct Region {
+    /// Every value read, as an operand of a definition or of a node.
+    read: BTreeSet<ValueId>,
+    defined: Vec<ValueId>,
+    /// Variables read, with the value each read defines.
+    slot_reads: Vec<(SlotId, ValueId)>,
+    slot_writes: Vec<(SlotId, ValueId)>,
+    /// Buffers written by stores, with the stored element's index count.
+    stored: Vec<(ValueId, usize)>,
+    pushed: BTreeSet<ValueId>,
+}
+
+impl Region {
+    fn add_node(&mut self, body: &Body, node: &Node) {
+        match node {
+            Node::Def(value) => {
+                let op = &body.def(*value).op;
+                self.defined.push(*value);
+                self.read.extend(op.operands());
+                if let Op::ReadSlot(slot) = op {
+                    self.slot_reads.push((*slot, *value));
+                }
+            }
+            Node::Write { slot, value } => self.slot_writes.push((*slot, *value)),
+            Node::Store { base, indices, .. } => self.stored.push((*base, indices.len())),
+            Node::Push { base, .. } => {
+                self.pushed.insert(*base);
+            }
+            _ => {}
+        }
+        self.read.extend(node_operands(node));
+    }
+
+    fn of_nodes<'a>(body: &Body, nodes: impl IntoIterator<Item = &'a Node>) -> Region {
+        let mut region = Region::default();
+        for node in nodes {
+            region.add_node(body, node);
+            for block in node.blocks() {
+                block.walk(&mut |inner| region.add_node(body, inner));
+            }
+        }
+        region
+    }
+
+    fn writes_slot(&self, slot: SlotId) -> bool {
+        self.slot_writes.iter().any(|(s, _)| *s == slot)
+    }
+
+    fn writes_buffer(&self, buffer: ValueId) -> bool {
+        self.pushed.contains(&buffer) || self.stored.iter().any(|(b, _)| *b == buffer)
+    }
+}
+
+/// The fusion of the root node `index`, a loop, if it qualifies.
+fn fuse(
+    body: &Body,
+    activity: &Activity,
+    facts: &Facts,
+    index: usize,
+    lp: &Loop,
+) -> Option<FusedLoop> {
+    if !lp.exit_flags.is_empty() {
+        return None;
+    }
+    let inside = Region::of_nodes(body, lp.body.nodes.iter());
+    let after = Region::of_nodes(body, &body.root.nodes[index + 1..]);
+    let root_slot = |slot: &SlotId| body.slots[slot.0].home == ROOT;
+    // Active variables of the root block that the loop writes: accumulators only.
+    let written: BTreeSet<SlotId> = inside
+        .slot_writes
+        .iter()
+        .map(|(slot, _)| *slot)
+        .filter(|slot| root_slot(slot) && activity.is_slot_active(*slot))
+        .collect();
+    let mut accumulators = Vec::new();
+    let mut hoisted = Vec::new();
+    for &slot in &written {
+        if !is_accumulator(body, facts, &inside, slot) {
+            return None;
+        }
+        let scales = exit_adjoint(body, facts, &after, index, slot, &mut hoisted)?;
+        accumulators.push((slot, scales));
+    }
+    if accumulators.is_empty() {
+        return None;
+    }
+    // Variables the loop only reads keep their adjoint across it.
+    let mut predeclared_slots = Vec::new();
+    for &(slot, _) in &inside.slot_reads {
+        if root_slot(&slot) && activity.is_slot_active(slot) && !written.contains(&slot) {
+            if inside.writes_slot(slot) || after.writes_slot(slot) {
+                return None;
+            }
+            if !predeclared_slots.contains(&slot) {
+                predeclared_slots.push(slot);
+            }
+        }
+    }
+    // Buffers: iteration-local if written, untouched afterwards if read.
+    for &(buffer, _) in &inside.stored {
+        if body.def(buffer).home == ROOT
+            && activity.is_active(buffer)
+            && !iteration_local(body, facts, lp, &inside, &after, buffer)
+        {
+            return None;
+        }
+    }
+    if inside
+        .pushed
+        .iter()
+        .any(|b| body.def(*b).home == ROOT && activity.is_active(*b))
+    {
+        return None;
+    }
+    let mut predeclared = Vec::new();
+    for value in root_values_behind(body, &inside.read) {
+        if !activity.is_active(value) {
+            continue;
+        }
+        if body.def(value).buffer && after.writes_buffer(value) {
+            return None;
+        }
+        predeclared.push(value);
+    }
+    hoisted.sort_by_key(|v| facts.position.get(v).copied());
+    hoisted.dedup();
+    Some(FusedLoop {
+        accumulators,
+        hoisted,
+        predeclared,
+        predeclared_slots,
+    })
+}
+
+/// Whether every access of `slot` in the loop is `s = s ± term`: a read used
+/// only by one addition or subtraction (as its left operand for `-`), whose
+/// result is used only by the write back, in the same block.
+fn is_accumulator(body: &Body, facts: &Facts, inside: &Region, slot: SlotId) -> bool {
+    let update_of = |read: ValueId| -> Option<ValueId> {
+        let [Use::Value(update)] = facts.uses(read) else {
+            return None;
+        };
+        let stmt = body.def(*update);
+        let accumulates = match stmt.op {
+            Op::Arith(Arith::Add, a, b) => a == read || b == read,
+            Op::Arith(Arith::Sub, a, b) => a == read && b != read,
+            _ => false,
+        };
+        let written_back = matches!(
+            facts.uses(*update),
+            [Use::Write(s, block)] if *s == slot && *block == body.def(read).home
+        );
+        (accumulates && written_back && stmt.home == body.def(read).home).then_some(*update)
+    };
+    let mut updates = BTreeSet::new();
+    for &(s, read) in &inside.slot_reads {
+        if s == slot {
+            match update_of(read) {
+                Some(update) => updates.insert(update),
+                None => return false,
+            };
+        }
+    }
+    inside
+        .slot_writes
+        .iter()
+        .filter(|(s, _)| *s == slot)
+        .all(|(_, value)| updates.contains(value))
+}
+
+/// The adjoint of `slot` at the exit of the loop at root index `index`, as
+/// scalings of the seed, if the code after the loop determines it that way.
+fn exit_adjoint(
+    body: &Body,
+    facts: &Facts,
+    after: &Region,
+    index: usize,
+    slot: SlotId,
+    hoisted: &mut Vec<ValueId>,
+) -> Option<Vec<Scale>> {
+    if after.writes_slot(slot) {
+        return None;
+    }
+    let reads: Vec<ValueId> = after
+        .slot_reads
+        .iter()
+        .filter(|(s, _)| *s == slot)
+        .map(|(_, read)| *read)
+        .collect();
+    let [mut current] = reads[..] else {
+        return None;
+    };
+    if body.def(current).home != ROOT {
+        return None;
+    }
+    let mut scales = Vec::new();
+    loop {
+        let uses = facts.uses(current);
+        if current == body.ret {
+            return (uses == [Use::Other]).then_some(scales);
+        }
+        let [Use::Value(user)] = uses else {
+            return None;
+        };
+        let user = *user;
+        if body.def(user).home != ROOT {
+            return None;
+        }
+        match body.def(user).op {
+            Op::Copy(_) => {}
+            Op::Neg(_) => scales.push(Scale::Neg),
+            Op::Arith(Arith::Add, _, _) => {}
+            Op::Arith(Arith::Sub, a, _) => {
+                if a != current {
+                    scales.push(Scale::Neg);
+                }
+            }
+            Op::Arith(Arith::Mul, a, b) => {
+                let other = if a == current { b } else { a };
+                scales.push(Scale::Mul(hoist(body, facts, index, other, hoisted)?));
+            }
+            Op::Arith(Arith::Div, a, b) if a == current && b != current => {
+                scales.push(Scale::Div(hoist(body, facts, index, b, hoisted)?));
+            }
+            _ => return None,
+        }
+        current = user;
+    }
+}
+
+/// `value`, if it can be computed before the loop at root index `index`: it is
+/// defined before it, or after it from such values by arithmetic, casts and
+/// lengths of buffers nothing grows (the definitions to repeat are added to
+/// `hoisted`).
+fn hoist(
+    body: &Body,
+    facts: &Facts,
+    index: usize,
+    value: ValueId,
+    hoisted: &mut Vec<ValueId>,
+) -> Option<ValueId> {
+    let stmt = body.def(value);
+    if stmt.home != ROOT {
+        return None;
+    }
+    let position = *facts.position.get(&value)?;
+    if position < index || matches!(stmt.op, Op::Param { .. }) {
+        return Some(value);
+    }
+    let computable = match &stmt.op {
+        Op::Const(_) | Op::Copy(_) | Op::Neg(_) | Op::Cast { .. } | Op::Arith(..) => true,
+        Op::Opaque(Opaque::Method {
+            method,
+            receiver,
+            args,
+            ..
+        }) => method == "len" && args.is_empty() && !facts.pushed.contains(receiver),
+        _ => false,
+    };
+    if !computable {
+        return None;
+    }
+    for operand in stmt.op.operands() {
+        hoist(body, facts, index, operand, hoisted)?;
+    }
+    hoisted.push(value);
+    Some(value)
+}
+
+/// The values of the root block that `read` holds or views (through borrows,
+/// rows and copies), whose adjoints the loop's reverse may add into.
+fn root_values_behind(body: &Body, read: &BTreeSet<ValueId>) -> Vec<ValueId> {
+    let mut seen = BTreeSet::new();
+    let mut pending: Vec<ValueId> = read.iter().copied().collect();
+    while let Some(value) = pending.pop() {
+        let stmt = body.def(value);
+        if stmt.home != ROOT || !seen.insert(value) {
+            continue;
+        }
+        match &stmt.op {
+            Op::Opaque(Opaque::Ref(inner)) | Op::Copy(inner) | Op::Deref(inner) => {
+                pending.push(*inner)
+            }
+            Op::Opaque(Opaque::Index { base, .. }) => pending.push(*base),
+            _ => {}
+        }
+    }
+    seen.into_iter().collect()
+}
+
+/// Whether every iteration overwrites the whole of `buffer` before reading it,
+/// and nothing after the loop reads it: the first node of the loop body that
+/// touches it is a loop `for j in 0..len { .. buffer[j] = v; .. }` over its full
+/// length that does not read it, and the loop uses it only by indexing and
+/// `.len()`.
+fn iteration_local(
+    body: &Body,
+    facts: &Facts,
+    lp: &Loop,
+    inside: &Region,
+    after: &Region,
+    buffer: ValueId,
+) -> bool {
+    if after.read.contains(&buffer) || facts.pushed.contains(&buffer) {
+        return false;
+    }
+    if inside.stored.iter().any(|(b, n)| *b == buffer && *n != 1) {
+        return false;
+    }
+    // Only element reads `buffer[i]` and `buffer.len()`, anywhere: no views or
+    // copies that could read it under another name.
+    let plain_uses = facts.uses(buffer).iter().all(|u| match u {
+        Use::Value(user) => match &body.def(*user).op {
+            Op::Index { base, indices } => *base == buffer && indices.len() == 1,
+            Op::Opaque(Opaque::Method { method, args, .. }) => method == "len" && args.is_empty(),
+            _ => false,
+        },
+        Use::Other | Use::Write(..) => true,
+    });
+    if !plain_uses {
+        return false;
+    }
+    for node in &lp.body.nodes {
+        let region = Region::of_nodes(body, [node]);
+        let touches = region.writes_buffer(buffer) || reads_elements(body, &region, buffer);
+        if !touches {
+            continue;
+        }
+        return overwrites_whole(body, node, buffer) && !reads_elements(body, &region, buffer);
+    }
+    false
+}
+
+/// Whether a definition in the region reads elements of `buffer`.
+fn reads_elements(body: &Body, region: &Region, buffer: ValueId) -> bool {
+    region
+        .defined
+        .iter()
+        .any(|value| matches!(&body.def(*value).op, Op::Index { base, .. } if *base == buffer))
+}
+
+/// Whether `node` is `for j in 0..n { .. buffer[j] = v; .. }` with `n` the
+/// buffer's length, the store unconditional in the loop body.
+fn overwrites_whole(body: &Body, node: &Node, buffer: ValueId) -> bool {
+    let Node::Loop(inner) = node else {
+        return false;
+    };
+    let LoopKind::For { item, iter } = inner.kind else {
+        return false;
+    };
+    if !inner.exit_flags.is_empty() || inner.continue_flag.is_some() {
+        return false;
+    }
+    let Op::Opaque(Opaque::Range {
+        start: Some(start),
+        end: Some(end),
+        inclusive: false,
+    }) = &body.def(iter).op
+    else {
+        return false;
+    };
+    let starts_at_zero = matches!(&body.def(*start).op, Op::Const(tokens)
+        if matches!(tokens.to_string().as_str(), "0" | "0usize"));
+    let stores_every_item = inner.body.nodes.iter().any(|node| {
+        matches!(node, Node::Store { base, indices, .. }
+            if *base == buffer && indices.as_slice() == [item])
+    });
+    starts_at_zero && stores_every_item && covers_length(body, *end, buffer)
+}
+
+/// Whether `end` is the length of `buffer` (which nothing grows): `buffer.len()`,
+/// or the same expression as the length it was built with.
+fn covers_length(body: &Body, end: ValueId, buffer: ValueId) -> bool {
+    if is_len_of(body, end, buffer) {
+        return true;
+    }
+    match &body.def(buffer).op {
+        Op::Buffer(BufferInit::Repeat {
+            len: RepeatLen::Vec(len),
+            ..
+        }) => same_value(body, end, *len),
+        Op::Buffer(BufferInit::Repeat {
+            len: RepeatLen::Array(tokens),
+            ..
+        }) => matches!(&body.def(end).op, Op::Const(end)
+            if end.to_string() == quote::ToTokens::to_token_stream(tokens).to_string()),
+        Op::Buffer(BufferInit::Copy { source, prefix, .. }) if prefix.is_empty() => {
+            is_len_of(body, end, *source)
+        }
+        _ => false,
+    }
+}
+
+fn is_len_of(body: &Body, value: ValueId, buffer: ValueId) -> bool {
+    matches!(&body.def(value).op, Op::Opaque(Opaque::Method { method, receiver, args, .. })
+        if method == "len" && args.is_empty() && *receiver == buffer)
+}
+
+/// Whether two values are the same computation: the same value, equal
+/// constants, or `.len()` of the same buffer.
+fn same_value(body: &Body, a: ValueId, b: ValueId) -> bool {
+    if a == b {
+        return true;
+    }
+    match (&body.def(a).op, &body.def(b).op) {
+        (Op::Const(x), Op::Const(y)) => x.to_string() == y.to_string(),
+        (Op::Copy(x), _) => same_value(body, *x, b),
+        (_, Op::Copy(y)) => same_value(body, a, *y),
+        (
+            Op::Opaque(Opaque::Method {
+                method: m1,
+                receiver: r1,
+                args: a1,
+                ..
+            }),
+            Op::Opaque(Opaque::Method {
+                method: m2,
+                receiver: r2,
+                args: a2,
+                ..
+            }),
+        ) => m1 == "len" && m2 == "len" && a1.is_empty() && a2.is_empty() && r1 == r2,
+        _ => false,
+    }
+}
