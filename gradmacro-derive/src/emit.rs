@@ -75,6 +75,9 @@ fn sweeps(source: &Source, activity: &Activity, seed: TokenStream) -> Sweeps {
     let body = &lowered.body;
     let types = types::infer(body, sig);
     let fusion = crate::fuse::analyze(body, activity);
+    if std::env::var_os("GRADMACRO_DUMP").is_some() && !fusion.to_string().is_empty() {
+        eprintln!("gradmacro fusion in `{}`:\n{fusion}", sig.name);
+    }
     // A dry run finds what the reverse sweep reads; the real run then restores
     // the values that are saved.
     let dry = reverse::reverse(
@@ -379,6 +382,33 @@ mod loop_tests {
         assert!(!code.contains("stack"), "{code}");
         assert!(code.contains(". rev ()"), "{code}");
         assert!(code.contains("saturating_sub"), "{code}");
+    }
+
+    /// A returned sum is fused: one loop, whose iterations end with their
+    /// reverse, and whose strided reads `x[2i]`, `x[2i + 1]` each assign their
+    /// entry of the gradient once, as a hand-written gradient does.
+    #[test]
+    fn returned_sums_fuse_and_assign_each_entry_once() {
+        let code = expand(
+            quote!(),
+            quote!(
+                fn rosenbrock(x: &[f64]) -> f64 {
+                    let mut f = 0.0;
+                    for i in 0..x.len() / 2 {
+                        let (a, b) = (x[2 * i], x[2 * i + 1]);
+                        f += 100.0 * (a * a - b) * (a * a - b) + (a - 1.0) * (a - 1.0);
+                    }
+                    f
+                }
+            ),
+        );
+        assert!(
+            !code.contains("stack") && !code.contains(". rev ()"),
+            "{code}"
+        );
+        assert!(code.contains("let mut __gm_adj_s0 = 1f64 ;"), "{code}");
+        assert!(code.contains("__gm_adjbuf_v0 [__gm_v11] = "), "{code}");
+        assert!(!code.contains("__gm_adjbuf_v0 [__gm_v11] += "), "{code}");
     }
 
     /// Partials of cheap rules (`powi`) are recomputed with them, not saved.

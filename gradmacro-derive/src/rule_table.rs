@@ -23,6 +23,9 @@ pub struct Rule {
     /// Derivative zero everywhere (`floor`, `signum`, ...): the result is treated
     /// as a constant, so no adjoint code is generated for it at all.
     pub piecewise_constant: bool,
+    /// The derivative is a function of the value alone, computed by
+    /// `gradmacro::rules::from_value::NAME` (`tanh' = 1 − tanh²`).
+    pub from_value: bool,
 }
 
 use Input::{Float as F, Int as I};
@@ -32,6 +35,17 @@ const fn rule(name: &'static str, inputs: &'static [Input]) -> Rule {
         name,
         inputs,
         piecewise_constant: false,
+        from_value: false,
+    }
+}
+
+/// A rule whose derivative is a function of its value.
+const fn from_value(name: &'static str) -> Rule {
+    Rule {
+        name,
+        inputs: &[F],
+        piecewise_constant: false,
+        from_value: true,
     }
 }
 
@@ -40,6 +54,7 @@ const fn constant(name: &'static str) -> Rule {
         name,
         inputs: &[F],
         piecewise_constant: true,
+        from_value: false,
     }
 }
 
@@ -49,15 +64,15 @@ pub const COS: Rule = rule("cos", &[F]);
 
 /// Every rule, by name.
 pub static RULES: &[Rule] = &[
-    rule("exp", &[F]),
-    rule("exp2", &[F]),
-    rule("exp_m1", &[F]),
+    from_value("exp"),
+    from_value("exp2"),
+    from_value("exp_m1"),
     rule("ln", &[F]),
     rule("log2", &[F]),
     rule("log10", &[F]),
     rule("ln_1p", &[F]),
-    rule("sqrt", &[F]),
-    rule("cbrt", &[F]),
+    from_value("sqrt"),
+    from_value("cbrt"),
     rule("recip", &[F]),
     rule("abs", &[F]),
     SIN,
@@ -68,7 +83,7 @@ pub static RULES: &[Rule] = &[
     rule("atan", &[F]),
     rule("sinh", &[F]),
     rule("cosh", &[F]),
-    rule("tanh", &[F]),
+    from_value("tanh"),
     rule("asinh", &[F]),
     rule("acosh", &[F]),
     rule("atanh", &[F]),

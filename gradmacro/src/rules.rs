@@ -93,25 +93,72 @@ fn plus_zero<T: Float>(x: T) -> T {
     x + T::zero()
 }
 
+/// The derivative of the rules whose derivative is a function of their value,
+/// from that value: `tanh' = 1 − tanh²`. The rules above compute their partial
+/// with these, so a partial recomputed from a value kept elsewhere (an element a
+/// loop stored) is bit-for-bit the one the rule returns. Generated code uses
+/// them; they are public for that reason only.
+pub mod from_value {
+    use super::{cst, plus_zero};
+    use num_traits::Float;
+
+    /// `exp' = exp`.
+    #[inline]
+    pub fn exp<T: Float>(value: T) -> T {
+        value
+    }
+
+    /// `(2^x)' = 2^x · ln 2`.
+    #[inline]
+    pub fn exp2<T: Float>(value: T) -> T {
+        value * cst(core::f64::consts::LN_2)
+    }
+
+    /// `(e^x − 1)' = value + 1`.
+    #[inline]
+    pub fn exp_m1<T: Float>(value: T) -> T {
+        value + T::one()
+    }
+
+    /// `√' = 0.5 / value` (`+inf` at both zeros).
+    #[inline]
+    pub fn sqrt<T: Float>(value: T) -> T {
+        // sqrt(-0.0) is -0.0; plus_zero makes the partial +inf there too.
+        cst::<T>(0.5) / plus_zero(value)
+    }
+
+    /// `∛' = 1 / (3 value²)`.
+    #[inline]
+    pub fn cbrt<T: Float>(value: T) -> T {
+        (cst::<T>(3.0) * value * value).recip()
+    }
+
+    /// `tanh' = 1 − value²`.
+    #[inline]
+    pub fn tanh<T: Float>(value: T) -> T {
+        T::one() - value * value
+    }
+}
+
 /// `exp(x)`; `d/dx = exp(x)` (the value).
 #[inline]
 pub fn exp<T: Float>(x: T) -> (T, T) {
     let v = x.exp();
-    (v, v)
+    (v, from_value::exp(v))
 }
 
 /// `2^x`; `d/dx = 2^x · ln 2` (value times ln 2).
 #[inline]
 pub fn exp2<T: Float>(x: T) -> (T, T) {
     let v = x.exp2();
-    (v, v * cst(core::f64::consts::LN_2))
+    (v, from_value::exp2(v))
 }
 
 /// `e^x − 1`; `d/dx = e^x = value + 1`.
 #[inline]
 pub fn exp_m1<T: Float>(x: T) -> (T, T) {
     let v = x.exp_m1();
-    (v, v + T::one())
+    (v, from_value::exp_m1(v))
 }
 
 /// `ln x`; `d/dx = 1/x` (`+inf` at both zeros).
@@ -149,15 +196,14 @@ pub fn ln_1p<T: Float>(x: T) -> (T, T) {
 #[inline]
 pub fn sqrt<T: Float>(x: T) -> (T, T) {
     let v = x.sqrt();
-    // sqrt(-0.0) is -0.0; plus_zero makes the partial +inf there too.
-    (v, cst::<T>(0.5) / plus_zero(v))
+    (v, from_value::sqrt(v))
 }
 
 /// `∛x`; `d/dx = 1/(3 ∛x²) = 1/(3 value²)` (`+inf` at both zeros).
 #[inline]
 pub fn cbrt<T: Float>(x: T) -> (T, T) {
     let v = x.cbrt();
-    (v, (cst::<T>(3.0) * v * v).recip())
+    (v, from_value::cbrt(v))
 }
 
 /// `1/x`; `d/dx = −1/x² = −value²` (`−inf` at both zeros).
@@ -271,7 +317,7 @@ pub fn cosh<T: Float>(x: T) -> (T, T) {
 #[inline]
 pub fn tanh<T: Float>(x: T) -> (T, T) {
     let v = x.tanh();
-    (v, T::one() - v * v)
+    (v, from_value::tanh(v))
 }
 
 /// `asinh x`; `d/dx = 1/√(x² + 1)`.

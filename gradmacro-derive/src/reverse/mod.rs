@@ -527,7 +527,11 @@ impl Generator<'_> {
                 let indices: Vec<TokenStream> =
                     indices.iter().map(|index| self.primal(*index)).collect();
                 let buffer = names::adjoint_buffer(*base);
-                code.extend(quote!(#buffer #([#indices])* += #adj;));
+                code.extend(if self.inputs.fusion.is_sole_contribution(value) {
+                    quote!(#buffer #([#indices])* = #adj;)
+                } else {
+                    quote!(#buffer #([#indices])* += #adj;)
+                });
             }
             Op::ReadSlot(slot) if self.inputs.activity.is_slot_active(*slot) => {
                 let adjoint = names::slot_adjoint(*slot);

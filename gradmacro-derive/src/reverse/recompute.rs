@@ -62,6 +62,24 @@ impl Generator<'_> {
         let body = self.inputs.body;
         let stmt = body.def(value);
         let name = names::primal(value);
+        if let (
+            Op::Rule {
+                rule, name: method, ..
+            },
+            Some((base, index)),
+        ) = (&stmt.op, self.inputs.fusion.recovered_from(value))
+        {
+            if rule.from_value && !CHEAP_RULES.contains(&rule.name) {
+                // Read back where the loop stored it; the partial from it.
+                let (base, index) = (self.primal(base), self.primal(index));
+                let function = syn::Ident::new(rule.name, method.span());
+                let d = names::partial(value, 0);
+                return quote! {
+                    let #name = #base[#index];
+                    let #d = ::gradmacro::rules::from_value::#function(#name);
+                };
+            }
+        }
         if let Op::Rule {
             rule,
             args,
@@ -168,8 +186,12 @@ impl Generator<'_> {
             | Op::Cast { .. }
             | Op::Opaque(Opaque::Ref(_)) => true,
             Op::Opaque(Opaque::Index { borrowed: true, .. }) => true,
-            // Rules that cost about as much as reading a saved partial back.
-            Op::Rule { rule, .. } => CHEAP_RULES.contains(&rule.name),
+            // Rules that cost about as much as reading a saved partial back, and
+            // rules whose partial follows from a value a fused loop stored.
+            Op::Rule { rule, .. } => {
+                CHEAP_RULES.contains(&rule.name)
+                    || (rule.from_value && self.inputs.fusion.recovered_from(value).is_some())
+            }
             // Lengths, and `min`/`max` of integers (float ones are rules).
             Op::Opaque(Opaque::Method { method, args, .. }) => {
                 matches!(
@@ -178,7 +200,10 @@ impl Generator<'_> {
                 )
             }
             // An element of a buffer nothing writes reads the same in reverse.
-            Op::Index { base, .. } => !self.written.contains(base) && body.def(*base).home == ROOT,
+            Op::Index { base, .. } => {
+                (!self.written.contains(base) && body.def(*base).home == ROOT)
+                    || self.inputs.fusion.is_stable_read(value)
+            }
             _ => false,
         }
     }

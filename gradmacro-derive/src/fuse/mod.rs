@@ -73,6 +73,16 @@ pub struct Fusion {
     once_per_iteration: HashSet<BlockId>,
     predeclared: HashSet<ValueId>,
     predeclared_slots: HashSet<SlotId>,
+    /// Element reads in fused loops that no later part of the iteration
+    /// overwrites: the iteration's reverse code reads them again instead of
+    /// saving them.
+    stable_reads: HashSet<ValueId>,
+    /// Values a fused loop's body stores as `buffer[item]` and never
+    /// overwrites in the iteration: read back from the buffer when reversed.
+    recoverable: HashMap<ValueId, (ValueId, ValueId)>,
+    /// Element reads whose adjoint is the only contribution its entry of the
+    /// adjoint buffer ever gets: assigned rather than added.
+    sole_contributions: HashSet<ValueId>,
 }
 
 impl Fusion {
@@ -97,9 +107,73 @@ impl Fusion {
         self.predeclared.contains(&value)
     }
 
+    /// Whether an element read holds the same value when its fused loop's
+    /// iteration is reversed.
+    pub fn is_stable_read(&self, value: ValueId) -> bool {
+        self.stable_reads.contains(&value)
+    }
+
+    /// The buffer and index a value can be read back from in its fused
+    /// iteration's reverse code.
+    pub fn recovered_from(&self, value: ValueId) -> Option<(ValueId, ValueId)> {
+        self.recoverable.get(&value).copied()
+    }
+
+    /// Whether the adjoint of an element read is the only contribution to its
+    /// entry (see [`sole_contributions`]).
+    pub fn is_sole_contribution(&self, value: ValueId) -> bool {
+        self.sole_contributions.contains(&value)
+    }
+
     /// Whether a root variable's adjoint is declared before a fused loop.
     pub fn is_slot_predeclared(&self, slot: SlotId) -> bool {
         self.predeclared_slots.contains(&slot)
+    }
+}
+
+impl std::fmt::Display for Fusion {
+    /// One line per fused loop, for dumps and tests: each accumulator's exit
+    /// adjoint, the values hoisted, and the adjoints declared before the loop.
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        let mut blocks: Vec<&BlockId> = self.loops.keys().collect();
+        blocks.sort();
+        for block in blocks {
+            let fused = &self.loops[block];
+            write!(f, "fused loop b{}:", block.0)?;
+            for (slot, scales) in &fused.accumulators {
+                let mut adjoint = "seed".to_string();
+                for scale in scales {
+                    adjoint = match scale {
+                        Scale::Neg => format!("-({adjoint})"),
+                        Scale::Mul(v) => format!("{adjoint} * v{}", v.0),
+                        Scale::Div(v) => format!("{adjoint} / v{}", v.0),
+                    };
+                }
+                write!(f, " s{} exits with {adjoint};", slot.0)?;
+            }
+            let list = |values: &[ValueId]| {
+                values
+                    .iter()
+                    .map(|v| format!("v{}", v.0))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            if !fused.hoisted.is_empty() {
+                write!(f, " hoists {};", list(&fused.hoisted))?;
+            }
+            write!(f, " adds into [{}]", list(&fused.predeclared))?;
+            for slot in &fused.predeclared_slots {
+                write!(f, " s{}", slot.0)?;
+            }
+            writeln!(f)?;
+        }
+        let mut sole: Vec<ValueId> = self.sole_contributions.iter().copied().collect();
+        sole.sort();
+        if !sole.is_empty() {
+            let sole: Vec<String> = sole.iter().map(|v| format!("v{}", v.0)).collect();
+            writeln!(f, "sole contributions: {}", sole.join(", "))?;
+        }
+        Ok(())
     }
 }
 
@@ -118,6 +192,11 @@ pub fn analyze(body: &Body, activity: &Activity) -> Fusion {
             .predeclared_slots
             .retain(|s| fusion.predeclared_slots.insert(*s));
         mark_once_per_iteration(&lp.body, &mut fusion.once_per_iteration);
+        fusion.stable_reads.extend(stable_reads(body, lp));
+        fusion.recoverable.extend(recoverable(body, lp));
+        fusion
+            .sole_contributions
+            .extend(sole_contributions(body, &facts.uses, lp));
         fusion.loops.insert(lp.body.id, fused);
     }
     fusion
@@ -133,6 +212,182 @@ fn mark_once_per_iteration(block: &Block, into: &mut HashSet<BlockId>) {
             into.insert(nested.id);
             mark_once_per_iteration(nested, into);
         }
+    }
+}
+
+/// The element reads of a fused loop's body whose buffer no later top-level
+/// node of the body writes (nor any earlier part of their own node): the buffer
+/// of the body itself or of the root block, unchanged from the read until the
+/// iteration's reverse code runs.
+fn stable_reads(body: &Body, lp: &Loop) -> Vec<ValueId> {
+    let regions: Vec<Region> = lp
+        .body
+        .nodes
+        .iter()
+        .map(|node| Region::of_nodes(body, [node]))
+        .collect();
+    let mut stable = Vec::new();
+    for (position, region) in regions.iter().enumerate() {
+        for &value in &region.defined {
+            let Op::Index { base, .. } = body.def(value).op else {
+                continue;
+            };
+            let home = body.def(base).home;
+            let unchanged = (home == ROOT || home == lp.body.id)
+                && regions[position..]
+                    .iter()
+                    .all(|later| !later.writes_buffer(base));
+            if unchanged {
+                stable.push(value);
+            }
+        }
+    }
+    stable
+}
+
+/// The values stored by `for i in range { .. buffer[i] = v; .. }` at the top
+/// level of a fused loop's body, where that is the only write of the buffer
+/// from there to the end of the iteration: `buffer[i]` still holds `v` when the
+/// iteration is reversed (the items of a range are distinct).
+fn recoverable(body: &Body, lp: &Loop) -> Vec<(ValueId, (ValueId, ValueId))> {
+    let regions: Vec<Region> = lp
+        .body
+        .nodes
+        .iter()
+        .map(|node| Region::of_nodes(body, [node]))
+        .collect();
+    let mut found = Vec::new();
+    for (position, node) in lp.body.nodes.iter().enumerate() {
+        let Node::Loop(inner) = node else { continue };
+        let LoopKind::For { item, iter } = inner.kind else {
+            continue;
+        };
+        if !matches!(body.def(iter).op, Op::Opaque(Opaque::Range { .. })) {
+            continue;
+        }
+        for stored in &inner.body.nodes {
+            let Node::Store {
+                base,
+                indices,
+                value,
+            } = stored
+            else {
+                continue;
+            };
+            let home = body.def(*base).home;
+            let only_write = regions[position]
+                .stored
+                .iter()
+                .filter(|(b, _)| b == base)
+                .count()
+                == 1
+                && !regions[position].pushed.contains(base)
+                && regions[position + 1..]
+                    .iter()
+                    .all(|later| !later.writes_buffer(*base));
+            if indices.as_slice() == [item]
+                && body.def(*value).home == inner.body.id
+                && (home == ROOT || home == lp.body.id)
+                && only_write
+            {
+                found.push((*value, (*base, item)));
+            }
+        }
+    }
+    found
+}
+
+/// The element reads `x[a * i + b]` of a fused loop over a range (item `i`),
+/// for a root buffer `x` used nowhere else but by `.len()`, with one stride `a`
+/// and distinct offsets `0 <= b < |a|`, each read once per iteration: since
+/// `a * i + b` never repeats across iterations and reads, every entry of `x`'s
+/// adjoint receives at most one contribution, which the reverse code assigns
+/// (`= adj`) instead of adding (`+= adj`), as a hand-written gradient does.
+fn sole_contributions(body: &Body, uses: &HashMap<ValueId, Vec<Use>>, lp: &Loop) -> Vec<ValueId> {
+    let LoopKind::For { item, iter } = lp.kind else {
+        return Vec::new();
+    };
+    if !matches!(body.def(iter).op, Op::Opaque(Opaque::Range { .. })) {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    for stmt in &body.values {
+        let buffer = stmt.def;
+        if !stmt.buffer || stmt.home != ROOT {
+            continue;
+        }
+        let Some(buffer_uses) = uses.get(&buffer) else {
+            continue;
+        };
+        let mut reads = Vec::new();
+        let mut plain = true;
+        for u in buffer_uses {
+            let Use::Value(user) = u else {
+                plain = false;
+                break;
+            };
+            match &body.def(*user).op {
+                Op::Index { base, indices } if *base == buffer && indices.len() == 1 => {
+                    reads.push((*user, indices[0]))
+                }
+                Op::Opaque(Opaque::Method { method, args, .. })
+                    if method == "len" && args.is_empty() => {}
+                _ => {
+                    plain = false;
+                    break;
+                }
+            }
+        }
+        if !plain || reads.is_empty() || reads.iter().any(|(r, _)| body.def(*r).home != lp.body.id)
+        {
+            continue;
+        }
+        let forms: Option<Vec<(i128, i128)>> = reads
+            .iter()
+            .map(|(_, index)| affine(body, *index, item))
+            .collect();
+        let Some(forms) = forms else { continue };
+        let stride = forms[0].0;
+        let mut offsets: Vec<i128> = forms.iter().map(|f| f.1).collect();
+        offsets.sort();
+        offsets.dedup();
+        let injective = stride != 0
+            && forms.iter().all(|f| f.0 == stride)
+            && offsets.len() == forms.len()
+            && offsets
+                .iter()
+                .all(|b| stride.checked_abs().is_some_and(|a| (0..a).contains(b)));
+        if injective {
+            found.extend(reads.iter().map(|(read, _)| *read));
+        }
+    }
+    found
+}
+
+/// An index `a * item + b` with integer constants `a` and `b`, as `(a, b)`.
+fn affine(body: &Body, value: ValueId, item: ValueId) -> Option<(i128, i128)> {
+    if value == item {
+        return Some((1, 0));
+    }
+    match &body.def(value).op {
+        Op::Const(tokens) => {
+            let text = tokens.to_string().replace('_', "");
+            let digits = text.trim_end_matches("usize");
+            digits.parse::<i128>().ok().map(|c| (0, c))
+        }
+        Op::Copy(inner) => affine(body, *inner, item),
+        Op::Arith(arith, a, b) => {
+            let (a, b) = (affine(body, *a, item)?, affine(body, *b, item)?);
+            // Checked: user constants may be anything.
+            match arith {
+                Arith::Add => Some((a.0.checked_add(b.0)?, a.1.checked_add(b.1)?)),
+                Arith::Sub => Some((a.0.checked_sub(b.0)?, a.1.checked_sub(b.1)?)),
+                Arith::Mul if a.0 == 0 => Some((a.1.checked_mul(b.0)?, a.1.checked_mul(b.1)?)),
+                Arith::Mul if b.0 == 0 => Some((b.1.checked_mul(a.0)?, b.1.checked_mul(a.1)?)),
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }
 
@@ -671,3 +926,6 @@ fn same_value(body: &Body, a: ValueId, b: ValueId) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,246 @@
+//! Unit tests of loop fusion: token streams in, the fused loops' descriptions out.
+
+use crate::attr::Options;
+use crate::{activity, lower, signature};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// The fusion of a function differentiated with respect to every parameter
+/// that can be, as its dump prints it.
+fn fusion(item: TokenStream) -> String {
+    let function: syn::ItemFn = syn::parse2(item).unwrap();
+    let sig = signature::analyze(&function.sig, &Options::default()).unwrap();
+    let lowered = lower::lower(&function.block, &sig).unwrap();
+    let wrt: Vec<_> = sig.wrt.iter().filter_map(|&i| lowered.params[i]).collect();
+    let activity = activity::analyze(&lowered.body, &wrt).unwrap();
+    super::analyze(&lowered.body, &activity).to_string()
+}
+
+#[test]
+fn a_returned_sum_exits_with_the_seed() {
+    let dump = fusion(quote!(
+        fn rosenbrock(x: &[f64]) -> f64 {
+            let mut f = 0.0;
+            for i in 0..x.len() / 2 {
+                let t = x[2 * i] * x[2 * i] - x[2 * i + 1];
+                f += 100.0 * t * t + (x[2 * i] - 1.0) * (x[2 * i] - 1.0);
+            }
+            f
+        }
+    ));
+    // `x[2 * i]` is read three times: its entry gets three contributions.
+    assert_eq!(dump, "fused loop b1: s0 exits with seed; adds into [v0]\n");
+}
+
+#[test]
+fn a_mean_hoists_its_divisor() {
+    let dump = fusion(quote!(
+        fn mse(w: f64, xs: &[f64], ys: &[f64]) -> f64 {
+            let mut loss = 0.0;
+            for (x, y) in xs.iter().zip(ys) {
+                let r = w * x - y;
+                loss -= -r * r;
+            }
+            0.5 * (loss / xs.len() as f64)
+        }
+    ));
+    // The factors are collected from the sum outwards: `/ len`, then `0.5 *`.
+    assert_eq!(
+        dump,
+        "fused loop b1: s0 exits with seed / v23 * v20; hoists v20, v22, v23; adds into [v0, v1, v2]\n\
+         sole contributions: v12, v13\n"
+    );
+}
+
+#[test]
+fn nonlinear_uses_of_the_sum_keep_the_loop_apart() {
+    for item in [
+        quote!(
+            fn norm(x: &[f64]) -> f64 {
+                let mut s = 0.0;
+                for v in x {
+                    s += v * v;
+                }
+                s.sqrt()
+            }
+        ),
+        quote!(
+            fn twice(x: &[f64]) -> f64 {
+                let mut s = 0.0;
+                for v in x {
+                    s += v * v;
+                }
+                s * s
+            }
+        ),
+        // The accumulator is read inside the loop for something else.
+        quote!(
+            fn capped(x: &[f64]) -> f64 {
+                let mut s = 0.0;
+                for v in x {
+                    s = s + v * s;
+                }
+                s
+            }
+        ),
+    ] {
+        assert_eq!(fusion(item), "");
+    }
+}
+
+#[test]
+fn carried_state_and_exits_keep_the_loop_apart() {
+    for item in [
+        quote!(
+            fn logistic(x0: f64, r: f64) -> f64 {
+                let mut x = x0;
+                for _ in 0..10 {
+                    x = r * x * (1.0 - x);
+                }
+                x
+            }
+        ),
+        quote!(
+            fn until(x: &[f64]) -> f64 {
+                let mut s = 0.0;
+                for v in x {
+                    if *v > 10.0 {
+                        break;
+                    }
+                    s += v;
+                }
+                s
+            }
+        ),
+    ] {
+        assert_eq!(fusion(item), "");
+    }
+}
+
+#[test]
+fn a_scratch_buffer_overwritten_whole_fuses() {
+    let dump = fusion(quote!(
+        fn net(w: &[[f64; 2]], v: &[f64], xs: &[[f64; 2]]) -> f64 {
+            let mut hidden = vec![0.0; w.len()];
+            let mut loss = 0.0;
+            for x in xs {
+                for j in 0..w.len() {
+                    hidden[j] = (w[j][0] * x[0] + w[j][1] * x[1]).tanh();
+                }
+                let mut out = 0.0;
+                for j in 0..hidden.len() {
+                    out += v[j] * hidden[j];
+                }
+                loss += out * out;
+            }
+            loss
+        }
+    ));
+    assert!(dump.starts_with("fused loop"), "{dump}");
+}
+
+#[test]
+fn buffers_carried_between_iterations_keep_the_loop_apart() {
+    for item in [
+        // Only part of the buffer is overwritten.
+        quote!(
+            fn partial(w: &[f64], xs: &[f64]) -> f64 {
+                let mut h = vec![0.0; w.len()];
+                let mut s = 0.0;
+                for x in xs {
+                    for j in 1..w.len() {
+                        h[j] = w[j] * x + h[j - 1];
+                    }
+                    s += h[w.len() - 1];
+                }
+                s
+            }
+        ),
+        // Read before it is overwritten.
+        quote!(
+            fn stale(w: &[f64], xs: &[f64]) -> f64 {
+                let mut h = vec![0.0; w.len()];
+                let mut s = 0.0;
+                for x in xs {
+                    s += h[0];
+                    for j in 0..w.len() {
+                        h[j] = w[j] * x;
+                    }
+                }
+                s
+            }
+        ),
+        // Read after the loop.
+        quote!(
+            fn kept(w: &[f64], xs: &[f64]) -> f64 {
+                let mut h = vec![0.0; w.len()];
+                let mut s = 0.0;
+                for x in xs {
+                    for j in 0..w.len() {
+                        h[j] = w[j] * x;
+                    }
+                    s += h[0];
+                }
+                s + h[1]
+            }
+        ),
+    ] {
+        assert_eq!(fusion(item), "");
+    }
+}
+
+#[test]
+fn a_buffer_written_after_the_loop_keeps_it_apart() {
+    let dump = fusion(quote!(
+        fn later(x: &[f64]) -> f64 {
+            let mut y = x.to_vec();
+            let mut s = 0.0;
+            for i in 0..y.len() {
+                s += y[i] * y[i];
+            }
+            y[0] = 2.0 * x[1];
+            s + y[0]
+        }
+    ));
+    assert_eq!(dump, "");
+}
+
+#[test]
+fn overlapping_reads_add_their_contributions() {
+    for item in [
+        // `x[i + 1]` of one iteration is `x[i]` of the next.
+        quote!(
+            fn chain(x: &[f64]) -> f64 {
+                let mut s = 0.0;
+                for i in 0..x.len() - 1 {
+                    s += x[i] * x[i + 1];
+                }
+                s
+            }
+        ),
+        // The same entry read twice.
+        quote!(
+            fn twice(x: &[f64]) -> f64 {
+                let mut s = 0.0;
+                for i in 0..x.len() {
+                    s += x[i] * x[i];
+                }
+                s
+            }
+        ),
+        // Read again after the loop.
+        quote!(
+            fn again(x: &[f64]) -> f64 {
+                let mut s = 0.0;
+                for i in 0..x.len() {
+                    s += x[i].exp();
+                }
+                s + x[0]
+            }
+        ),
+    ] {
+        let dump = fusion(item);
+        assert!(dump.starts_with("fused loop"), "{dump}");
+        assert!(!dump.contains("sole"), "{dump}");
+    }
+}
