@@ -14,7 +14,7 @@
 //! then the real run restores the ones that are saved.
 
 use crate::activity::Activity;
-use crate::fuse::{Fusion, Scale};
+use crate::fuse::Fusion;
 use crate::ir::{Arith, Block, BlockId, Body, Node, Op, Opaque, SlotId, SlotInit, ValueId};
 use crate::names::{self, accumulator, adjoint_of, quotient};
 use crate::rule_table::Input;
@@ -25,6 +25,7 @@ use quote::quote;
 use std::collections::{BTreeSet, HashMap};
 
 mod buffers;
+mod fused;
 mod recompute;
 
 use buffers::pushed;
@@ -245,76 +246,6 @@ impl Generator<'_> {
         }
         declarations.extend(code);
         declarations
-    }
-
-    /// `let mut adjoint_buffer = zeros;` for an active buffer (and the count of
-    /// its elements still to pop, for one built by `push`).
-    fn buffer_adjoint_declaration(&mut self, value: ValueId) -> TokenStream {
-        let mut code = TokenStream::new();
-        if self.active(value) {
-            let (name, zeros) = (names::adjoint_buffer(value), self.zero_buffer(value));
-            code.extend(quote!(let mut #name = #zeros;));
-            if self.pushed.contains(&value) {
-                let (counter, buffer) = (names::push_counter(value), self.named(value));
-                code.extend(quote!(let mut #counter = #buffer.len();));
-            }
-        }
-        code
-    }
-
-    fn accumulator_declaration(&self, value: ValueId) -> TokenStream {
-        let (name, zero) = (accumulator(value), self.zero(self.inputs.types.of(value)));
-        quote!(let mut #name #zero;)
-    }
-
-    fn slot_adjoint_declaration(&self, slot: SlotId) -> TokenStream {
-        if !self.inputs.activity.is_slot_active(slot) {
-            return TokenStream::new();
-        }
-        let name = names::slot_adjoint(slot);
-        let zero = self.zero(self.inputs.types.of_slot(slot));
-        quote!(let mut #name #zero;)
-    }
-
-    /// The reverse of a fused loop's iteration, seeded with its accumulators'
-    /// exit adjoints, and the declarations it needs before the loop.
-    fn fuse(&mut self, lp: &crate::ir::Loop, fused: &crate::fuse::FusedLoop) {
-        let body = self.block(&lp.body, Terms::new());
-        let mut seeds = TokenStream::new();
-        for (slot, scales) in &fused.accumulators {
-            let mut adjoint = self.seed.clone();
-            for scale in scales {
-                adjoint = match *scale {
-                    Scale::Neg => quote!((-#adjoint)),
-                    Scale::Mul(value) => {
-                        let value = self.named(value);
-                        quote!((#adjoint * #value))
-                    }
-                    Scale::Div(value) => {
-                        let value = self.named(value);
-                        quote!((#adjoint / #value))
-                    }
-                };
-            }
-            let name = names::slot_adjoint(*slot);
-            seeds.extend(quote!(let mut #name = #adjoint;));
-        }
-        let mut prelude = TokenStream::new();
-        for &value in &fused.predeclared {
-            if self.body().def(value).buffer {
-                prelude.extend(self.buffer_adjoint_declaration(value));
-            } else {
-                // Contributions may flow into it from the loop.
-                self.accumulated[value.0] = true;
-                prelude.extend(self.accumulator_declaration(value));
-            }
-        }
-        for &slot in &fused.predeclared_slots {
-            prelude.extend(self.slot_adjoint_declaration(slot));
-        }
-        let iteration = quote!({ #seeds #body });
-        self.fused
-            .insert(lp.body.id, FusedCode { prelude, iteration });
     }
 
     /// Adds `± expr` to the adjoint of `to`: a term if `to` lives in this block,

@@ -1,0 +1,141 @@
+//! Scratch buffers of a fused loop: buffers each iteration overwrites whole
+//! before reading them, so no adjoint crosses an iteration boundary through them.
+
+use super::{Facts, Region, Use};
+use crate::ir::{Body, BufferInit, Loop, LoopKind, Node, Op, Opaque, RepeatLen, ValueId};
+
+/// Whether every iteration overwrites the whole of `buffer` before reading it,
+/// and nothing after the loop reads it: the first node of the loop body that
+/// touches it is a loop `for j in 0..len { .. buffer[j] = v; .. }` over its full
+/// length that does not read it, and the loop uses it only by indexing and
+/// `.len()`.
+pub(super) fn iteration_local(
+    body: &Body,
+    facts: &Facts,
+    lp: &Loop,
+    inside: &Region,
+    after: &Region,
+    buffer: ValueId,
+) -> bool {
+    if after.read.contains(&buffer) || facts.pushed.contains(&buffer) {
+        return false;
+    }
+    if inside.stored.iter().any(|(b, n)| *b == buffer && *n != 1) {
+        return false;
+    }
+    // Only element reads `buffer[i]` and `buffer.len()`, anywhere: no views or
+    // copies that could read it under another name.
+    let plain_uses = facts.uses(buffer).iter().all(|u| match u {
+        Use::Value(user) => match &body.def(*user).op {
+            Op::Index { base, indices } => *base == buffer && indices.len() == 1,
+            Op::Opaque(Opaque::Method { method, args, .. }) => method == "len" && args.is_empty(),
+            _ => false,
+        },
+        Use::Other | Use::Write(..) => true,
+    });
+    if !plain_uses {
+        return false;
+    }
+    for node in &lp.body.nodes {
+        let region = Region::of_nodes(body, [node]);
+        let touches = region.writes_buffer(buffer) || reads_elements(body, &region, buffer);
+        if !touches {
+            continue;
+        }
+        return overwrites_whole(body, node, buffer) && !reads_elements(body, &region, buffer);
+    }
+    false
+}
+
+/// Whether a definition in the region reads elements of `buffer`.
+fn reads_elements(body: &Body, region: &Region, buffer: ValueId) -> bool {
+    region
+        .defined
+        .iter()
+        .any(|value| matches!(&body.def(*value).op, Op::Index { base, .. } if *base == buffer))
+}
+
+/// Whether `node` is `for j in 0..n { .. buffer[j] = v; .. }` with `n` the
+/// buffer's length, the store unconditional in the loop body.
+fn overwrites_whole(body: &Body, node: &Node, buffer: ValueId) -> bool {
+    let Node::Loop(inner) = node else {
+        return false;
+    };
+    let LoopKind::For { item, iter } = inner.kind else {
+        return false;
+    };
+    if !inner.exit_flags.is_empty() || inner.continue_flag.is_some() {
+        return false;
+    }
+    let Op::Opaque(Opaque::Range {
+        start: Some(start),
+        end: Some(end),
+        inclusive: false,
+    }) = &body.def(iter).op
+    else {
+        return false;
+    };
+    let starts_at_zero = matches!(&body.def(*start).op, Op::Const(tokens)
+        if matches!(tokens.to_string().as_str(), "0" | "0usize"));
+    let stores_every_item = inner.body.nodes.iter().any(|node| {
+        matches!(node, Node::Store { base, indices, .. }
+            if *base == buffer && indices.as_slice() == [item])
+    });
+    starts_at_zero && stores_every_item && covers_length(body, *end, buffer)
+}
+
+/// Whether `end` is the length of `buffer` (which nothing grows): `buffer.len()`,
+/// or the same expression as the length it was built with.
+fn covers_length(body: &Body, end: ValueId, buffer: ValueId) -> bool {
+    if is_len_of(body, end, buffer) {
+        return true;
+    }
+    match &body.def(buffer).op {
+        Op::Buffer(BufferInit::Repeat {
+            len: RepeatLen::Vec(len),
+            ..
+        }) => same_value(body, end, *len),
+        Op::Buffer(BufferInit::Repeat {
+            len: RepeatLen::Array(tokens),
+            ..
+        }) => matches!(&body.def(end).op, Op::Const(end)
+            if end.to_string() == quote::ToTokens::to_token_stream(tokens).to_string()),
+        Op::Buffer(BufferInit::Copy { source, prefix, .. }) if prefix.is_empty() => {
+            is_len_of(body, end, *source)
+        }
+        _ => false,
+    }
+}
+
+fn is_len_of(body: &Body, value: ValueId, buffer: ValueId) -> bool {
+    matches!(&body.def(value).op, Op::Opaque(Opaque::Method { method, receiver, args, .. })
+        if method == "len" && args.is_empty() && *receiver == buffer)
+}
+
+/// Whether two values are the same computation: the same value, equal
+/// constants, or `.len()` of the same buffer.
+fn same_value(body: &Body, a: ValueId, b: ValueId) -> bool {
+    if a == b {
+        return true;
+    }
+    match (&body.def(a).op, &body.def(b).op) {
+        (Op::Const(x), Op::Const(y)) => x.to_string() == y.to_string(),
+        (Op::Copy(x), _) => same_value(body, *x, b),
+        (_, Op::Copy(y)) => same_value(body, a, *y),
+        (
+            Op::Opaque(Opaque::Method {
+                method: m1,
+                receiver: r1,
+                args: a1,
+                ..
+            }),
+            Op::Opaque(Opaque::Method {
+                method: m2,
+                receiver: r2,
+                args: a2,
+                ..
+            }),
+        ) => m1 == "len" && m2 == "len" && a1.is_empty() && a2.is_empty() && r1 == r2,
+        _ => false,
+    }
+}
