@@ -178,8 +178,28 @@
 //!   of being saved; the items and trip counts of loops over `usize` ranges are
 //!   recomputed by the reverse loop; constants are written inline; repeated reads
 //!   of a variable share one value. For `l = r·l·(1−l)` only `l` is saved per
-//!   iteration, as in a hand-written adjoint, and the extended Rosenbrock loop
-//!   saves nothing at all.
+//!   iteration, as in a hand-written adjoint.
+//! - **Fuse reduction loops.** Store-all runs a loop forward and then backwards.
+//!   A hand-written gradient of a reduction (`for i in .. { s += term(i) }`)
+//!   differentiates each term right where it computes it, in one pass. The macro
+//!   does the same when that is exact: a loop of the function body with no early
+//!   exit, whose only active carried state is accumulators `s = s ± term`, and
+//!   whose accumulators' adjoint at the exit is the output seed scaled by values
+//!   known before the loop (`s`, `-s`, `0.5 * s`, `s / xs.len() as f64`, ...), so
+//!   that every iteration sees the same adjoint. Scratch buffers are allowed if
+//!   each iteration overwrites them whole before reading them (a network's hidden
+//!   layer), so nothing flows between iterations through them. Such a loop ends
+//!   each iteration with its reverse code and is skipped by the reverse sweep:
+//!   nothing in its body is saved. Within the iteration, elements nothing
+//!   overwrites are read again, an activation stored as `hidden[j] = z.tanh()`
+//!   gives back both `tanh` and its derivative `1 − tanh²`
+//!   ([`rules::from_value`]), and reads `x[a·i + b]` that never hit the same
+//!   entry twice assign their gradient entry instead of adding to it. This is the
+//!   adjoint of a loop with independent iterations (Tapenade's "parallel loop"
+//!   adjoint) with the reduction as the one carried dependence; the extended
+//!   Rosenbrock function and a two-layer network's loss both fuse.
+//!   `GRADMACRO_DUMP=1` prints which loops fused; a loop that does not qualify
+//!   is differentiated by store-all, as before, with the same result.
 //!
 //! Generated locals use a reserved prefix and `Span::mixed_site()` hygiene, and the
 //! body is fully renamed, so user variables named `grad`, `adj_x` or `__gm_v1`
