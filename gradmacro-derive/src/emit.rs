@@ -121,7 +121,7 @@ fn sweeps(source: &Source, activity: &Activity, seed: TokenStream) -> Sweeps {
         .collect();
     Sweeps {
         declarations: saves.declarations(body, &types),
-        forward: forward(&crate::forward::Inputs {
+        forward: forward(&crate::forward::Forward {
             body,
             sig,
             activity,

@@ -24,7 +24,7 @@ use quote::quote;
 use std::collections::HashMap;
 
 /// What the forward sweep is generated from.
-pub struct Inputs<'a> {
+pub struct Forward<'a> {
     pub body: &'a Body,
     pub sig: &'a FnSignature,
     pub activity: &'a Activity,
@@ -35,33 +35,8 @@ pub struct Inputs<'a> {
 }
 
 /// The forward sweep of `body`.
-pub fn forward(inputs: &Inputs) -> TokenStream {
-    let Inputs {
-        body,
-        sig,
-        activity,
-        saves,
-        fusion,
-        fused,
-    } = *inputs;
-    Forward {
-        body,
-        sig,
-        activity,
-        saves,
-        fusion,
-        fused,
-    }
-    .block(&body.root)
-}
-
-struct Forward<'a> {
-    body: &'a Body,
-    sig: &'a FnSignature,
-    activity: &'a Activity,
-    saves: &'a Saves,
-    fusion: &'a Fusion,
-    fused: &'a HashMap<BlockId, FusedCode>,
+pub fn forward(sweep: &Forward) -> TokenStream {
+    sweep.block(&sweep.body.root)
 }
 
 impl Forward<'_> {

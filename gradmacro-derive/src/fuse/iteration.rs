@@ -10,22 +10,16 @@ use std::collections::HashMap;
 /// node of the body writes (nor any earlier part of their own node): the buffer
 /// of the body itself or of the root block, unchanged from the read until the
 /// iteration's reverse code runs.
-pub(super) fn stable_reads(body: &Body, lp: &Loop) -> Vec<ValueId> {
-    let regions: Vec<Region> = lp
-        .body
-        .nodes
-        .iter()
-        .map(|node| Region::of_nodes(body, [node]))
-        .collect();
+pub(super) fn stable_reads(body: &Body, lp: &Loop, steps: &[Region]) -> Vec<ValueId> {
     let mut stable = Vec::new();
-    for (position, region) in regions.iter().enumerate() {
+    for (position, region) in steps.iter().enumerate() {
         for &value in &region.defined {
             let Op::Index { base, .. } = body.def(value).op else {
                 continue;
             };
             let home = body.def(base).home;
             let unchanged = (home == ROOT || home == lp.body.id)
-                && regions[position..]
+                && steps[position..]
                     .iter()
                     .all(|later| !later.writes_buffer(base));
             if unchanged {
@@ -40,13 +34,11 @@ pub(super) fn stable_reads(body: &Body, lp: &Loop) -> Vec<ValueId> {
 /// level of a fused loop's body, where that is the only write of the buffer
 /// from there to the end of the iteration: `buffer[i]` still holds `v` when the
 /// iteration is reversed (the items of a range are distinct).
-pub(super) fn recoverable(body: &Body, lp: &Loop) -> Vec<(ValueId, (ValueId, ValueId))> {
-    let regions: Vec<Region> = lp
-        .body
-        .nodes
-        .iter()
-        .map(|node| Region::of_nodes(body, [node]))
-        .collect();
+pub(super) fn recoverable(
+    body: &Body,
+    lp: &Loop,
+    steps: &[Region],
+) -> Vec<(ValueId, (ValueId, ValueId))> {
     let mut found = Vec::new();
     for (position, node) in lp.body.nodes.iter().enumerate() {
         let Node::Loop(inner) = node else { continue };
@@ -66,14 +58,14 @@ pub(super) fn recoverable(body: &Body, lp: &Loop) -> Vec<(ValueId, (ValueId, Val
                 continue;
             };
             let home = body.def(*base).home;
-            let only_write = regions[position]
+            let only_write = steps[position]
                 .stored
                 .iter()
                 .filter(|(b, _)| b == base)
                 .count()
                 == 1
-                && !regions[position].pushed.contains(base)
-                && regions[position + 1..]
+                && !steps[position].pushed.contains(base)
+                && steps[position + 1..]
                     .iter()
                     .all(|later| !later.writes_buffer(*base));
             if indices.as_slice() == [item]

@@ -137,7 +137,8 @@ pub fn analyze(body: &Body, activity: &Activity) -> Fusion {
     let mut fusion = Fusion::default();
     for (index, node) in body.root.nodes.iter().enumerate() {
         let Node::Loop(lp) = node else { continue };
-        let Some(mut fused) = fuse(body, activity, &facts, index, lp) else {
+        let steps = Region::steps(body, lp);
+        let Some(mut fused) = fuse(body, activity, &facts, index, lp, &steps) else {
             continue;
         };
         // A value read by two fused loops is declared before the first.
@@ -146,8 +147,8 @@ pub fn analyze(body: &Body, activity: &Activity) -> Fusion {
             .predeclared_slots
             .retain(|s| fusion.predeclared_slots.insert(*s));
         mark_once_per_iteration(&lp.body, &mut fusion.once_per_iteration);
-        fusion.stable_reads.extend(stable_reads(body, lp));
-        fusion.recoverable.extend(recoverable(body, lp));
+        fusion.stable_reads.extend(stable_reads(body, lp, &steps));
+        fusion.recoverable.extend(recoverable(body, lp, &steps));
         fusion
             .sole_contributions
             .extend(sole_contributions(body, &facts.uses, lp));
@@ -215,16 +216,10 @@ impl Facts {
                 position.insert(*value, index);
             }
         }
-        let mut pushed = HashSet::new();
-        body.root.walk(&mut |node| {
-            if let Node::Push { base, .. } = node {
-                pushed.insert(*base);
-            }
-        });
         Facts {
             uses,
             position,
-            pushed,
+            pushed: body.pushed_buffers(),
         }
     }
 
@@ -323,6 +318,16 @@ impl Region {
         region
     }
 
+    /// One region per top-level node of a loop's body, in order: the steps of
+    /// an iteration.
+    fn steps(body: &Body, lp: &Loop) -> Vec<Region> {
+        lp.body
+            .nodes
+            .iter()
+            .map(|node| Region::of_nodes(body, [node]))
+            .collect()
+    }
+
     fn writes_slot(&self, slot: SlotId) -> bool {
         self.slot_writes.iter().any(|(s, _)| *s == slot)
     }
@@ -339,6 +344,7 @@ fn fuse(
     facts: &Facts,
     index: usize,
     lp: &Loop,
+    steps: &[Region],
 ) -> Option<FusedLoop> {
     if !lp.exit_flags.is_empty() {
         return None;
@@ -381,7 +387,7 @@ fn fuse(
     for &(buffer, _) in &inside.stored {
         if body.def(buffer).home == ROOT
             && activity.is_active(buffer)
-            && !iteration_local(body, facts, lp, &inside, &after, buffer)
+            && !iteration_local(body, facts, lp, steps, &inside, &after, buffer)
         {
             return None;
         }

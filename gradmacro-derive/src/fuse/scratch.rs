@@ -13,6 +13,7 @@ pub(super) fn iteration_local(
     body: &Body,
     facts: &Facts,
     lp: &Loop,
+    steps: &[Region],
     inside: &Region,
     after: &Region,
     buffer: ValueId,
@@ -36,13 +37,12 @@ pub(super) fn iteration_local(
     if !plain_uses {
         return false;
     }
-    for node in &lp.body.nodes {
-        let region = Region::of_nodes(body, [node]);
-        let touches = region.writes_buffer(buffer) || reads_elements(body, &region, buffer);
+    for (node, region) in lp.body.nodes.iter().zip(steps) {
+        let touches = region.writes_buffer(buffer) || reads_elements(body, region, buffer);
         if !touches {
             continue;
         }
-        return overwrites_whole(body, node, buffer) && !reads_elements(body, &region, buffer);
+        return overwrites_whole(body, node, buffer) && !reads_elements(body, region, buffer);
     }
     false
 }

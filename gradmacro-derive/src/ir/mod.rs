@@ -61,6 +61,17 @@ impl Body {
         &self.values[value.0]
     }
 
+    /// The buffers that `push` grows.
+    pub fn pushed_buffers(&self) -> std::collections::HashSet<ValueId> {
+        let mut pushed = std::collections::HashSet::new();
+        self.root.walk(&mut |node| {
+            if let Node::Push { base, .. } = node {
+                pushed.insert(*base);
+            }
+        });
+        pushed
+    }
+
     /// Whether `block` executes inside a loop body (possibly several times per
     /// call), so values defined in it are overwritten.
     pub fn in_loop(&self, block: BlockId) -> bool {

@@ -2,7 +2,7 @@
 //! copies, and calls composed through the callee's pullback.
 
 use super::{Generator, Terms};
-use crate::ir::{BlockId, Body, BufferInit, Node, Op, Opaque, RepeatLen, ValueId, ROOT};
+use crate::ir::{BlockId, Body, BufferInit, Op, Opaque, RepeatLen, ValueId, ROOT};
 use crate::names;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -168,15 +168,4 @@ fn buffer_behind(body: &Body, value: ValueId) -> Option<(ValueId, Vec<ValueId>)>
         }
         _ => None,
     }
-}
-
-/// The buffers that `push` grows.
-pub(super) fn pushed(body: &Body) -> std::collections::HashSet<ValueId> {
-    let mut pushed = std::collections::HashSet::new();
-    body.root.walk(&mut |node| {
-        if let Node::Push { base, .. } = node {
-            pushed.insert(*base);
-        }
-    });
-    pushed
 }

@@ -28,7 +28,6 @@ mod buffers;
 mod fused;
 mod recompute;
 
-use buffers::pushed;
 use recompute::written_buffers;
 
 /// One contribution to an adjoint: `+ expr` or `- expr`, where `expr` binds at
@@ -92,7 +91,7 @@ pub fn reverse(inputs: &Inputs, seed: TokenStream) -> Reverse {
         has_adjoint: vec![false; count],
         snapshots: 0,
         homes: homes(inputs.body),
-        pushed: pushed(inputs.body),
+        pushed: inputs.body.pushed_buffers(),
         written: written_buffers(inputs.body),
         recomputed: std::collections::BTreeSet::new(),
         recomputed_code: HashMap::new(),
