@@ -11,39 +11,12 @@
 //! benchmark cannot compare two different computations.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use gradmacro::differentiate;
+/// The map and its hand-written adjoint, shared with `benches/interleaved.rs`.
+mod models {
+    pub mod logistic;
+}
+use models::logistic::{logistic, logistic_adjoint, logistic_grad, L0, R, STEPS};
 use std::hint::black_box;
-
-const R: f64 = 3.7;
-const L0: f64 = 0.4;
-const STEPS: usize = 1000;
-
-#[differentiate(wrt = [r, l0])]
-fn logistic(r: f64, l0: f64, steps: usize) -> f64 {
-    let mut l = l0;
-    for _ in 0..steps {
-        l = r * l * (1.0 - l);
-    }
-    l
-}
-
-/// The reverse sweep written by hand: the forward loop records every `l` on a
-/// tape allocated once, the reverse loop pops them and accumulates
-/// `∂l_n/∂r = Σ_k adj_(k+1) · l_k(1 − l_k)` and `∂l_n/∂l0 = Π_k r(1 − 2 l_k)`.
-fn logistic_adjoint(r: f64, l0: f64, steps: usize) -> (f64, (f64, f64)) {
-    let mut tape = Vec::with_capacity(steps);
-    let mut l = l0;
-    for _ in 0..steps {
-        tape.push(l);
-        l = r * l * (1.0 - l);
-    }
-    let (mut adj_r, mut adj_l) = (0.0, 1.0);
-    while let Some(prev) = tape.pop() {
-        adj_r += adj_l * prev * (1.0 - prev);
-        adj_l *= r * (1.0 - 2.0 * prev);
-    }
-    (l, (adj_r, adj_l))
-}
 
 /// Refuses to time anything unless both gradients compute the same thing.
 fn check_same_computation() {

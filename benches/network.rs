@@ -34,103 +34,18 @@
 #![allow(clippy::needless_range_loop)]
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use gradmacro::differentiate;
 use num_dual::{Dual64, DualNum};
 use std::hint::black_box;
 
 mod common;
+/// The loss and its hand-written gradient, shared with `benches/interleaved.rs`.
+mod models {
+    pub mod network;
+}
 use common::{assert_same_gradient, assert_same_value};
-
-/// Samples in the batch.
-const B: usize = 32;
-/// Features per sample (the `8` in the array types below).
-const D: usize = 8;
-/// Hidden units.
-const H: usize = 16;
-
-/// The loss, written as a user would write it.
-#[differentiate(wrt = [w1, b1, w2, b2])]
-fn network_loss(
-    w1: &[[f64; 8]],
-    b1: &[f64],
-    w2: &[f64],
-    b2: f64,
-    xs: &[[f64; 8]],
-    ys: &[f64],
-) -> f64 {
-    let mut hidden = vec![0.0; w1.len()];
-    let mut loss = 0.0;
-    for (x, &y) in xs.iter().zip(ys) {
-        for j in 0..w1.len() {
-            let mut z = b1[j];
-            for k in 0..x.len() {
-                z += w1[j][k] * x[k];
-            }
-            hidden[j] = z.tanh();
-        }
-        let mut out = b2;
-        for j in 0..hidden.len() {
-            out += w2[j] * hidden[j];
-        }
-        let r = out - y;
-        loss += r * r;
-    }
-    loss / xs.len() as f64
-}
-
-/// The gradient's shape, as `network_loss_grad` returns it.
-type Gradient = (Vec<[f64; D]>, Vec<f64>, Vec<f64>, f64);
-
-/// Backpropagation by hand. Per sample: the forward pass stores the hidden
-/// activations `h_j = tanh(z_j)`; then `∂L/∂out = 2r/B`, `∂L/∂b2 += ∂L/∂out`,
-/// `∂L/∂w2_j += ∂L/∂out · h_j`, `∂L/∂z_j = ∂L/∂out · w2_j · (1 − h_j²)`,
-/// `∂L/∂b1_j += ∂L/∂z_j` and `∂L/∂W1_jk += ∂L/∂z_j · x_k`. Allocates the result
-/// and one hidden buffer.
-fn network_hand_gradient(
-    w1: &[[f64; D]],
-    b1: &[f64],
-    w2: &[f64],
-    b2: f64,
-    xs: &[[f64; D]],
-    ys: &[f64],
-) -> (f64, Gradient) {
-    let h = w1.len();
-    let mut dw1 = vec![[0.0; D]; h];
-    let mut db1 = vec![0.0; h];
-    let mut dw2 = vec![0.0; h];
-    let mut db2 = 0.0;
-    let mut hidden = vec![0.0; h];
-    let mut loss = 0.0;
-    let scale = 2.0 / xs.len() as f64;
-    for (x, &y) in xs.iter().zip(ys) {
-        // Forward, storing the activations.
-        for j in 0..h {
-            let mut z = b1[j];
-            for k in 0..D {
-                z += w1[j][k] * x[k];
-            }
-            hidden[j] = z.tanh();
-        }
-        let mut out = b2;
-        for j in 0..h {
-            out += w2[j] * hidden[j];
-        }
-        let r = out - y;
-        loss += r * r;
-        // Backward.
-        let d_out = scale * r;
-        db2 += d_out;
-        for j in 0..h {
-            dw2[j] += d_out * hidden[j];
-            let dz = d_out * w2[j] * (1.0 - hidden[j] * hidden[j]);
-            db1[j] += dz;
-            for k in 0..D {
-                dw1[j][k] += dz * x[k];
-            }
-        }
-    }
-    (loss / xs.len() as f64, (dw1, db1, dw2, db2))
-}
+use models::network::{
+    batch, network_hand_gradient, network_loss, network_loss_grad, weights, Gradient, D, H,
+};
 
 /// The parameters in their shapes, over any scalar type (`f64`, `Dual64`, a tape
 /// variable); coordinate `p` is the `p`-th entry in the order `W1` (row-major),
@@ -295,27 +210,11 @@ fn network_finite_differences(params: &Params<f64>, data: &Data) -> (f64, Vec<f6
     (params.loss(data), g)
 }
 
-/// Deterministic data and weights: features in [−1, 1], targets in [−0.8, 0.8],
-/// weights small enough that no `tanh` saturates.
+/// The shared weights and batch in the shapes the other methods take.
 fn setup() -> (Params<f64>, Data) {
-    let xs = (0..B)
-        .map(|s| std::array::from_fn(|k| (0.618 * (s * D + k) as f64 + 0.3).sin()))
-        .collect();
-    let ys = (0..B).map(|s| 0.8 * (0.3 * s as f64).cos()).collect();
-    let w1 = (0..H)
-        .map(|j| std::array::from_fn(|k| 0.4 * (0.41 * (7 * j + 3 * k) as f64 + 0.2).sin()))
-        .collect();
-    let b1 = (0..H).map(|j| 0.1 * (j as f64).cos()).collect();
-    let w2 = (0..H).map(|j| 0.3 * (1.7 * j as f64 + 0.5).sin()).collect();
-    (
-        Params {
-            w1,
-            b1,
-            w2,
-            b2: 0.05,
-        },
-        Data { xs, ys },
-    )
+    let (w1, b1, w2, b2) = weights();
+    let (xs, ys) = batch();
+    (Params { w1, b1, w2, b2 }, Data { xs, ys })
 }
 
 /// Refuses to time anything unless every method computes the same gradient.

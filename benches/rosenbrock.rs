@@ -26,41 +26,16 @@
 //! differences, so the benchmark cannot compare different computations.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use gradmacro::differentiate;
 use num_dual::Dual64;
 use std::hint::black_box;
 
 mod common;
+/// The function and its hand-written gradient, shared with `benches/interleaved.rs`.
+mod models {
+    pub mod rosenbrock;
+}
 use common::{assert_same_gradient, assert_same_value};
-
-/// The extended Rosenbrock function, written as a user would write it.
-#[differentiate(wrt = x)]
-fn rosenbrock(x: &[f64]) -> f64 {
-    let mut f = 0.0;
-    for i in 0..x.len() / 2 {
-        let a = x[2 * i];
-        let b = x[2 * i + 1];
-        let t = a * a - b;
-        f += 100.0 * t * t + (a - 1.0) * (a - 1.0);
-    }
-    f
-}
-
-/// The gradient by hand: with `t = a² − b`, `∂f/∂a = 400 t a + 2 (a − 1)` and
-/// `∂f/∂b = −200 t`, one pass, the result `Vec` is the only allocation.
-fn rosenbrock_hand_gradient(x: &[f64]) -> (f64, Vec<f64>) {
-    let mut g = vec![0.0; x.len()];
-    let mut f = 0.0;
-    for i in 0..x.len() / 2 {
-        let a = x[2 * i];
-        let b = x[2 * i + 1];
-        let t = a * a - b;
-        f += 100.0 * t * t + (a - 1.0) * (a - 1.0);
-        g[2 * i] = 400.0 * t * a + 2.0 * (a - 1.0);
-        g[2 * i + 1] = -200.0 * t;
-    }
-    (f, g)
-}
+use models::rosenbrock::{rosenbrock, rosenbrock_grad, rosenbrock_hand_gradient, start};
 
 /// The same function on forward-mode dual numbers.
 fn rosenbrock_dual(x: &[Dual64]) -> Dual64 {
@@ -131,17 +106,6 @@ fn rosenbrock_finite_differences(x: &[f64]) -> (f64, Vec<f64>) {
         g[i] = (hi - lo) / ((xi + h) - (xi - h));
     }
     (rosenbrock(x), g)
-}
-
-/// A point in the curved valley, away from the minimum at all ones: the usual
-/// start (−1.2, 1) in every pair, perturbed so that no two pairs are alike.
-fn start(n: usize) -> Vec<f64> {
-    (0..n)
-        .map(|i| {
-            let base = if i % 2 == 0 { -1.2 } else { 1.0 };
-            base + 0.1 * (0.7 * i as f64).sin()
-        })
-        .collect()
 }
 
 /// Refuses to time anything unless every method computes the same gradient.

@@ -330,6 +330,24 @@ mod tests {
         );
     }
 
+    /// A square `x * x` contributes once, `adj · (x + x)`: one product on the
+    /// adjoint's path, as a hand-written `2x` would be.
+    #[test]
+    fn squares_contribute_once() {
+        let code = expand(
+            quote!(),
+            quote!(
+                fn square(x: f64) -> f64 {
+                    x * x
+                }
+            ),
+        );
+        assert!(
+            code.contains("let __gm_adj_v0 = __gm_adj_v1 * (__gm_v0 + __gm_v0) ;"),
+            "{code}"
+        );
+    }
+
     #[test]
     fn constants_get_unit_adjoints_and_unused_parameters_zero() {
         let code = expand(

@@ -478,6 +478,16 @@ impl Generator<'_> {
                         self.contribute(a, false, adj.clone(), here, terms, code);
                         self.contribute(b, true, adj, here, terms, code);
                     }
+                    Arith::Mul if a == b => {
+                        // d(a·a) = adj·(a + a): one product on the adjoint's
+                        // path instead of two and a sum. `a + a` is exact, so
+                        // the result is the same bits as `adj·a + adj·a`.
+                        if self.active(a) {
+                            let pa = self.primal(a);
+                            let twice = quote!((#pa + #pa));
+                            self.contribute(a, false, quote!(#adj * #twice), here, terms, code);
+                        }
+                    }
                     Arith::Mul => {
                         if self.active(a) {
                             let pb = self.primal(b);
