@@ -7,6 +7,8 @@
 //! derivative is wrong.
 #![allow(dead_code)]
 
+pub mod fusion;
+
 /// Relative tolerance against a closed form that exact arithmetic agrees with.
 pub const CLOSED: f64 = 1e-12;
 /// Relative tolerance against a central finite difference in `f64`.
