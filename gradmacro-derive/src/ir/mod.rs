@@ -72,6 +72,18 @@ impl Body {
         pushed
     }
 
+    /// The buffers that stores or pushes write into: an element read from any
+    /// other buffer has the same value at every point of the call.
+    pub fn written_buffers(&self) -> std::collections::HashSet<ValueId> {
+        let mut written = std::collections::HashSet::new();
+        self.root.walk(&mut |node| {
+            if let Node::Store { base, .. } | Node::Push { base, .. } = node {
+                written.insert(*base);
+            }
+        });
+        written
+    }
+
     /// Whether `block` executes inside a loop body (possibly several times per
     /// call), so values defined in it are overwritten.
     pub fn in_loop(&self, block: BlockId) -> bool {

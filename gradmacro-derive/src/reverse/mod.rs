@@ -28,7 +28,6 @@ mod buffers;
 mod fused;
 mod recompute;
 
-use recompute::written_buffers;
 
 /// One contribution to an adjoint: `+ expr` or `- expr`, where `expr` binds at
 /// least as tightly as a product.
@@ -92,7 +91,7 @@ pub fn reverse(inputs: &Inputs, seed: TokenStream) -> Reverse {
         snapshots: 0,
         homes: homes(inputs.body),
         pushed: inputs.body.pushed_buffers(),
-        written: written_buffers(inputs.body),
+        written: inputs.body.written_buffers(),
         recomputed: std::collections::BTreeSet::new(),
         recomputed_code: HashMap::new(),
         seed: seed.clone(),

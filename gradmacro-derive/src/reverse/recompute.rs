@@ -2,7 +2,7 @@
 //! of saving, and how.
 
 use super::Generator;
-use crate::ir::{Arith, Body, Node, Op, Opaque, ValueId, ROOT};
+use crate::ir::{Arith, Op, Opaque, ValueId, ROOT};
 use crate::names;
 use crate::rule_table::Input;
 use crate::save::Part;
@@ -207,15 +207,4 @@ impl Generator<'_> {
             _ => false,
         }
     }
-}
-
-/// The buffers that stores or pushes write into.
-pub(super) fn written_buffers(body: &Body) -> std::collections::HashSet<ValueId> {
-    let mut written = std::collections::HashSet::new();
-    body.root.walk(&mut |node| {
-        if let Node::Store { base, .. } | Node::Push { base, .. } = node {
-            written.insert(*base);
-        }
-    });
-    written
 }
