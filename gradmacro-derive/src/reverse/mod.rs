@@ -28,7 +28,6 @@ mod buffers;
 mod fused;
 mod recompute;
 
-
 /// One contribution to an adjoint: `+ expr` or `- expr`, where `expr` binds at
 /// least as tightly as a product.
 struct Term {
