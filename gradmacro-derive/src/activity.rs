@@ -99,6 +99,10 @@ fn flow(op: &Op) -> Flow {
             {
                 Flow::Stops
             }
+            // A method of a constant receiver (`self.predict(x)`, `model.eval(x)`)
+            // is composed through `receiver.NAME_pullback` like a call; one on a
+            // differentiated receiver is refused where errors are found.
+            Opaque::Method { .. } => Flow::Differentiable,
             _ => Flow::Blocks,
         },
     }
@@ -274,6 +278,13 @@ pub fn analyze(body: &Body, seeds: &[ValueId]) -> syn::Result<Activity> {
                     method.span(),
                     format!("`{method}` changes or reads a buffer that depends on a differentiated parameter in a way gradmacro cannot follow; write it with element reads and writes (`v[i]`, `v[i] = ...`)"),
                 ))
+            }
+            // A differentiated receiver would need the method's derivative
+            // with respect to it: only rules have that.
+            (Op::Opaque(Opaque::Method { receiver, .. }), Flow::Differentiable)
+                if depends[receiver.0] =>
+            {
+                Some(no_derivative(stmt))
             }
             (Op::LoopItem, _) if depends[value.0] => Some(syn::Error::new(
                 stmt.span,

@@ -5,6 +5,7 @@
 //! an unknown key, a duplicate `wrt` entry, a malformed list.
 
 use proc_macro2::TokenStream;
+use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::{bracketed, Ident, Token};
 
@@ -54,7 +55,8 @@ fn parse_wrt_list(input: ParseStream, key: &Ident) -> syn::Result<Vec<Ident>> {
     let names: Vec<Ident> = if input.peek(syn::token::Bracket) {
         let content;
         let brackets = bracketed!(content in input);
-        let names = content.parse_terminated(Ident::parse, Token![,])?;
+        // `Ident::parse_any` takes `self` too, so that it is refused with a reason.
+        let names = content.parse_terminated(Ident::parse_any, Token![,])?;
         if names.is_empty() {
             return Err(syn::Error::new(
                 brackets.span.join(),
@@ -62,8 +64,8 @@ fn parse_wrt_list(input: ParseStream, key: &Ident) -> syn::Result<Vec<Ident>> {
             ));
         }
         names.into_iter().collect()
-    } else if input.peek(Ident) {
-        vec![input.parse()?]
+    } else if input.peek(Ident::peek_any) {
+        vec![Ident::parse_any(input)?]
     } else {
         return Err(syn::Error::new(
             key.span(),

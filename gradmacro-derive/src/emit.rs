@@ -53,9 +53,12 @@ fn literal(float: FloatTy, value: f64) -> TokenStream {
 fn parameters(sig: &FnSignature) -> Vec<TokenStream> {
     sig.params
         .iter()
-        .map(|param| {
-            let (name, ty) = (&param.name, &param.ty);
-            quote!(#name: #ty)
+        .map(|param| match &param.receiver {
+            Some(receiver) => quote!(#receiver),
+            None => {
+                let (name, ty) = (&param.name, &param.ty);
+                quote!(#name: #ty)
+            }
         })
         .collect()
 }
@@ -212,10 +215,17 @@ pub fn pullback(source: &Source, activity: &Activity) -> TokenStream {
         reverse,
         adjoints,
     } = sweeps(source, activity, quote!(#seed_name));
+    // A method's receiver is not an argument of the call: it gets no adjoint.
+    let arguments = || sig.params.iter().map(|param| param.receiver.is_none());
     let adjoint_types = sig
         .params
         .iter()
+        .filter(|param| param.receiver.is_none())
         .map(|param| param.gradient_type().unwrap_or_else(|| quote!(())));
+    let adjoints = adjoints
+        .into_iter()
+        .zip(arguments())
+        .filter_map(|(adjoint, is_argument)| is_argument.then_some(adjoint));
     let value = crate::names::primal(lowered.body.ret);
     companion(
         source,
@@ -230,19 +240,6 @@ pub fn pullback(source: &Source, activity: &Activity) -> TokenStream {
             (#value, (#(#adjoints,)*))
         },
     )
-}
-
-/// Whether a token (or a group of them) is `Self`: the function is then an
-/// associated function, named `Self::NAME` from its companions.
-fn mentions_self(token: &proc_macro2::TokenTree) -> bool {
-    match token {
-        proc_macro2::TokenTree::Ident(ident) => ident == "Self",
-        proc_macro2::TokenTree::Group(group) => group
-            .stream()
-            .into_iter()
-            .any(|token| mentions_self(&token)),
-        _ => false,
-    }
 }
 
 /// One generated function: the shared attributes, signature and hoisted items
@@ -268,24 +265,12 @@ fn companion(
     // Items declared anywhere in the body (`const`, `use`, nested `fn`) are
     // hoisted: the generated body is flat.
     let items = &lowered.body.items;
-    // Using the original here makes it count as used whenever a companion is, so
-    // calling only `NAME_grad` does not warn that `NAME` is dead code.
-    let name_of_original = &sig.name;
-    let mentions_self = quote!(#function)
-        .into_iter()
-        .any(|token| mentions_self(&token));
-    let original = if mentions_self {
-        quote!(Self::#name_of_original)
-    } else {
-        quote!(#name_of_original)
-    };
     quote! {
         #[doc = #doc]
         #allow
         #carried
         #vis #unsafety fn #name(#(#params,)* #(#extra_params)*) -> #ret {
             #(#items)*
-            let _ = #original;
             #body
         }
     }
@@ -315,7 +300,7 @@ mod tests {
         );
         let expected_grad =
             "fn graph_grad (x : f64 , w : f64 , b : f64 ,) -> (f64 , (f64 , f64)) { \
-            let _ = graph ; let __gm_v0 = x ; let __gm_v1 = w ; let __gm_v2 = b ; \
+            let __gm_v0 = x ; let __gm_v1 = w ; let __gm_v2 = b ; \
             let __gm_v3 = __gm_v1 * __gm_v0 ; let __gm_v4 = __gm_v3 + __gm_v2 ; let __gm_v5 = 2 ; \
             let (__gm_v6 , __gm_d6_0) = :: gradmacro :: rules :: powi (__gm_v4 , __gm_v5) ; \
             let __gm_adj_v6 = 1f64 ; let __gm_adj_v4 = __gm_adj_v6 * __gm_d6_0 ; \

@@ -48,14 +48,17 @@ mod expand {
 
     /// The original item, unchanged, followed by its companions, or by a
     /// `compile_error!` pointing at the problem.
+    ///
+    /// The original is allowed to be dead code: calling only `NAME_grad` is
+    /// using it. (A companion cannot name it to count as a use: inside an
+    /// `impl` it is `Self::NAME`, outside it is `NAME`, and an attribute cannot
+    /// tell which.)
     pub fn differentiate(attr: TokenStream, item: TokenStream) -> TokenStream {
-        match companions(attr, item.clone()) {
-            Ok(companions) => quote!(#item #companions),
-            Err(error) => {
-                let error = error.to_compile_error();
-                quote!(#item #error)
-            }
-        }
+        let output = match companions(attr, item.clone()) {
+            Ok(companions) => companions,
+            Err(error) => error.to_compile_error(),
+        };
+        quote!(#[allow(dead_code)] #item #output)
     }
 
     pub(crate) fn companions(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
@@ -102,7 +105,9 @@ mod expand {
         body.values.iter().any(|stmt| {
             matches!(
                 stmt.op,
-                crate::ir::Op::Opaque(crate::ir::Opaque::Call { .. })
+                crate::ir::Op::Opaque(
+                    crate::ir::Opaque::Call { .. } | crate::ir::Opaque::Method { .. }
+                )
             ) && all.is_active(stmt.def)
                 && !grad.is_active(stmt.def)
         })

@@ -96,6 +96,10 @@ pub struct Param {
     pub mutable: bool,
     pub ty: Type,
     pub kind: ParamKind,
+    /// The receiver of a method (`&self`, `self`, `&mut self`), as written but
+    /// without `mut`: a constant, named `self` in the body, that the companions
+    /// take the same way and that gets no adjoint.
+    pub receiver: Option<syn::Receiver>,
 }
 
 impl Param {
@@ -211,10 +215,20 @@ fn reject_unsupported_shape(sig: &SynSignature) -> syn::Result<()> {
 fn classify_param(index: usize, arg: &FnArg) -> syn::Result<Param> {
     let typed = match arg {
         FnArg::Receiver(receiver) => {
-            return Err(syn::Error::new_spanned(
-                receiver,
-                "methods are not supported yet: #[differentiate] applies to free functions",
-            ))
+            // `mut self` binds a mutable local; `&mut self` is a type.
+            let mutable = receiver.reference.is_none() && receiver.mutability.is_some();
+            let mut as_declared = receiver.clone();
+            if mutable {
+                as_declared.mutability = None;
+            }
+            return Ok(Param {
+                name: Ident::new("self", receiver.self_token.span),
+                is_wild: false,
+                mutable,
+                ty: (*receiver.ty).clone(),
+                kind: ParamKind::Constant,
+                receiver: Some(as_declared),
+            });
         }
         FnArg::Typed(typed) => typed,
     };
@@ -238,6 +252,7 @@ fn classify_param(index: usize, arg: &FnArg) -> syn::Result<Param> {
         mutable,
         ty,
         kind,
+        receiver: None,
     })
 }
 
@@ -320,6 +335,12 @@ fn resolve_wrt(sig: &SynSignature, params: &[Param], options: &Options) -> syn::
     names
         .iter()
         .map(|name| {
+            if name == "self" {
+                return Err(syn::Error::new(
+                    name.span(),
+                    "cannot differentiate with respect to `self`: a method's receiver is a constant; pass the values to differentiate as parameters",
+                ));
+            }
             let index = params
                 .iter()
                 .position(|p| !p.is_wild && p.name == *name)
@@ -354,6 +375,41 @@ mod tests {
     ) -> syn::Result<FnSignature> {
         let function: syn::ItemFn = syn::parse2(item).unwrap();
         analyze(&function.sig, &Options::parse(attr).unwrap())
+    }
+
+    /// A receiver is a constant parameter named `self`, kept as written (minus
+    /// a by-value `mut`), and never taken by default.
+    #[test]
+    fn receivers_are_constants_kept_as_written() {
+        for (receiver, written, mutable) in [
+            (quote!(&self), "& self", false),
+            (quote!(&mut self), "& mut self", false),
+            (quote!(mut self), "self", true),
+            (quote!(self: &Self), "self : & Self", false),
+        ] {
+            let sig =
+                analyze_tokens(quote!(), quote!(fn f(#receiver, x: f64) -> f64 { x })).unwrap();
+            let param = &sig.params[0];
+            assert_eq!(param.name, "self");
+            assert_eq!(param.kind, ParamKind::Constant);
+            assert_eq!(param.mutable, mutable, "{written}");
+            let kept = param.receiver.as_ref().map(|r| quote!(#r).to_string());
+            assert_eq!(kept.as_deref(), Some(written));
+            assert_eq!(sig.wrt, [1]);
+        }
+        let error = analyze_tokens(
+            quote!(wrt = self),
+            quote!(
+                fn f(&self, x: f64) -> f64 {
+                    x
+                }
+            ),
+        )
+        .unwrap_err();
+        assert!(
+            error.to_string().contains("receiver is a constant"),
+            "{error}"
+        );
     }
 
     #[test]

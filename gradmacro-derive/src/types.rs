@@ -71,7 +71,9 @@ pub fn infer(body: &Body, sig: &FnSignature) -> FloatTypes {
                     Op::ReadSlot(slot) => types.slots[slot.0],
                     Op::Index { base, .. } => types.values[base.0],
                     // A call's result is taken to have its float arguments' type.
-                    Op::Opaque(Opaque::Call { args, .. }) => first(args, &types),
+                    Op::Opaque(Opaque::Call { args, .. } | Opaque::Method { args, .. }) => {
+                        first(args, &types)
+                    }
                     Op::Buffer(init) => match init {
                         BufferInit::Repeat { elem, .. } => types.values[elem.0],
                         BufferInit::List { elems, .. } => first(elems, &types),

@@ -16,7 +16,11 @@ impl Lowerer {
         if let Some(range) = index_exprs.iter().find(|e| matches!(e, Expr::Range(_))) {
             return Err(unsupported(range.span(), "slicing a buffer with a range"));
         }
-        let base = self.lower_expr(base_expr)?;
+        // `self.weights[i]`: index the field where it is, not a moved-out copy.
+        let base = match base_expr {
+            Expr::Field(field) => self.lower_field(field, true)?,
+            other => self.lower_expr(other)?,
+        };
         self.promote_call_result(&base, index_exprs.len());
         let (root, mut indices) = match base {
             Lowered::View(root, prefix) => (root, prefix),

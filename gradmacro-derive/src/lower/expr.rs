@@ -144,6 +144,10 @@ impl Lowerer {
                 if let Some(mutability) = &reference.mutability {
                     return Err(unsupported(mutability.span, "a `&mut` borrow"));
                 }
+                // `&self.weights`: the field borrowed, not moved out.
+                if let Expr::Field(field) = &*reference.expr {
+                    return self.lower_field(field, true);
+                }
                 let operand = self.lower_expr(&reference.expr)?;
                 // `&m[r]`: the row itself, borrowed.
                 if let Lowered::View(base, indices) = &operand {
@@ -222,7 +226,12 @@ impl Lowerer {
         field: &syn::ExprField,
         borrowed: bool,
     ) -> syn::Result<Lowered> {
-        let base = self.lower_expr(&field.base)?;
+        // `self.config.scale`: the inner field is borrowed, so a constant
+        // parameter behind a reference (`&self`) is never moved out of.
+        let base = match &*field.base {
+            Expr::Field(inner) => self.lower_field(inner, true)?,
+            other => self.lower_expr(other)?,
+        };
         if let (syn::Member::Unnamed(index), Lowered::Tuple(elements)) = (&field.member, &base) {
             return elements
                 .get(index.index as usize)

@@ -69,14 +69,28 @@ impl Generator<'_> {
         code: &mut TokenStream,
     ) {
         let body = self.inputs.body;
-        let Op::Opaque(Opaque::Call { func, args }) = &body.def(value).op else {
-            return;
+        let (pullback, args) = match &body.def(value).op {
+            Op::Opaque(Opaque::Call { func, args }) => {
+                let mut pullback = func.clone();
+                if let Some(last) = pullback.path.segments.last_mut() {
+                    last.ident = pullback_name(&last.ident);
+                    last.arguments = syn::PathArguments::None;
+                }
+                (quote!(#pullback), args)
+            }
+            // The receiver is a constant (see `activity.rs`): it gets no adjoint.
+            Op::Opaque(Opaque::Method {
+                receiver,
+                method,
+                args,
+                ..
+            }) => {
+                let receiver = self.primal(*receiver);
+                let pullback = pullback_name(method);
+                (quote!(#receiver.#pullback), args)
+            }
+            _ => return,
         };
-        let mut pullback = func.clone();
-        if let Some(last) = pullback.path.segments.last_mut() {
-            last.ident = syn::Ident::new(&format!("{}_pullback", last.ident), last.ident.span());
-            last.arguments = syn::PathArguments::None;
-        }
         let arg_tokens: Vec<TokenStream> = args.iter().map(|arg| self.primal(*arg)).collect();
         let adjoints: Vec<proc_macro2::Ident> = (0..args.len())
             .map(|k| names::call_adjoint(value, k))
@@ -155,6 +169,12 @@ impl Generator<'_> {
             _ => {}
         }
     }
+}
+
+/// `NAME_pullback`, spanned like `NAME` so that a missing one is reported on
+/// the call.
+fn pullback_name(name: &syn::Ident) -> syn::Ident {
+    syn::Ident::new(&format!("{name}_pullback"), name.span())
 }
 
 /// The buffer (and row) an argument passes: `x`, `&x` or `&m[r]`.

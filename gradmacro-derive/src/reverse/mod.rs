@@ -450,7 +450,9 @@ impl Generator<'_> {
                 ..
             } => self.contribute(*scrutinee, false, adj, here, terms, code),
             Op::Neg(v) => self.contribute(*v, true, adj, here, terms, code),
-            Op::Opaque(Opaque::Call { .. }) => self.call_operands(value, adj, here, terms, code),
+            Op::Opaque(Opaque::Call { .. } | Opaque::Method { .. }) => {
+                self.call_operands(value, adj, here, terms, code)
+            }
             Op::Index { base, indices } if self.active(*base) => {
                 let indices: Vec<TokenStream> =
                     indices.iter().map(|index| self.primal(*index)).collect();
