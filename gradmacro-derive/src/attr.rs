@@ -15,6 +15,9 @@ pub struct Options {
     /// The `wrt` list as written (names keep their spans), or `None` for "every
     /// differentiable parameter".
     pub wrt: Option<Vec<Ident>>,
+    /// `float = T`: the float type is the type parameter `T` of the enclosing
+    /// `impl<T: Float>`, which the attribute on a method cannot see.
+    pub float: Option<Ident>,
 }
 
 impl Options {
@@ -35,10 +38,18 @@ impl Parse for Options {
                 }
                 input.parse::<Token![=]>()?;
                 options.wrt = Some(parse_wrt_list(input, &key)?);
+            } else if key == "float" {
+                if options.float.is_some() {
+                    return Err(syn::Error::new(key.span(), "`float` is given twice"));
+                }
+                input.parse::<Token![=]>()?;
+                options.float = Some(input.parse()?);
             } else {
                 return Err(syn::Error::new(
                     key.span(),
-                    format!("unknown option `{key}`: the only option is `wrt = [...]`"),
+                    format!(
+                        "unknown option `{key}`: the options are `wrt = [...]` and `float = T`"
+                    ),
                 ));
             }
             if input.is_empty() {
@@ -109,6 +120,15 @@ mod tests {
             names(&Options::parse(quote!(wrt = [w, b,])).unwrap()),
             ["w", "b"]
         );
+    }
+
+    #[test]
+    fn float_names_the_impl_type_parameter() {
+        let options = Options::parse(quote!(wrt = x, float = T)).unwrap();
+        assert_eq!(names(&options), ["x"]);
+        assert_eq!(options.float.map(|t| t.to_string()).as_deref(), Some("T"));
+        let message = Options::parse(quote!(float = T, float = U)).unwrap_err();
+        assert_eq!(message.to_string(), "`float` is given twice");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::lower::LoweredBody;
 use crate::names::seed;
 use crate::reverse;
 use crate::save::Saves;
-use crate::signature::{FloatTy, FnSignature};
+use crate::signature::FnSignature;
 use crate::types;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -37,16 +37,6 @@ fn carried_attributes(function: &ItemFn) -> TokenStream {
         .filter(|attr| attr.path().is_ident("cfg") || attr.path().is_ident("inline"))
         .map(|attr| quote!(#attr))
         .collect()
-}
-
-fn literal(float: FloatTy, value: f64) -> TokenStream {
-    match float {
-        FloatTy::F32 => {
-            let value = value as f32;
-            quote!(#value)
-        }
-        FloatTy::F64 => quote!(#value),
-    }
 }
 
 /// The parameter list of a companion: the original's, without `mut`.
@@ -115,9 +105,9 @@ fn sweeps(source: &Source, activity: &Activity, seed: TokenStream) -> Sweeps {
                 .unwrap_or_else(|| {
                     if param.is_buffer() {
                         let name = &param.name;
-                        quote!(::gradmacro::__private::zeros_like(&#name))
+                        types.zeros_like(quote!(#name))
                     } else {
-                        literal(float, 0.0)
+                        float.constant(0.0)
                     }
                 }),
         })
@@ -170,7 +160,7 @@ pub fn gradient(source: &Source, activity: &Activity) -> TokenStream {
         forward,
         reverse,
         adjoints,
-    } = sweeps(source, activity, literal(sig.ret, 1.0));
+    } = sweeps(source, activity, sig.ret.constant(1.0));
     let ret_ty = sig.ret.ident();
     let wrt_adjoints: Vec<&TokenStream> = sig.wrt.iter().map(|&i| &adjoints[i]).collect();
     let wrt_types: Vec<_> = sig
@@ -261,6 +251,9 @@ fn companion(
     let carried = carried_attributes(function);
     let vis = &function.vis;
     let unsafety = &function.sig.unsafety;
+    // The original's generics as declared: `<T: Float>`, lifetimes, `const N`.
+    let generics = &function.sig.generics;
+    let where_clause = &generics.where_clause;
     let params = parameters(sig);
     // Items declared anywhere in the body (`const`, `use`, nested `fn`) are
     // hoisted: the generated body is flat.
@@ -269,7 +262,7 @@ fn companion(
         #[doc = #doc]
         #allow
         #carried
-        #vis #unsafety fn #name(#(#params,)* #(#extra_params)*) -> #ret {
+        #vis #unsafety fn #name #generics (#(#params,)* #(#extra_params)*) -> #ret #where_clause {
             #(#items)*
             #body
         }

@@ -143,7 +143,14 @@ impl Saves {
                 }),
             };
             let annotation = ty.map(|ty| quote!(: #ty));
-            out.extend(quote!(let mut #ident #annotation = ::core::default::Default::default();));
+            // `T: Float` is not `Default`; its zero is `Zero::zero()`.
+            let initial = match types.of(part.value()) {
+                Some(float @ crate::signature::FloatTy::Generic(_)) if !stmt.buffer => {
+                    float.constant(0.0)
+                }
+                _ => quote!(::core::default::Default::default()),
+            };
+            out.extend(quote!(let mut #ident #annotation = #initial;));
         }
         for part in &self.stacked {
             let stack = part.stack();

@@ -9,20 +9,32 @@ use proc_macro2::{Span, TokenStream};
 use quote::{quote, ToTokens};
 use syn::{FnArg, Ident, Pat, Signature as SynSignature, Type};
 
-/// The differentiable float element types.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The differentiable float element types: `f32`, `f64`, or the function's
+/// type parameter bounded by `Float` (num-traits), as in `fn f<T: Float>(x: T)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FloatTy {
     F32,
     F64,
+    Generic(Ident),
 }
 
 impl FloatTy {
     /// Recognises `f32`/`f64`, also spelled `std::primitive::f64` or `core::f64`.
     pub fn of(ty: &Type) -> Option<FloatTy> {
+        FloatTy::of_in(ty, None)
+    }
+
+    /// Like [`FloatTy::of`], and also the generic float type `generic`.
+    pub fn of_in(ty: &Type, generic: Option<&Ident>) -> Option<FloatTy> {
         match ty {
-            Type::Paren(inner) => FloatTy::of(&inner.elem),
-            Type::Group(inner) => FloatTy::of(&inner.elem),
+            Type::Paren(inner) => FloatTy::of_in(&inner.elem, generic),
+            Type::Group(inner) => FloatTy::of_in(&inner.elem, generic),
             Type::Path(path) if path.qself.is_none() => {
+                if let (Some(generic), Some(ident)) = (generic, path.path.get_ident()) {
+                    if ident == generic {
+                        return Some(FloatTy::Generic(generic.clone()));
+                    }
+                }
                 let segments = &path.path.segments;
                 let (last, prefix) =
                     segments
@@ -57,14 +69,28 @@ impl FloatTy {
     }
 
     /// The Rust type name, for generated signatures.
-    pub fn ident(self) -> Ident {
-        Ident::new(
-            match self {
-                FloatTy::F32 => "f32",
-                FloatTy::F64 => "f64",
-            },
-            Span::call_site(),
-        )
+    pub fn ident(&self) -> Ident {
+        match self {
+            FloatTy::F32 => Ident::new("f32", Span::call_site()),
+            FloatTy::F64 => Ident::new("f64", Span::call_site()),
+            FloatTy::Generic(name) => name.clone(),
+        }
+    }
+
+    /// The constant `value` (0 or 1) of this type: a literal, or
+    /// `Zero::zero()` / `One::one()` for a generic float, which has no literals.
+    pub fn constant(&self, value: f64) -> TokenStream {
+        match self {
+            FloatTy::F32 => {
+                let value = value as f32;
+                quote!(#value)
+            }
+            FloatTy::F64 => quote!(#value),
+            FloatTy::Generic(name) if value == 1.0 => {
+                quote!(<#name as ::gradmacro::num_traits::One>::one())
+            }
+            FloatTy::Generic(name) => quote!(<#name as ::gradmacro::num_traits::Zero>::zero()),
+        }
     }
 }
 
@@ -110,8 +136,10 @@ impl Param {
 
     /// The float type of this parameter (of its elements, for a buffer).
     pub fn float(&self) -> Option<FloatTy> {
-        match self.kind {
-            ParamKind::Scalar { float, .. } | ParamKind::Buffer { float, .. } => Some(float),
+        match &self.kind {
+            ParamKind::Scalar { float, .. } | ParamKind::Buffer { float, .. } => {
+                Some(float.clone())
+            }
             ParamKind::Constant => None,
         }
     }
@@ -144,16 +172,25 @@ pub struct FnSignature {
     pub wrt: Vec<usize>,
 }
 
-const DIFFERENTIABLE: &str = "`f64`, `f32`, `&f64`, `&f32`, or a slice, array or `Vec` of them";
+const DIFFERENTIABLE: &str = "`f64`, `f32`, `&f64`, `&f32`, a type parameter bounded by `Float`, or a slice, array or `Vec` of them";
 
 /// Checks the signature against what the macro supports and resolves `wrt`.
 pub fn analyze(sig: &SynSignature, options: &Options) -> syn::Result<FnSignature> {
     reject_unsupported_shape(sig)?;
+    let generic = match (generic_float(&sig.generics)?, &options.float) {
+        (Some(declared), Some(named)) if declared != *named => {
+            return Err(syn::Error::new(
+                named.span(),
+                format!("`float = {named}` names a different type than the function's float type parameter `{declared}`"),
+            ))
+        }
+        (declared, named) => declared.or_else(|| named.clone()),
+    };
     let params = sig
         .inputs
         .iter()
         .enumerate()
-        .map(|(index, arg)| classify_param(index, arg))
+        .map(|(index, arg)| classify_param(index, arg, generic.as_ref()))
         .collect::<syn::Result<Vec<_>>>()?;
     let ret = match &sig.output {
         syn::ReturnType::Default => {
@@ -165,12 +202,17 @@ pub fn analyze(sig: &SynSignature, options: &Options) -> syn::Result<FnSignature
                 ),
             ))
         }
-        syn::ReturnType::Type(_, ty) => FloatTy::of(ty).ok_or_else(|| {
+        syn::ReturnType::Type(_, ty) => FloatTy::of_in(ty, generic.as_ref()).ok_or_else(|| {
             syn::Error::new_spanned(
                 ty,
                 format!(
-                    "a differentiated function must return `f64` or `f32`, not `{}`",
-                    ty.to_token_stream()
+                    "a differentiated function must return `f64`, `f32` or a type parameter bounded by `Float` (`T: num_traits::Float`), not `{}`{}",
+                    ty.to_token_stream(),
+                    if matches!(&**ty, Type::Path(path) if path.path.get_ident().is_some()) {
+                        "; for a float type parameter of the enclosing `impl`, write `#[differentiate(float = T)]`"
+                    } else {
+                        ""
+                    }
                 ),
             )
         })?,
@@ -203,16 +245,53 @@ fn reject_unsupported_shape(sig: &SynSignature) -> syn::Result<()> {
             "variadic functions cannot be differentiated",
         ));
     }
-    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
-        return Err(syn::Error::new_spanned(
-            &sig.generics,
-            "generic functions are not supported yet: write the function for `f64` or `f32`",
-        ));
-    }
     Ok(())
 }
 
-fn classify_param(index: usize, arg: &FnArg) -> syn::Result<Param> {
+/// The type parameter bounded by `Float` (`T: Float`, `T: num_traits::Float`,
+/// or in the `where` clause), which the function is differentiated in. Other
+/// generic parameters (lifetimes, `const N: usize`, other types) are constants.
+fn generic_float(generics: &syn::Generics) -> syn::Result<Option<Ident>> {
+    let is_float_bound = |bound: &syn::TypeParamBound| {
+        matches!(bound, syn::TypeParamBound::Trait(t)
+            if t.path.segments.last().is_some_and(|s| s.ident == "Float"))
+    };
+    let type_params: Vec<&syn::TypeParam> = generics.type_params().collect();
+    let mut floats: Vec<Ident> = type_params
+        .iter()
+        .filter(|param| param.bounds.iter().any(is_float_bound))
+        .map(|param| param.ident.clone())
+        .collect();
+    for predicate in generics.where_clause.iter().flat_map(|w| &w.predicates) {
+        let syn::WherePredicate::Type(predicate) = predicate else {
+            continue;
+        };
+        let Type::Path(path) = &predicate.bounded_ty else {
+            continue;
+        };
+        let Some(ident) = path.path.get_ident() else {
+            continue;
+        };
+        if type_params.iter().any(|param| param.ident == *ident)
+            && predicate.bounds.iter().any(is_float_bound)
+            && !floats.contains(ident)
+        {
+            floats.push(ident.clone());
+        }
+    }
+    if let Some(second) = floats.get(1) {
+        return Err(syn::Error::new(
+            second.span(),
+            format!(
+                "only one float type parameter is supported: `{}` is already the function's float type",
+                floats[0]
+            ),
+        ));
+    }
+    Ok(floats.pop())
+}
+
+fn classify_param(index: usize, arg: &FnArg, generic: Option<&Ident>) -> syn::Result<Param> {
     let typed = match arg {
         FnArg::Receiver(receiver) => {
             // `mut self` binds a mutable local; `&mut self` is a type.
@@ -245,7 +324,7 @@ fn classify_param(index: usize, arg: &FnArg) -> syn::Result<Param> {
         }
     };
     let ty = (*typed.ty).clone();
-    let kind = classify_type(&ty);
+    let kind = classify_type(&ty, generic);
     Ok(Param {
         name,
         is_wild,
@@ -257,15 +336,15 @@ fn classify_param(index: usize, arg: &FnArg) -> syn::Result<Param> {
 }
 
 /// What kind of parameter a type makes.
-fn classify_type(ty: &Type) -> ParamKind {
+fn classify_type(ty: &Type, generic: Option<&Ident>) -> ParamKind {
     let (inner, by_ref) = match ty {
         Type::Reference(reference) if reference.mutability.is_none() => (&*reference.elem, true),
         other => (other, false),
     };
-    if let Some(float) = FloatTy::of(inner) {
+    if let Some(float) = FloatTy::of_in(inner, generic) {
         return ParamKind::Scalar { float, by_ref };
     }
-    match collection(inner) {
+    match collection(inner, generic) {
         Some((float, depth, gradient)) => ParamKind::Buffer {
             float,
             depth,
@@ -277,19 +356,19 @@ fn classify_type(ty: &Type) -> ParamKind {
 
 /// A slice, array or `Vec` of floats (or of such collections): its float type,
 /// its depth, and the type of its adjoint.
-fn collection(ty: &Type) -> Option<(FloatTy, usize, TokenStream)> {
+fn collection(ty: &Type, generic: Option<&Ident>) -> Option<(FloatTy, usize, TokenStream)> {
     let element = |elem: &Type| -> Option<(FloatTy, usize, TokenStream)> {
-        match FloatTy::of(elem) {
+        match FloatTy::of_in(elem, generic) {
             Some(float) => {
                 let ident = float.ident();
                 Some((float, 0, quote!(#ident)))
             }
-            None => collection(elem),
+            None => collection(elem, generic),
         }
     };
     match ty {
-        Type::Paren(inner) => collection(&inner.elem),
-        Type::Group(inner) => collection(&inner.elem),
+        Type::Paren(inner) => collection(&inner.elem, generic),
+        Type::Group(inner) => collection(&inner.elem, generic),
         Type::Slice(slice) => {
             let (float, depth, gradient) = element(&slice.elem)?;
             Some((float, depth + 1, quote!(::std::vec::Vec<#gradient>)))
@@ -517,12 +596,21 @@ mod tests {
         assert!(message(
             quote!(),
             quote!(
-                fn f<T>(x: T) -> f64 {
-                    0.0
+                fn f<T: Float, U: num_traits::Float>(x: T, y: U) -> T {
+                    x
                 }
             )
         )
-        .starts_with("generic functions"));
+        .starts_with("only one float type parameter"));
+        assert!(message(
+            quote!(),
+            quote!(
+                fn f<T: Copy>(x: T) -> T {
+                    x
+                }
+            )
+        )
+        .contains("bounded by `Float`"));
         assert!(message(
             quote!(),
             quote!(

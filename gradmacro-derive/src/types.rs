@@ -14,15 +14,46 @@ use crate::signature::{FloatTy, FnSignature};
 pub struct FloatTypes {
     values: Vec<Option<FloatTy>>,
     slots: Vec<Option<FloatTy>>,
+    /// The function's generic float type (`T` of `T: Float`), if it has one.
+    generic: Option<FloatTy>,
 }
 
 impl FloatTypes {
     pub fn of(&self, value: ValueId) -> Option<FloatTy> {
-        self.values[value.0]
+        self.values[value.0].clone()
     }
 
     pub fn of_slot(&self, slot: SlotId) -> Option<FloatTy> {
-        self.slots[slot.0]
+        self.slots[slot.0].clone()
+    }
+
+    /// Whether the function is generic over its float type: its generated code
+    /// then has no float literals and no compound assignments (`T: Float` has
+    /// neither).
+    pub fn is_generic(&self) -> bool {
+        self.generic.is_some()
+    }
+
+    /// A zero adjoint shaped like `buffer` (an expression of a float buffer,
+    /// or a reference to one). The generic version names the float type: a
+    /// bound `T: Float` does not say that `[T]` has an adjoint shape.
+    pub fn zeros_like(&self, buffer: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+        match &self.generic {
+            Some(float) => {
+                let ty = float.ident();
+                quote::quote!(::gradmacro::__private::float_zeros_like::<#ty, _>(&#buffer))
+            }
+            None => quote::quote!(::gradmacro::__private::zeros_like(&#buffer)),
+        }
+    }
+
+    /// Zero of `float`, or of the function's float type where the value's own
+    /// is unknown: a literal `0.0` (typed by inference) or `Zero::zero()`.
+    pub fn zero(&self, float: Option<&FloatTy>) -> proc_macro2::TokenStream {
+        match float.or(self.generic.as_ref()) {
+            Some(float @ FloatTy::Generic(_)) => float.constant(0.0),
+            _ => quote::quote!(0.0),
+        }
     }
 }
 
@@ -31,6 +62,7 @@ pub fn infer(body: &Body, sig: &FnSignature) -> FloatTypes {
     let mut types = FloatTypes {
         values: vec![None; body.value_count()],
         slots: vec![None; body.slots.len()],
+        generic: matches!(sig.ret, FloatTy::Generic(_)).then(|| sig.ret.clone()),
     };
     let mut changed = true;
     while changed {
@@ -41,18 +73,18 @@ pub fn infer(body: &Body, sig: &FnSignature) -> FloatTypes {
                     return;
                 }
                 let first = |values: &[ValueId], types: &FloatTypes| {
-                    values.iter().find_map(|v| types.values[v.0])
+                    values.iter().find_map(|v| types.values[v.0].clone())
                 };
                 let ty = match &body.def(*value).op {
                     Op::Param { index } => sig.params[*index].float(),
                     Op::Deref(v) | Op::Copy(v) | Op::Neg(v) | Op::Opaque(Opaque::Ref(v)) => {
-                        types.values[v.0]
+                        types.values[v.0].clone()
                     }
                     Op::Binding {
                         scrutinee,
                         whole: true,
                         ..
-                    } => types.values[scrutinee.0],
+                    } => types.values[scrutinee.0].clone(),
                     Op::Arith(_, a, b) => first(&[*a, *b], &types),
                     Op::Cast {
                         ty,
@@ -68,16 +100,16 @@ pub fn infer(body: &Body, sig: &FnSignature) -> FloatTypes {
                             .collect();
                         first(&floats, &types)
                     }
-                    Op::ReadSlot(slot) => types.slots[slot.0],
-                    Op::Index { base, .. } => types.values[base.0],
+                    Op::ReadSlot(slot) => types.slots[slot.0].clone(),
+                    Op::Index { base, .. } => types.values[base.0].clone(),
                     // A call's result is taken to have its float arguments' type.
                     Op::Opaque(Opaque::Call { args, .. } | Opaque::Method { args, .. }) => {
                         first(args, &types)
                     }
                     Op::Buffer(init) => match init {
-                        BufferInit::Repeat { elem, .. } => types.values[elem.0],
+                        BufferInit::Repeat { elem, .. } => types.values[elem.0].clone(),
                         BufferInit::List { elems, .. } => first(elems, &types),
-                        BufferInit::Copy { source, .. } => types.values[source.0],
+                        BufferInit::Copy { source, .. } => types.values[source.0].clone(),
                         BufferInit::Empty { .. } => None,
                     },
                     _ => None,
@@ -92,14 +124,14 @@ pub fn infer(body: &Body, sig: &FnSignature) -> FloatTypes {
                 slot,
                 init: SlotInit::Value(value),
             } if types.slots[slot.0].is_none() && types.values[value.0].is_some() => {
-                types.slots[slot.0] = types.values[value.0];
+                types.slots[slot.0] = types.values[value.0].clone();
                 changed = true;
             }
             // A buffer has the type of what is stored into it.
             Node::Store { base, value, .. } | Node::Push { base, value }
                 if types.values[base.0].is_none() && types.values[value.0].is_some() =>
             {
-                types.values[base.0] = types.values[value.0];
+                types.values[base.0] = types.values[value.0].clone();
                 changed = true;
             }
             _ => {}

@@ -333,6 +333,77 @@ pub mod __private {
     /// Adds `source` into `target` element by element: the adjoint of a copy,
     /// or a callee's adjoint of a buffer argument. The two may be different
     /// containers of the same shape (an array and a `Vec`, say).
+    /// `zeros_like` in a function generic over `T: Float`: the shapes are
+    /// spelled with `T`, so the bound `T: Float` is all they need.
+    #[inline]
+    pub fn float_zeros_like<T: ::num_traits::Float, B: FloatZeros<T> + ?Sized>(
+        buffer: &B,
+    ) -> B::Adjoint {
+        buffer.float_zeros()
+    }
+
+    /// The zero adjoint of a buffer of a generic float `T`.
+    pub trait FloatZeros<T> {
+        type Adjoint;
+        fn float_zeros(&self) -> Self::Adjoint;
+    }
+
+    impl<T: ::num_traits::Float, const N: usize> FloatZeros<T> for [T; N] {
+        type Adjoint = [T; N];
+        #[inline]
+        fn float_zeros(&self) -> [T; N] {
+            [T::zero(); N]
+        }
+    }
+
+    impl<T: ::num_traits::Float, const N: usize, const M: usize> FloatZeros<T> for [[T; M]; N] {
+        type Adjoint = [[T; M]; N];
+        #[inline]
+        fn float_zeros(&self) -> [[T; M]; N] {
+            [[T::zero(); M]; N]
+        }
+    }
+
+    impl<T: ::num_traits::Float> FloatZeros<T> for [T] {
+        type Adjoint = ::std::vec::Vec<T>;
+        #[inline]
+        fn float_zeros(&self) -> ::std::vec::Vec<T> {
+            ::std::vec![T::zero(); self.len()]
+        }
+    }
+
+    impl<T: ::num_traits::Float, const M: usize> FloatZeros<T> for [[T; M]] {
+        type Adjoint = ::std::vec::Vec<[T; M]>;
+        #[inline]
+        fn float_zeros(&self) -> ::std::vec::Vec<[T; M]> {
+            ::std::vec![[T::zero(); M]; self.len()]
+        }
+    }
+
+    impl<T: ::num_traits::Float> FloatZeros<T> for ::std::vec::Vec<T> {
+        type Adjoint = ::std::vec::Vec<T>;
+        #[inline]
+        fn float_zeros(&self) -> ::std::vec::Vec<T> {
+            self.as_slice().float_zeros()
+        }
+    }
+
+    impl<T: ::num_traits::Float, const M: usize> FloatZeros<T> for ::std::vec::Vec<[T; M]> {
+        type Adjoint = ::std::vec::Vec<[T; M]>;
+        #[inline]
+        fn float_zeros(&self) -> ::std::vec::Vec<[T; M]> {
+            self.as_slice().float_zeros()
+        }
+    }
+
+    impl<T, B: FloatZeros<T> + ?Sized> FloatZeros<T> for &B {
+        type Adjoint = B::Adjoint;
+        #[inline]
+        fn float_zeros(&self) -> Self::Adjoint {
+            (**self).float_zeros()
+        }
+    }
+
     #[inline]
     pub fn accumulate<A: Accumulate<B> + ?Sized, B: ?Sized>(target: &mut A, source: &B) {
         target.accumulate(source);

@@ -1,8 +1,10 @@
 use gradmacro::differentiate;
 
+// `Mul` is not enough: the float type must be bounded by `Float` (num-traits),
+// whose methods the derivative rules use.
 #[differentiate]
-fn square<T: Copy + std::ops::Mul<Output = T>>(_x: T) -> f64 {
-    0.0
+fn square<T: Copy + std::ops::Mul<Output = T>>(x: T) -> T {
+    x * x
 }
 
 fn main() {}

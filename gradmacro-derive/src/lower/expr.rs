@@ -382,9 +382,12 @@ impl Lowerer {
         span: Span,
     ) -> syn::Result<Lowered> {
         // `f64::from(x)`: the lossless conversion is a cast.
-        if let (Some(name), [argument], Some(owner)) =
-            (float_method_name(&func), &args[..], float_owner(&func))
-        {
+        let generic = self.generic_float.as_deref();
+        if let (Some(name), [argument], Some(owner)) = (
+            float_method_name(&func, generic),
+            &args[..],
+            float_owner(&func),
+        ) {
             if name == "from" {
                 let value = self.float(*argument);
                 let op = Op::Cast {
@@ -395,12 +398,12 @@ impl Lowerer {
                 return Ok(Lowered::Value(self.push(op, span)));
             }
         }
-        if let (Some(name), [argument]) = (float_method_name(&func), &args[..]) {
+        if let (Some(name), [argument]) = (float_method_name(&func, generic), &args[..]) {
             if name == "sin_cos" {
                 return Ok(self.sin_cos(*argument, name, span));
             }
         }
-        let rule = float_method_name(&func).and_then(|name| {
+        let rule = float_method_name(&func, generic).and_then(|name| {
             rule_table::lookup(&name.to_string(), args.len()).map(|rule| (rule, name.clone()))
         });
         let op = match rule {
@@ -436,9 +439,9 @@ const FLOAT_OWNERS: &[&str] = &[
     "gradmacro::num_traits::real::Real",
 ];
 
-/// For `f64::exp`, `<f64>::ln`, `Float::sqrt`, `num_traits::Float::powi`: the
-/// method name.
-fn float_method_name(func: &syn::ExprPath) -> Option<&Ident> {
+/// For `f64::exp`, `<f64>::ln`, `Float::sqrt`, `num_traits::Float::powi`, and
+/// `T::exp` for the function's generic float `T`: the method name.
+fn float_method_name<'f>(func: &'f syn::ExprPath, generic: Option<&str>) -> Option<&'f Ident> {
     let segments: Vec<_> = func.path.segments.iter().collect();
     let (last, owner) = segments.split_last()?;
     if let Some(qself) = &func.qself {
@@ -451,6 +454,11 @@ fn float_method_name(func: &syn::ExprPath) -> Option<&Ident> {
         .iter()
         .map(|segment| segment.ident.to_string())
         .collect();
+    if let (Some(generic), [single]) = (generic, &owner[..]) {
+        if single == generic {
+            return Some(&last.ident);
+        }
+    }
     FLOAT_OWNERS
         .contains(&owner.join("::").as_str())
         .then_some(&last.ident)

@@ -78,6 +78,9 @@ struct Exit {
 /// Lowers `block`, the body of the function whose checked signature is `sig`.
 pub fn lower(block: &syn::Block, sig: &FnSignature) -> syn::Result<LoweredBody> {
     let mut lowerer = Lowerer::default();
+    if let crate::signature::FloatTy::Generic(name) = &sig.ret {
+        lowerer.generic_float = Some(name.to_string());
+    }
     lowerer.blocks.push(BlockInfo { in_loop: false });
     lowerer.open.push(Vec::new());
     lowerer.scopes.push(HashMap::new());
@@ -160,6 +163,9 @@ struct Lowerer {
     /// until the slot is written: one saved value per iteration instead of one
     /// per mention.
     slot_reads: HashMap<SlotId, ValueId>,
+    /// The function's generic float type (`T` of `T: Float`): `T::exp(x)` is
+    /// a float method like `f64::exp(x)`.
+    generic_float: Option<String>,
 }
 
 const SUPPORTED: &str = "gradmacro differentiates `let`, assignment, blocks, arithmetic, casts, constants, float methods, `if`, `match`, loops, `break`, `continue`, `return`, and indexing of float slices, arrays and `Vec`s";

@@ -16,11 +16,12 @@ impl Generator<'_> {
         let body = self.inputs.body;
         let stmt = body.def(value);
         let zero = match self.inputs.types.of(value) {
+            Some(float @ crate::signature::FloatTy::Generic(_)) => float.constant(0.0),
             Some(float) => {
                 let ty = float.ident();
                 quote!((0.0 as #ty))
             }
-            None => quote!(0.0),
+            None => self.inputs.types.zero(None),
         };
         let scalar = |v: &ValueId| !body.def(*v).buffer;
         if stmt.home != ROOT {
@@ -46,13 +47,13 @@ impl Generator<'_> {
                     if prefix.is_empty() && body.def(*source).home == ROOT =>
                 {
                     let source = self.named(*source);
-                    return quote!(::gradmacro::__private::zeros_like(&#source));
+                    return self.inputs.types.zeros_like(quote!(#source));
                 }
                 _ => {}
             }
         }
         let buffer = self.named(value);
-        quote!(::gradmacro::__private::zeros_like(&#buffer))
+        self.inputs.types.zeros_like(quote!(#buffer))
     }
 
     /// A call composed through the callee's pullback: `f(a, b)` in the forward
@@ -144,7 +145,12 @@ impl Generator<'_> {
                     code.extend(quote!(for __gm_row in #buffer.iter() { #row }));
                 } else {
                     let ty = self.inputs.types.of(*elem).map(|float| float.ident());
-                    let sum = quote!(#buffer.iter().copied().sum::<#ty>());
+                    let sum = if self.inputs.types.is_generic() {
+                        let zero = self.inputs.types.zero(None);
+                        quote!(#buffer.iter().fold(#zero, |__gm_sum, &__gm_e| __gm_sum + __gm_e))
+                    } else {
+                        quote!(#buffer.iter().copied().sum::<#ty>())
+                    };
                     self.contribute(*elem, false, sum, here, terms, code);
                 }
             }

@@ -165,11 +165,22 @@ impl Generator<'_> {
         self.inputs.activity.is_active(value)
     }
 
+    /// `place += expr;` (or `-=`), spelled `place = place + expr;` for a
+    /// generic float: `T: Float` has no compound assignment.
+    fn add_into(&self, place: TokenStream, negative: bool, expr: TokenStream) -> TokenStream {
+        match (self.inputs.types.is_generic(), negative) {
+            (false, false) => quote!(#place += #expr;),
+            (false, true) => quote!(#place -= #expr;),
+            (true, false) => quote!(#place = #place + #expr;),
+            (true, true) => quote!(#place = #place - #expr;),
+        }
+    }
+
     fn zero(&self, float: Option<crate::signature::FloatTy>) -> TokenStream {
         match float {
             Some(float) => {
-                let ty = float.ident();
-                quote!(: #ty = 0.0)
+                let (ty, zero) = (float.ident(), float.constant(0.0));
+                quote!(: #ty = #zero)
             }
             None => quote!(= ::core::default::Default::default()),
         }
@@ -264,11 +275,7 @@ impl Generator<'_> {
         } else {
             self.accumulated[to.0] = true;
             let acc = accumulator(to);
-            code.extend(if negative {
-                quote!(#acc -= #expr;)
-            } else {
-                quote!(#acc += #expr;)
-            });
+            code.extend(self.add_into(quote!(#acc), negative, expr));
         }
     }
 
@@ -287,7 +294,7 @@ impl Generator<'_> {
         if reset {
             let float = self.inputs.types.of_slot(slot);
             let zero = match float {
-                Some(_) => quote!(0.0),
+                Some(float) => self.inputs.types.zero(Some(&float)),
                 None => quote!(::core::default::Default::default()),
             };
             code.extend(quote!(#adjoint = #zero;));
@@ -315,9 +322,10 @@ impl Generator<'_> {
                 let indices: Vec<TokenStream> =
                     indices.iter().map(|index| self.primal(*index)).collect();
                 let (buffer, element) = (names::adjoint_buffer(*base), self.element_snapshot());
+                let zero = self.inputs.types.zero(self.inputs.types.of(*base).as_ref());
                 code.extend(quote! {
                     let #element = #buffer #([#indices])*;
-                    #buffer #([#indices])* = 0.0;
+                    #buffer #([#indices])* = #zero;
                 });
                 self.contribute(*value, false, quote!(#element), here, terms, &mut code);
             }
@@ -460,12 +468,12 @@ impl Generator<'_> {
                 code.extend(if self.inputs.fusion.is_sole_contribution(value) {
                     quote!(#buffer #([#indices])* = #adj;)
                 } else {
-                    quote!(#buffer #([#indices])* += #adj;)
+                    self.add_into(quote!(#buffer #([#indices])*), false, adj)
                 });
             }
             Op::ReadSlot(slot) if self.inputs.activity.is_slot_active(*slot) => {
                 let adjoint = names::slot_adjoint(*slot);
-                code.extend(quote!(#adjoint += #adj;));
+                code.extend(self.add_into(quote!(#adjoint), false, adj));
             }
             Op::Arith(arith, a, b) => {
                 let (a, b) = (*a, *b);

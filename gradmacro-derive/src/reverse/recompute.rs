@@ -118,6 +118,7 @@ impl Generator<'_> {
                 quote!(-#v)
             }
             Op::Copy(v) | Op::Deref(v) => self.primal(*v),
+            Op::Opaque(Opaque::Call { func, .. }) => quote!(#func()),
             Op::Opaque(Opaque::Ref(v)) => {
                 let v = self.primal(*v);
                 quote!(&#v)
@@ -192,6 +193,9 @@ impl Generator<'_> {
                 CHEAP_RULES.contains(&rule.name)
                     || (rule.from_value && self.inputs.fusion.recovered_from(value).is_some())
             }
+            // The constants of `num_traits::Float` (`T::one()`, `T::epsilon()`):
+            // pure by contract, and a generic float has no literals.
+            Op::Opaque(Opaque::Call { func, args }) => args.is_empty() && is_float_constant(func),
             // Lengths, and `min`/`max` of integers (float ones are rules).
             Op::Opaque(Opaque::Method { method, args, .. }) => {
                 matches!(
@@ -207,4 +211,27 @@ impl Generator<'_> {
             _ => false,
         }
     }
+}
+
+/// `T::zero()`, `f64::one()`, `T::epsilon()`, ...: a type's constant from
+/// num-traits' `Zero`, `One`, `Float` or `Bounded`.
+fn is_float_constant(func: &syn::ExprPath) -> bool {
+    const CONSTANTS: &[&str] = &[
+        "zero",
+        "one",
+        "epsilon",
+        "infinity",
+        "neg_infinity",
+        "nan",
+        "neg_zero",
+        "max_value",
+        "min_value",
+        "min_positive_value",
+    ];
+    let segments = &func.path.segments;
+    func.qself.is_none()
+        && segments.len() == 2
+        && segments
+            .last()
+            .is_some_and(|last| CONSTANTS.contains(&last.ident.to_string().as_str()))
 }
