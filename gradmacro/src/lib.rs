@@ -91,12 +91,73 @@
 //! | buffer parameters `&[f64]`, `&Vec<f64>`, `[f64; N]`, `[[f64; M]; N]`, `&[[f64; M]]` (and `f32`) | supported |
 //! | indexing reads and writes, `.len()`, local buffers (`vec![..]`, `[x; N]`, `to_vec`, `Vec::with_capacity` + `push`) | supported |
 //! | iterator chains over buffers: `iter`, `iter_mut`, `enumerate`, `zip`, `rev`, `map`, then `sum`, `product`, `fold`, `collect` | supported |
-//! | calls with differentiated arguments, composed through the callee's `NAME_pullback` (the [vector] rules, or any `#[differentiate]`d function) | supported |
-//! | any call or method whose arguments are all constants (`n.pow(2)`, `helper(k)`), fields of constant parameters (`config.scale`) | supported, kept as written |
+//! | calls with differentiated arguments, composed through the callee's `NAME_pullback` (the [vector] rules, any `#[differentiate]`d function, or a hand-written pullback): in loops, branches, nested expressions, recursion | supported |
+//! | methods of constant receivers with differentiated arguments (`self.predict(x)`, `model.eval(x)`), composed through `receiver.NAME_pullback`; `Self::f(x)` through `Self::f_pullback` | supported |
+//! | `#[differentiate]` on methods (`&self`, `&mut self`, `self`: a constant) and associated functions in `impl` blocks | supported |
+//! | generic floats `fn f<T: Float>(x: T, v: &[T]) -> T` (num-traits' `Float`; `float = T` for an `impl<T: Float>`), const generics, lifetimes | supported |
+//! | any call or method whose arguments are all constants (`n.pow(2)`, `helper(k)`), fields of constant parameters (`config.scale`, `self.weights[i]`) | supported, kept as written |
 //! | `if let`, `while let` | not yet: compile error |
-//! | slicing with ranges, closures outside iterator chains, methods of user types with differentiated arguments | not yet: compile error |
-//! | generic functions, methods with `self` | not yet: compile error |
+//! | slicing with ranges, closures outside iterator chains | not yet: compile error |
 //! | macros inside the body (`println!`, `assert!`) | not yet: compile error |
+//!
+//! # Calls, custom derivatives, methods and generic floats
+//!
+//! A call `f(a, &x)` whose arguments depend on a differentiated parameter is
+//! differentiated by calling `f_pullback(a, &x, seed)` in the reverse sweep
+//! (which re-runs `f`'s own forward sweep: Tapenade's "joint" mode at call
+//! boundaries), so `f_pullback` must be in scope where `f` is called: import both
+//! (`use physics::{energy, energy_pullback};`) or call both by path
+//! (`physics::energy(x)` uses `physics::energy_pullback`). Recursion needs
+//! nothing more: a recursive call composes through the pullback being generated.
+//! A call whose arguments are all constants is kept as written, and needs no
+//! derivative.
+//!
+//! **Custom derivatives.** To give the derivative of a function the macro cannot
+//! look into (a library or FFI call, or a numerically better formula), write its
+//! pullback by hand, with the signature `#[differentiate]` would give it: the
+//! parameters, then `seed: f64`, returning the value and one adjoint per
+//! parameter (`()` for constants):
+//!
+//! ```
+//! use gradmacro::differentiate;
+//!
+//! /// `ln(1 + eˣ)`, written so that it does not overflow for large `x`.
+//! fn log1p_exp(x: f64) -> f64 {
+//!     if x > 30.0 { x } else { x.exp().ln_1p() }
+//! }
+//!
+//! /// Its derivative, the logistic sigmoid, in the stable form.
+//! fn log1p_exp_pullback(x: f64, seed: f64) -> (f64, (f64,)) {
+//!     let sigmoid = 1.0 / (1.0 + (-x).exp());
+//!     (log1p_exp(x), (seed * sigmoid,))
+//! }
+//!
+//! #[differentiate]
+//! fn loss(w: f64) -> f64 {
+//!     log1p_exp(3.0 * w)
+//! }
+//!
+//! let (_, dw) = loss_grad(2.0);
+//! assert!((dw - 3.0 / (1.0 + (-6.0f64).exp())).abs() < 1e-15);
+//! ```
+//!
+//! The compiler checks it where it is used: a pullback with the wrong parameter
+//! list or result shape is a type error on the call. `examples/custom_derivative.rs`
+//! shows a series-evaluated special function with its derivative formula.
+//!
+//! **Methods.** On a method, the receiver is a constant: `NAME_grad` and
+//! `NAME_pullback` are methods taking it the same way, its fields are read as
+//! they are (`self.weights[i]`), and it gets no adjoint (the pullback's tuple
+//! lists the other parameters). To differentiate with respect to what a struct
+//! holds, pass those values as parameters. `wrt = self` is an error saying so.
+//!
+//! **Generic floats.** A function generic over `T: Float` (num-traits' trait,
+//! re-exported as `gradmacro::num_traits`) gets generic companions, instantiated
+//! at `f32`, `f64` or any other `Float`. `T` has no literals and no `+=`, so the
+//! body uses `T::one()`, `T::from(0.5).unwrap()` and `s = s + v`, as it must to
+//! compile anyway. The float methods work in both syntaxes (`x.exp()`,
+//! `T::exp(x)`). An attribute on a method of `impl<T: Float> Model<T>` cannot see
+//! the `impl`'s bound: write `#[differentiate(float = T)]`.
 //!
 //! ```
 //! use gradmacro::differentiate;
@@ -133,12 +194,15 @@
 //! | `` `bias` is not a parameter of `loss` `` | name a parameter in `wrt` (check the spelling) |
 //! | ``cannot differentiate with respect to `n`: its type `i32` is not differentiable`` | remove it from `wrt`; only float parameters have gradients |
 //! | `` `w` appears twice in `wrt` `` | list each parameter once |
-//! | ``unknown option `mode` `` | the only option is `wrt` |
+//! | ``unknown option `mode` `` | the options are `wrt` and `float` |
+//! | ``cannot differentiate with respect to `self` `` | pass the values to differentiate as parameters |
+//! | `only one float type parameter is supported` | make the other type parameters concrete or constant |
 //! | `#[differentiate] applies to functions only` | put it on a `fn` with a body |
-//! | `a differentiated function must return f64 or f32` | return the scalar loss |
+//! | `a differentiated function must return f64, f32 or a type parameter bounded by Float` | return the scalar loss; bound a generic float by `Float`, or write `float = T` for an `impl`'s |
 //! | `` `f` has no differentiable parameter `` | give it an `f64`/`f32` parameter, or drop the attribute |
 //! | `` `gamma` has no derivative rule `` | use a method with a rule (listed in the message), or compute the value from them |
-//! | ``cannot find function `softplus_pullback` `` (from rustc, on a call) | annotate `softplus` with `#[differentiate]`, or write `softplus_pullback` by hand (a custom derivative), and import it beside `softplus` |
+//! | ``cannot find function `softplus_pullback` `` (from rustc, on the call `softplus(..)`) | the function has no derivative: annotate `softplus` with `#[differentiate]`, or write `softplus_pullback` by hand (a custom derivative); then import it beside `softplus` |
+//! | ``no method named `eval_pullback` found`` (from rustc, on `model.eval(..)`) | the same for a method: annotate `eval`, or write `eval_pullback` in the same `impl` |
 //! | `` `if let` is not supported yet `` (and other syntax) | rewrite with the supported constructs, e.g. `match` for an `Option` |
 //!
 //! # How it works, and why
