@@ -30,6 +30,66 @@ pub fn in_expr(expr: &Expr) -> BTreeMap<String, Span> {
     finder.names
 }
 
+/// The buffers whose elements `stmts` write (`b[i] = ..`, `b[i][j] += ..`,
+/// `b.push(..)`, `b.iter_mut()`), by name.
+pub fn written_buffers(stmts: &[syn::Stmt]) -> std::collections::BTreeSet<String> {
+    let mut finder = BufferWrites::default();
+    for stmt in stmts {
+        finder.visit_stmt(stmt);
+    }
+    finder.names
+}
+
+#[derive(Default)]
+struct BufferWrites {
+    names: std::collections::BTreeSet<String>,
+}
+
+impl BufferWrites {
+    fn root(&mut self, mut place: &Expr, through_index: bool) {
+        let mut indexed = false;
+        loop {
+            match place {
+                Expr::Index(index) => {
+                    indexed = true;
+                    place = &index.expr;
+                }
+                Expr::Paren(paren) => place = &paren.expr,
+                Expr::Path(path) if indexed || !through_index => {
+                    if let Some(ident) = path.path.get_ident() {
+                        self.names.insert(ident.to_string());
+                    }
+                    return;
+                }
+                _ => return,
+            }
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for BufferWrites {
+    fn visit_expr_assign(&mut self, assign: &'ast syn::ExprAssign) {
+        self.root(&assign.left, true);
+        syn::visit::visit_expr_assign(self, assign);
+    }
+
+    fn visit_expr_binary(&mut self, binary: &'ast syn::ExprBinary) {
+        if is_compound_assignment(&binary.op) {
+            self.root(&binary.left, true);
+        }
+        syn::visit::visit_expr_binary(self, binary);
+    }
+
+    fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        if call.method == "push" || call.method == "iter_mut" {
+            self.root(&call.receiver, false);
+        }
+        syn::visit::visit_expr_method_call(self, call);
+    }
+
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
 /// Whether `stmts` contain a `return` anywhere but as their very last statement.
 pub fn has_early_return(stmts: &[syn::Stmt]) -> bool {
     let mut finder = ReturnFinder::default();

@@ -300,7 +300,7 @@ impl Lowerer {
         let args = call
             .args
             .iter()
-            .map(|arg| self.lower_value(arg))
+            .map(|arg| self.lower_call_argument(arg))
             .collect::<syn::Result<Vec<_>>>()?;
         let span = call.span();
         let name = call.method.to_string();
@@ -368,9 +368,69 @@ impl Lowerer {
         let args = call
             .args
             .iter()
-            .map(|arg| self.lower_value(arg))
+            .map(|arg| self.lower_call_argument(arg))
             .collect::<syn::Result<Vec<_>>>()?;
         self.call_with(func, args, call.span())
+    }
+
+    /// An argument of a call or method. A buffer the body writes elsewhere is
+    /// passed as a copy taken here, and so is a row passed by value (`f(m[r])`):
+    /// the reverse sweep hands the callee's pullback the arguments the call
+    /// saw, and a buffer overwritten after the call (in a later iteration, or
+    /// further down) no longer holds them. The copy's adjoint flows back into
+    /// the buffer's as any copy's does.
+    pub(super) fn lower_call_argument(&mut self, arg: &Expr) -> syn::Result<ValueId> {
+        let (inner, borrowed) = match arg {
+            Expr::Reference(reference) if reference.mutability.is_none() => {
+                (&*reference.expr, true)
+            }
+            other => (other, false),
+        };
+        let is_row = matches!(inner, Expr::Index(_));
+        if self.is_written_buffer(inner) || (is_row && !borrowed) {
+            let lowered = self.lower_expr(inner)?;
+            if let Some((source, prefix)) = self.as_buffer(&lowered) {
+                if borrowed || !prefix.is_empty() {
+                    let span = arg.span();
+                    let method = Some(Ident::new("clone", span));
+                    let init = BufferInit::Copy {
+                        source,
+                        prefix,
+                        method,
+                    };
+                    let copy = self.new_buffer(init, span);
+                    return Ok(if borrowed {
+                        self.push(Op::Opaque(Opaque::Ref(copy)), span)
+                    } else {
+                        copy
+                    });
+                }
+            }
+            let value = self.expect_value(lowered, inner.span(), "this expression")?;
+            return Ok(if borrowed {
+                self.push(Op::Opaque(Opaque::Ref(value)), arg.span())
+            } else {
+                value
+            });
+        }
+        self.lower_value(arg)
+    }
+
+    /// Whether `expr` is a buffer (or a row of one) the body writes somewhere.
+    fn is_written_buffer(&self, mut expr: &Expr) -> bool {
+        loop {
+            match expr {
+                Expr::Index(index) => expr = &index.expr,
+                Expr::Paren(paren) => expr = &paren.expr,
+                Expr::Path(path) => {
+                    return path
+                        .path
+                        .get_ident()
+                        .is_some_and(|ident| self.written_buffers.contains(&ident.to_string()))
+                }
+                _ => return false,
+            }
+        }
     }
 
     /// A call of `func` on lowered arguments: a derivative rule if `func` names

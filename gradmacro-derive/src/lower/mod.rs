@@ -81,6 +81,7 @@ pub fn lower(block: &syn::Block, sig: &FnSignature) -> syn::Result<LoweredBody> 
     if let crate::signature::FloatTy::Generic(name) = &sig.ret {
         lowerer.generic_float = Some(name.to_string());
     }
+    lowerer.written_buffers = assigned::written_buffers(&block.stmts);
     lowerer.blocks.push(BlockInfo { in_loop: false });
     lowerer.open.push(Vec::new());
     lowerer.scopes.push(HashMap::new());
@@ -166,6 +167,9 @@ struct Lowerer {
     /// The function's generic float type (`T` of `T: Float`): `T::exp(x)` is
     /// a float method like `f64::exp(x)`.
     generic_float: Option<String>,
+    /// Buffers whose elements the body writes somewhere (by name): passed to
+    /// a call, they are passed as a copy (see `Lowerer::lower_call_argument`).
+    written_buffers: std::collections::BTreeSet<String>,
 }
 
 const SUPPORTED: &str = "gradmacro differentiates `let`, assignment, blocks, arithmetic, casts, constants, float methods, `if`, `match`, loops, `break`, `continue`, `return`, and indexing of float slices, arrays and `Vec`s";

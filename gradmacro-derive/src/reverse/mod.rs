@@ -339,7 +339,15 @@ impl Generator<'_> {
                     #counter -= 1;
                     let #element = #buffer[#counter];
                 });
-                self.contribute(*value, false, quote!(#element), here, terms, &mut code);
+                if self.body().def(*value).buffer {
+                    // A pushed row (`rows.push([a, b])`): its adjoint is a row.
+                    if self.active(*value) {
+                        let row = names::adjoint_buffer(*value);
+                        code.extend(quote!(::gradmacro::__private::accumulate(&mut #row[..], &#element[..]);));
+                    }
+                } else {
+                    self.contribute(*value, false, quote!(#element), here, terms, &mut code);
+                }
             }
             Node::Store { .. } | Node::Push { .. } => {}
             Node::Write { slot, value } => {
