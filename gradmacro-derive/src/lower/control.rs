@@ -383,6 +383,8 @@ impl Lowerer {
         let span = for_loop.expr.span();
         let chain = self.parse_chain(&for_loop.expr)?;
         self.slots_for(&assigned::in_stmts(&for_loop.body.stmts), span)?;
+        self.writes_ahead
+            .push(assigned::written_buffers(&for_loop.body.stmts));
         self.loop_over(&chain, &for_loop.label, span, &mut |lowerer, item| {
             lowerer.binding_references = true;
             let bound = lowerer.bind_pattern(&for_loop.pat, item, None);
@@ -391,6 +393,7 @@ impl Lowerer {
             lowerer.lower_stmts(&for_loop.body.stmts)?;
             Ok(())
         })?;
+        self.writes_ahead.pop();
         Ok(Lowered::Unit)
     }
 
@@ -403,6 +406,8 @@ impl Lowerer {
         let mut names = assigned::in_expr(&while_loop.cond);
         names.extend(assigned::in_stmts(&while_loop.body.stmts));
         self.slots_for(&names, span)?;
+        self.writes_ahead
+            .push(assigned::written_buffers(&while_loop.body.stmts));
         let start = self.begin_loop(&while_loop.label, span);
         let index = self.loops.len() - 1;
         let break_flag = self.loop_flag(index, Flag::Break, span);
@@ -421,17 +426,21 @@ impl Lowerer {
             otherwise,
         });
         let body = self.close_block();
+        self.writes_ahead.pop();
         Ok(self.finish_loop(LoopKind::Infinite, body, start, pending_before, span))
     }
 
     pub(super) fn lower_loop(&mut self, loop_expr: &syn::ExprLoop) -> syn::Result<Lowered> {
         let span = loop_expr.loop_token.span;
         self.slots_for(&assigned::in_stmts(&loop_expr.body.stmts), span)?;
+        self.writes_ahead
+            .push(assigned::written_buffers(&loop_expr.body.stmts));
         let start = self.begin_loop(&loop_expr.label, span);
         let pending_before = self.pending.len();
         self.open_block(true);
         self.lower_stmts(&loop_expr.body.stmts)?;
         let body = self.close_block();
+        self.writes_ahead.pop();
         Ok(self.finish_loop(LoopKind::Infinite, body, start, pending_before, span))
     }
 

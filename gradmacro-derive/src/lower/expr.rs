@@ -373,8 +373,8 @@ impl Lowerer {
         self.call_with(func, args, call.span())
     }
 
-    /// An argument of a call or method. A buffer the body writes elsewhere is
-    /// passed as a copy taken here, and so is a row passed by value (`f(m[r])`):
+    /// An argument of a call or method. A buffer that may be written after the
+    /// call is passed as a copy taken here, and so is a row passed by value (`f(m[r])`):
     /// the reverse sweep hands the callee's pullback the arguments the call
     /// saw, and a buffer overwritten after the call (in a later iteration, or
     /// further down) no longer holds them. The copy's adjoint flows back into
@@ -416,17 +416,19 @@ impl Lowerer {
         self.lower_value(arg)
     }
 
-    /// Whether `expr` is a buffer (or a row of one) the body writes somewhere.
+    /// Whether `expr` is a buffer (or a row of one) that may be written after
+    /// the call being lowered.
     fn is_written_buffer(&self, mut expr: &Expr) -> bool {
         loop {
             match expr {
                 Expr::Index(index) => expr = &index.expr,
                 Expr::Paren(paren) => expr = &paren.expr,
                 Expr::Path(path) => {
-                    return path
-                        .path
-                        .get_ident()
-                        .is_some_and(|ident| self.written_buffers.contains(&ident.to_string()))
+                    let Some(ident) = path.path.get_ident() else {
+                        return false;
+                    };
+                    let name = ident.to_string();
+                    return self.writes_ahead.iter().any(|names| names.contains(&name));
                 }
                 _ => return false,
             }

@@ -81,7 +81,6 @@ pub fn lower(block: &syn::Block, sig: &FnSignature) -> syn::Result<LoweredBody> 
     if let crate::signature::FloatTy::Generic(name) = &sig.ret {
         lowerer.generic_float = Some(name.to_string());
     }
-    lowerer.written_buffers = assigned::written_buffers(&block.stmts);
     lowerer.blocks.push(BlockInfo { in_loop: false });
     lowerer.open.push(Vec::new());
     lowerer.scopes.push(HashMap::new());
@@ -167,9 +166,11 @@ struct Lowerer {
     /// The function's generic float type (`T` of `T: Float`): `T::exp(x)` is
     /// a float method like `f64::exp(x)`.
     generic_float: Option<String>,
-    /// Buffers whose elements the body writes somewhere (by name): passed to
-    /// a call, they are passed as a copy (see `Lowerer::lower_call_argument`).
-    written_buffers: std::collections::BTreeSet<String>,
+    /// Buffers (by name) whose elements may be written after the statement
+    /// being lowered: by it or a later statement of each enclosing list, or by
+    /// the body of each enclosing loop (the next iteration). Passed to a call,
+    /// they are passed as a copy (see `Lowerer::lower_call_argument`).
+    writes_ahead: Vec<std::collections::BTreeSet<String>>,
 }
 
 const SUPPORTED: &str = "gradmacro differentiates `let`, assignment, blocks, arithmetic, casts, constants, float methods, `if`, `match`, loops, `break`, `continue`, `return`, and indexing of float slices, arrays and `Vec`s";
@@ -429,7 +430,28 @@ impl Lowerer {
     }
 
     fn lower_stmt_list(&mut self, stmts: &[syn::Stmt]) -> syn::Result<Lowered> {
+        // The buffers written by each statement and the ones after it.
+        let mut ahead = vec![std::collections::BTreeSet::new(); stmts.len() + 1];
+        for index in (0..stmts.len()).rev() {
+            let mut writes = assigned::written_buffers(&stmts[index..=index]);
+            writes.extend(ahead[index + 1].iter().cloned());
+            ahead[index] = writes;
+        }
+        self.writes_ahead.push(std::collections::BTreeSet::new());
+        let result = self.lower_stmt_list_ahead(stmts, &mut ahead);
+        self.writes_ahead.pop();
+        result
+    }
+
+    fn lower_stmt_list_ahead(
+        &mut self,
+        stmts: &[syn::Stmt],
+        ahead: &mut [std::collections::BTreeSet<String>],
+    ) -> syn::Result<Lowered> {
         for (index, stmt) in stmts.iter().enumerate() {
+            if let Some(top) = self.writes_ahead.last_mut() {
+                *top = std::mem::take(&mut ahead[index]);
+            }
             let last = index + 1 == stmts.len();
             let pending_before = self.pending.len();
             let (value, tail) = match stmt {

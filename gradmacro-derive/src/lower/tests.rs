@@ -178,3 +178,34 @@ fn deferred_initialisation_is_a_slot() {
     assert!(ir.contains("slot s0 (y) = default"), "{ir}");
     assert!(ir.contains("s0 <- v0"), "{ir}");
 }
+
+/// A buffer written after a call (by a later statement, or by the next
+/// iteration of the loop around the call) is passed as a copy; one whose
+/// writes are all behind the call is passed as it is.
+#[test]
+fn arguments_written_after_the_call_are_copied() {
+    let ir = lower_fn(quote!(
+        fn f(x: &[f64]) -> f64 {
+            let mut done = vec![0.0; 2];
+            done[0] = x[0];
+            let a = g(&done);
+            let mut later = vec![0.0; 2];
+            let b = g(&later);
+            later[1] = x[1];
+            let mut s = a + b;
+            let mut scratch = vec![0.0; 1];
+            for i in 0..x.len() {
+                scratch[0] = x[i];
+                s += g(&scratch);
+            }
+            s + g(&later)
+        }
+    ))
+    .unwrap();
+    let copies = ir.matches(".clone()").count();
+    assert!(ir.contains("buffer v11[].clone()"), "{ir}");
+    assert!(ir.contains("buffer v22[].clone()"), "{ir}");
+    // `later` (first call) and `scratch` are copied; `done` and the last
+    // `later` are not.
+    assert_eq!(copies, 2, "{ir}");
+}
