@@ -14,6 +14,7 @@ mod common;
 use common::{assert_all_close_f32, assert_all_closed, assert_closed, assert_fd, assert_fd_all};
 use gradmacro::differentiate;
 use gradmacro::num_traits::Float;
+use gradmacro::vector::{dot, dot_pullback, logsumexp, logsumexp_pullback};
 
 /// `ln(1 + e^{wx})`: rules by method syntax and `T::one()`.
 #[differentiate]
@@ -195,4 +196,58 @@ fn methods_of_generic_types() {
     };
     let (_, dx32) = model32.squared_error_grad(1.25, 1.0);
     assert_all_close_f32("affine f32", &[dx32], &[dx], 1e-6, 1e-7);
+}
+
+/// `‖x‖²` of a generic slice, for composition with buffers.
+#[differentiate(wrt = x)]
+fn squared<T: Float>(x: &[T]) -> T {
+    let mut s = T::zero();
+    for &v in x {
+        s = s + v * v;
+    }
+    s
+}
+
+/// A hidden layer in a local buffer, then the generic vector rules and a
+/// generic helper on it: buffers' adjoints come back through pullbacks.
+#[differentiate(wrt = [w, x])]
+fn tanh_layer<T: Float>(w: &[T], x: &[T]) -> T {
+    let mut h = vec![T::zero(); x.len()];
+    for i in 0..x.len() {
+        h[i] = (w[i] * x[i]).tanh();
+    }
+    dot(&h, w) + logsumexp(&h) + squared(&h)
+}
+
+/// Rows of a generic matrix passed to a generic helper.
+#[differentiate(wrt = m)]
+fn row_norms<T: Float>(m: &[[T; 2]]) -> T {
+    let mut s = T::zero();
+    for r in m.iter() {
+        s = s + squared(r).sqrt();
+    }
+    s
+}
+
+#[test]
+fn buffers_through_generic_pullbacks() {
+    let (w, x) = ([0.3, -0.5, 0.8], [1.0, 2.0, -0.5]);
+    let (value, (dw, dx)) = tanh_layer_grad(&w, &x);
+    assert_eq!(value, tanh_layer(&w, &x));
+    let g: Vec<f64> = dw.iter().chain(&dx).copied().collect();
+    let at: Vec<f64> = w.iter().chain(&x).copied().collect();
+    assert_fd_all("tanh layer", |p| tanh_layer(&p[..3], &p[3..]), &at, &g);
+    let (_, (dw32, dx32)) = tanh_layer_grad(&w.map(|v| v as f32), &x.map(|v| v as f32));
+    let g32: Vec<f32> = dw32.iter().chain(&dx32).copied().collect();
+    assert_all_close_f32("tanh layer f32", &g32, &g, 1e-5, 1e-6);
+
+    let m = [[3.0, 4.0], [-0.6, 0.8]];
+    let (value, grad) = row_norms_grad(&m);
+    assert_eq!(value, 6.0);
+    let closed = [0.6, 0.8, -0.6, 0.8];
+    let flat: Vec<f64> = grad.iter().flatten().copied().collect();
+    assert_all_closed("row norms", &flat, &closed);
+    let (_, grad32) = row_norms_grad(&m.map(|r| r.map(|v| v as f32)));
+    let flat32: Vec<f32> = grad32.iter().flatten().copied().collect();
+    assert_all_close_f32("row norms f32", &flat32, &closed, 1e-6, 1e-7);
 }

@@ -47,6 +47,19 @@ impl FloatTypes {
         }
     }
 
+    /// The function adding one adjoint buffer into another (element by
+    /// element, rows too): `accumulate`, or `float_accumulate::<T, _, _>` for a
+    /// generic float, whose `+` the bound `T: Float` gives.
+    pub fn accumulate_fn(&self) -> proc_macro2::TokenStream {
+        match &self.generic {
+            Some(float) => {
+                let ty = float.ident();
+                quote::quote!(::gradmacro::__private::float_accumulate::<#ty, _, _>)
+            }
+            None => quote::quote!(::gradmacro::__private::accumulate),
+        }
+    }
+
     /// Zero of `float`, or of the function's float type where the value's own
     /// is unknown: a literal `0.0` (typed by inference) or `Zero::zero()`.
     pub fn zero(&self, float: Option<&FloatTy>) -> proc_macro2::TokenStream {

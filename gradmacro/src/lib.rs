@@ -468,6 +468,42 @@ pub mod __private {
         }
     }
 
+    /// `accumulate` in a function generic over `T: Float`.
+    #[inline]
+    pub fn float_accumulate<
+        T: ::num_traits::Float,
+        A: FloatAccumulate<T, B> + ?Sized,
+        B: ?Sized,
+    >(
+        target: &mut A,
+        source: &B,
+    ) {
+        target.float_accumulate(source);
+    }
+
+    /// Adds a buffer of a generic float `T` into another, element by element.
+    pub trait FloatAccumulate<T, Source: ?Sized> {
+        fn float_accumulate(&mut self, source: &Source);
+    }
+
+    impl<T: ::num_traits::Float> FloatAccumulate<T, [T]> for [T] {
+        #[inline]
+        fn float_accumulate(&mut self, source: &[T]) {
+            for (target, &source) in self.iter_mut().zip(source) {
+                *target = *target + source;
+            }
+        }
+    }
+
+    impl<T: ::num_traits::Float, const M: usize> FloatAccumulate<T, [[T; M]]> for [[T; M]] {
+        #[inline]
+        fn float_accumulate(&mut self, source: &[[T; M]]) {
+            for (target, source) in self.iter_mut().zip(source) {
+                target[..].float_accumulate(&source[..]);
+            }
+        }
+    }
+
     #[inline]
     pub fn accumulate<A: Accumulate<B> + ?Sized, B: ?Sized>(target: &mut A, source: &B) {
         target.accumulate(source);

@@ -97,6 +97,7 @@ impl Generator<'_> {
             .map(|k| names::call_adjoint(value, k))
             .collect();
         code.extend(quote!(let (_, (#(#adjoints,)*)) = #pullback(#(#arg_tokens,)* #seed);));
+        let accumulate_fn = self.inputs.types.accumulate_fn();
         for (arg, adjoint) in args.iter().zip(&adjoints) {
             if !self.active(*arg) {
                 continue;
@@ -107,7 +108,9 @@ impl Generator<'_> {
                         let prefix: Vec<TokenStream> =
                             prefix.iter().map(|index| self.primal(*index)).collect();
                         let target = names::adjoint_buffer(root);
-                        code.extend(quote!(::gradmacro::__private::accumulate(&mut #target #([#prefix])* [..], &#adjoint[..]);));
+                        code.extend(
+                            quote!(#accumulate_fn(&mut #target #([#prefix])* [..], &#adjoint[..]);),
+                        );
                     }
                 }
                 None => self.contribute(*arg, false, quote!(#adjoint), here, terms, code),
@@ -134,9 +137,10 @@ impl Generator<'_> {
             return;
         };
         let buffer = names::adjoint_buffer(value);
+        let accumulate_fn = self.inputs.types.accumulate_fn();
         let accumulate = |into: ValueId, from: TokenStream| {
             let target = names::adjoint_buffer(into);
-            quote!(::gradmacro::__private::accumulate(&mut #target[..], &#from[..]);)
+            quote!(#accumulate_fn(&mut #target[..], &#from[..]);)
         };
         match init {
             BufferInit::Repeat { elem, .. } if self.active(*elem) => {
@@ -170,7 +174,7 @@ impl Generator<'_> {
                 let prefix: Vec<TokenStream> =
                     prefix.iter().map(|index| self.primal(*index)).collect();
                 let target = names::adjoint_buffer(*source);
-                code.extend(quote!(::gradmacro::__private::accumulate(&mut #target #([#prefix])* [..], &#buffer[..]);));
+                code.extend(quote!(#accumulate_fn(&mut #target #([#prefix])* [..], &#buffer[..]);));
             }
             _ => {}
         }

@@ -182,6 +182,11 @@ impl Generator<'_> {
                 let (ty, zero) = (float.ident(), float.constant(0.0));
                 quote!(: #ty = #zero)
             }
+            // An active value of unknown type in a generic function is a `T`.
+            None if self.inputs.types.is_generic() => {
+                let zero = self.inputs.types.zero(None);
+                quote!(= #zero)
+            }
             None => quote!(= ::core::default::Default::default()),
         }
     }
@@ -295,6 +300,7 @@ impl Generator<'_> {
             let float = self.inputs.types.of_slot(slot);
             let zero = match float {
                 Some(float) => self.inputs.types.zero(Some(&float)),
+                None if self.inputs.types.is_generic() => self.inputs.types.zero(None),
                 None => quote!(::core::default::Default::default()),
             };
             code.extend(quote!(#adjoint = #zero;));
@@ -343,7 +349,8 @@ impl Generator<'_> {
                     // A pushed row (`rows.push([a, b])`): its adjoint is a row.
                     if self.active(*value) {
                         let row = names::adjoint_buffer(*value);
-                        code.extend(quote!(::gradmacro::__private::accumulate(&mut #row[..], &#element[..]);));
+                        let accumulate_fn = self.inputs.types.accumulate_fn();
+                        code.extend(quote!(#accumulate_fn(&mut #row[..], &#element[..]);));
                     }
                 } else {
                     self.contribute(*value, false, quote!(#element), here, terms, &mut code);
