@@ -6,13 +6,13 @@
 //! | pass | file | job |
 //! |---|---|---|
 //! | options | `attr.rs` | parse `wrt = [...]`, keeping spans |
-//! | signature | `signature.rs` | classify parameters (scalars, buffers, constants), check the return type, resolve `wrt` |
-//! | lowering | `lower/` | body → IR (`ir/`): expressions, bindings, buffers, control flow, iterator chains, match patterns |
+//! | signature | `signature/` | classify parameters (scalars, buffers, constants, the receiver), find the float type (`f32`, `f64`, a `T: Float`), check the return type, resolve `wrt` |
+//! | lowering | `lower/` | body → IR (`ir/`): expressions, calls, bindings, buffers, control flow, iterator chains, match patterns |
 //! | activity | `activity.rs` | which values need adjoints; missing derivatives |
 //! | types | `types.rs` | float types of active values, for typed accumulators |
 //! | saves | `save.rs` | which primal values the reverse sweep needs saved, and how |
 //! | forward | `forward.rs` | the primal sweep, with rule partials kept and saves pushed |
-//! | reverse | `reverse/` | the adjoint sweep: blocks, recomputation, buffers and calls |
+//! | reverse | `reverse/` | the adjoint sweep: blocks, each operation's local derivative, recomputation, buffers and calls |
 //! | emission | `emit.rs` | `NAME_grad` and `NAME_pullback` |
 //!
 //! Set `GRADMACRO_DUMP=1` while building to print each function's IR, and

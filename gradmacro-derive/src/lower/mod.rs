@@ -17,6 +17,7 @@
 mod assigned;
 mod binding;
 mod buffers;
+mod call;
 mod control;
 mod expr;
 mod iter;

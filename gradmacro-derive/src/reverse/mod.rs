@@ -15,9 +15,8 @@
 
 use crate::activity::Activity;
 use crate::fuse::Fusion;
-use crate::ir::{Arith, Block, BlockId, Body, Node, Op, Opaque, SlotId, SlotInit, ValueId};
-use crate::names::{self, accumulator, adjoint_of, quotient};
-use crate::rule_table::Input;
+use crate::ir::{Block, BlockId, Body, Node, Op, Opaque, SlotId, SlotInit, ValueId};
+use crate::names::{self, accumulator, adjoint_of};
 use crate::save::{Part, Saves};
 use crate::types::FloatTypes;
 use proc_macro2::TokenStream;
@@ -26,6 +25,7 @@ use std::collections::{BTreeSet, HashMap};
 
 mod buffers;
 mod fused;
+mod operands;
 mod recompute;
 
 /// One contribution to an adjoint: `+ expr` or `- expr`, where `expr` binds at
@@ -450,144 +450,6 @@ impl Generator<'_> {
             code.extend(quote!(let #adjoint = #sum;));
             self.has_adjoint[value.0] = true;
             self.operands(value, quote!(#adjoint), here, terms, code);
-        }
-    }
-
-    /// The contributions of `value`'s adjoint `adj` to its operands.
-    fn operands(
-        &mut self,
-        value: ValueId,
-        adj: TokenStream,
-        here: BlockId,
-        terms: &mut Terms,
-        code: &mut TokenStream,
-    ) {
-        let body = self.inputs.body;
-        match &body.def(value).op {
-            Op::Copy(v) | Op::Deref(v) | Op::Opaque(Opaque::Ref(v)) => {
-                self.contribute(*v, false, adj, here, terms, code)
-            }
-            Op::Binding {
-                scrutinee,
-                whole: true,
-                ..
-            } => self.contribute(*scrutinee, false, adj, here, terms, code),
-            Op::Neg(v) => self.contribute(*v, true, adj, here, terms, code),
-            Op::Opaque(Opaque::Call { .. } | Opaque::Method { .. }) => {
-                self.call_operands(value, adj, here, terms, code)
-            }
-            Op::Index { base, indices } if self.active(*base) => {
-                let indices: Vec<TokenStream> =
-                    indices.iter().map(|index| self.primal(*index)).collect();
-                let buffer = names::adjoint_buffer(*base);
-                code.extend(if self.inputs.fusion.is_sole_contribution(value) {
-                    quote!(#buffer #([#indices])* = #adj;)
-                } else {
-                    self.add_into(quote!(#buffer #([#indices])*), false, adj)
-                });
-            }
-            Op::ReadSlot(slot) if self.inputs.activity.is_slot_active(*slot) => {
-                let adjoint = names::slot_adjoint(*slot);
-                code.extend(self.add_into(quote!(#adjoint), false, adj));
-            }
-            Op::Arith(arith, a, b) => {
-                let (a, b) = (*a, *b);
-                match arith {
-                    Arith::Add => {
-                        self.contribute(a, false, adj.clone(), here, terms, code);
-                        self.contribute(b, false, adj, here, terms, code);
-                    }
-                    Arith::Sub => {
-                        self.contribute(a, false, adj.clone(), here, terms, code);
-                        self.contribute(b, true, adj, here, terms, code);
-                    }
-                    Arith::Mul if a == b => {
-                        // d(a·a) = adj·(a + a): one product on the adjoint's
-                        // path instead of two and a sum. `a + a` is exact, so
-                        // the result is the same bits as `adj·a + adj·a`.
-                        if self.active(a) {
-                            let pa = self.primal(a);
-                            let twice = quote!((#pa + #pa));
-                            self.contribute(a, false, quote!(#adj * #twice), here, terms, code);
-                        }
-                    }
-                    Arith::Mul => {
-                        if self.active(a) {
-                            let pb = self.primal(b);
-                            self.contribute(a, false, quote!(#adj * #pb), here, terms, code);
-                        }
-                        if self.active(b) {
-                            let pa = self.primal(a);
-                            self.contribute(b, false, quote!(#adj * #pa), here, terms, code);
-                        }
-                    }
-                    Arith::Div => {
-                        // d(a/b) = da / b - (a/b) db / b: share `adj / b`.
-                        let q = quotient(value);
-                        let pb = self.primal(b);
-                        code.extend(quote!(let #q = #adj / #pb;));
-                        self.contribute(a, false, quote!(#q), here, terms, code);
-                        if self.active(b) {
-                            let quotient_value = self.primal(value);
-                            self.contribute(
-                                b,
-                                true,
-                                quote!(#q * #quotient_value),
-                                here,
-                                terms,
-                                code,
-                            );
-                        }
-                    }
-                    Arith::Rem => {
-                        // a % b = a - trunc(a / b) * b.
-                        self.contribute(a, false, adj.clone(), here, terms, code);
-                        if self.active(b) {
-                            let (pa, pb) = (self.primal(a), self.primal(b));
-                            self.contribute(
-                                b,
-                                true,
-                                quote!(#adj * (#pa / #pb).trunc()),
-                                here,
-                                terms,
-                                code,
-                            );
-                        }
-                    }
-                }
-            }
-            Op::Cast { value: source, .. } => {
-                let source = *source;
-                if self.active(source) {
-                    // Back to the source's float type (known for every active value).
-                    let expr = match self.inputs.types.of(source) {
-                        Some(float) => {
-                            let ty = float.ident();
-                            quote!((#adj as #ty))
-                        }
-                        None => {
-                            let ps = self.primal(source);
-                            quote!(::gradmacro::__private::cast_like(#adj, &#ps))
-                        }
-                    };
-                    self.contribute(source, false, expr, here, terms, code);
-                }
-            }
-            Op::Rule { rule, args, .. } => {
-                for (k, (input, arg)) in rule.inputs.iter().zip(args).enumerate() {
-                    if *input == Input::Float && self.active(*arg) {
-                        // A cheap rule's partials are recomputed with it.
-                        if self.recomputable(value) {
-                            self.recomputed.insert(value);
-                        } else {
-                            self.referenced.insert(Part::Partial(value, k));
-                        }
-                        let d = names::partial(value, k);
-                        self.contribute(*arg, false, quote!(#adj * #d), here, terms, code);
-                    }
-                }
-            }
-            _ => {}
         }
     }
 }

@@ -1,0 +1,201 @@
+//! Calls: rules named by path (`f64::exp(x)`, `T::exp(x)`), calls composed
+//! through a pullback, and their arguments, copied where a later write would
+//! change what the reverse sweep passes to the pullback.
+
+use super::buffers::is_empty_vec_constructor;
+use super::{unsupported, Lowered, Lowerer};
+use crate::ir::{BufferInit, CallForm, CastTarget, Op, Opaque, ValueId};
+use crate::rule_table;
+use crate::signature::FloatTy;
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::{Expr, Ident, Type};
+
+impl Lowerer {
+    pub(super) fn lower_call(&mut self, call: &syn::ExprCall) -> syn::Result<Lowered> {
+        let func = match &*call.func {
+            Expr::Path(path) => path.clone(),
+            other => {
+                return Err(unsupported(
+                    other.span(),
+                    "calling anything but a named function",
+                ))
+            }
+        };
+        if is_empty_vec_constructor(&func) {
+            let args = call
+                .args
+                .iter()
+                .map(|arg| self.lower_value(arg))
+                .collect::<syn::Result<Vec<_>>>()?;
+            return Ok(Lowered::Value(
+                self.new_buffer(BufferInit::Empty { func, args }, call.span()),
+            ));
+        }
+        let args = call
+            .args
+            .iter()
+            .map(|arg| self.lower_call_argument(arg))
+            .collect::<syn::Result<Vec<_>>>()?;
+        self.call_with(func, args, call.span())
+    }
+
+    /// An argument of a call or method. A buffer that may be written after the
+    /// call is passed as a copy taken here, and so is a row passed by value (`f(m[r])`):
+    /// the reverse sweep hands the callee's pullback the arguments the call
+    /// saw, and a buffer overwritten after the call (in a later iteration, or
+    /// further down) no longer holds them. The copy's adjoint flows back into
+    /// the buffer's as any copy's does.
+    pub(super) fn lower_call_argument(&mut self, arg: &Expr) -> syn::Result<ValueId> {
+        let (inner, borrowed) = match arg {
+            Expr::Reference(reference) if reference.mutability.is_none() => {
+                (&*reference.expr, true)
+            }
+            other => (other, false),
+        };
+        let is_row = matches!(inner, Expr::Index(_));
+        if self.is_written_buffer(inner) || (is_row && !borrowed) {
+            let lowered = self.lower_expr(inner)?;
+            if let Some((source, prefix)) = self.as_buffer(&lowered) {
+                if borrowed || !prefix.is_empty() {
+                    let span = arg.span();
+                    let method = Some(Ident::new("clone", span));
+                    let init = BufferInit::Copy {
+                        source,
+                        prefix,
+                        method,
+                    };
+                    let copy = self.new_buffer(init, span);
+                    return Ok(if borrowed {
+                        self.push(Op::Opaque(Opaque::Ref(copy)), span)
+                    } else {
+                        copy
+                    });
+                }
+            }
+            let value = self.expect_value(lowered, inner.span(), "this expression")?;
+            return Ok(if borrowed {
+                self.push(Op::Opaque(Opaque::Ref(value)), arg.span())
+            } else {
+                value
+            });
+        }
+        self.lower_value(arg)
+    }
+
+    /// Whether `expr` is a buffer (or a row of one) that may be written after
+    /// the call being lowered.
+    fn is_written_buffer(&self, mut expr: &Expr) -> bool {
+        loop {
+            match expr {
+                Expr::Index(index) => expr = &index.expr,
+                Expr::Paren(paren) => expr = &paren.expr,
+                Expr::Path(path) => {
+                    let Some(ident) = path.path.get_ident() else {
+                        return false;
+                    };
+                    let name = ident.to_string();
+                    return self.writes_ahead.iter().any(|names| names.contains(&name));
+                }
+                _ => return false,
+            }
+        }
+    }
+
+    /// A call of `func` on lowered arguments: a derivative rule if `func` names
+    /// a float method (`f64::max`), an ordinary call otherwise.
+    pub(super) fn call_with(
+        &mut self,
+        func: syn::ExprPath,
+        args: Vec<ValueId>,
+        span: Span,
+    ) -> syn::Result<Lowered> {
+        // `f64::from(x)`: the lossless conversion is a cast.
+        let generic = self.generic_float.as_deref();
+        if let (Some(name), [argument], Some(owner)) = (
+            float_method_name(&func, generic),
+            &args[..],
+            float_owner(&func),
+        ) {
+            if name == "from" {
+                let value = self.float(*argument);
+                let op = Op::Cast {
+                    value,
+                    ty: owner,
+                    target: CastTarget::Float,
+                };
+                return Ok(Lowered::Value(self.push(op, span)));
+            }
+        }
+        if let (Some(name), [argument]) = (float_method_name(&func, generic), &args[..]) {
+            if name == "sin_cos" {
+                return Ok(self.sin_cos(*argument, name, span));
+            }
+        }
+        let rule = float_method_name(&func, generic).and_then(|name| {
+            rule_table::lookup(&name.to_string(), args.len()).map(|rule| (rule, name.clone()))
+        });
+        let op = match rule {
+            Some((rule, name)) => Op::Rule {
+                rule,
+                args: args.iter().map(|&a| self.float(a)).collect(),
+                form: CallForm::Path(func),
+                name,
+            },
+            None => Op::Opaque(Opaque::Call { func, args }),
+        };
+        Ok(Lowered::Value(self.push(op, span)))
+    }
+}
+
+/// The paths whose associated functions are the float methods: `f64::exp(x)`,
+/// `<f64>::exp(x)`, and the num-traits traits (`Float::exp(x)`). A user type that
+/// happens to be named `Float` or `Real` and is called by its bare name would be
+/// mistaken for them; any other path is an ordinary function.
+const FLOAT_OWNERS: &[&str] = &[
+    "f64",
+    "f32",
+    "std::primitive::f64",
+    "std::primitive::f32",
+    "core::primitive::f64",
+    "core::primitive::f32",
+    "Float",
+    "num_traits::Float",
+    "num_traits::float::Float",
+    "gradmacro::num_traits::Float",
+    "Real",
+    "num_traits::real::Real",
+    "gradmacro::num_traits::real::Real",
+];
+
+/// For `f64::exp`, `<f64>::ln`, `Float::sqrt`, `num_traits::Float::powi`, and
+/// `T::exp` for the function's generic float `T`: the method name.
+fn float_method_name<'f>(func: &'f syn::ExprPath, generic: Option<&str>) -> Option<&'f Ident> {
+    let segments: Vec<_> = func.path.segments.iter().collect();
+    let (last, owner) = segments.split_last()?;
+    if let Some(qself) = &func.qself {
+        return (FloatTy::of(&qself.ty).is_some() && owner.is_empty()).then_some(&last.ident);
+    }
+    if owner.iter().any(|segment| !segment.arguments.is_none()) {
+        return None;
+    }
+    let owner: Vec<String> = owner
+        .iter()
+        .map(|segment| segment.ident.to_string())
+        .collect();
+    if let (Some(generic), [single]) = (generic, &owner[..]) {
+        if single == generic {
+            return Some(&last.ident);
+        }
+    }
+    FLOAT_OWNERS
+        .contains(&owner.join("::").as_str())
+        .then_some(&last.ident)
+}
+
+/// `f64` or `f32`, when `func` is `f64::name` or `f32::name`.
+fn float_owner(func: &syn::ExprPath) -> Option<Type> {
+    let segments: Vec<_> = func.path.segments.iter().collect();
+    let owner = &segments[segments.len().checked_sub(2)?].ident;
+    (owner == "f64" || owner == "f32").then(|| syn::parse_quote!(#owner))
+}

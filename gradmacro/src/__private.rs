@@ -1,0 +1,288 @@
+//! What generated code calls and users do not: zero adjoints shaped like a
+//! buffer, adding adjoint buffers into each other, the saved-value stacks, and
+//! casts of adjoints. Not part of the public API.
+
+/// Converts an adjoint between float types (the reverse of an `as` cast in the
+/// primal), taking the target type from `_like`.
+#[inline]
+pub fn cast_like<S: CastTo<D>, D>(adjoint: S, _like: &D) -> D {
+    adjoint.cast_to()
+}
+
+/// Pops the state a loop's forward sweep saved. The reverse sweep mirrors the
+/// forward sweep exactly, so the stack is never empty here.
+#[inline]
+pub fn pop<T>(stack: &mut ::std::vec::Vec<T>) -> T {
+    match stack.pop() {
+        Some(value) => value,
+        None => empty_stack(),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn empty_stack() -> ! {
+    panic!("gradmacro: the reverse sweep found a saved-value stack empty; this is a bug in gradmacro, please report it")
+}
+
+/// The zero adjoint of a value of type `T`: `0.0` for a float, and for a
+/// buffer an owned buffer of the same shape (slices and `Vec`s give a `Vec`,
+/// arrays give an array).
+#[inline]
+pub fn zeros_like<T: AdjointShape + ?Sized>(value: &T) -> T::Adjoint {
+    value.zeros()
+}
+
+/// The shape of a differentiable value's adjoint.
+pub trait AdjointShape {
+    type Adjoint: Clone;
+    fn zeros(&self) -> Self::Adjoint;
+    /// The zero adjoint of every value of this type, when it does not
+    /// depend on the value (scalars and arrays of them): a buffer of them
+    /// is then zeroed in one allocation without reading the buffer.
+    fn uniform_zeros() -> Option<Self::Adjoint>
+    where
+        Self: Sized,
+    {
+        None
+    }
+}
+
+impl AdjointShape for f64 {
+    type Adjoint = f64;
+    #[inline]
+    fn zeros(&self) -> f64 {
+        0.0
+    }
+    #[inline]
+    fn uniform_zeros() -> Option<f64> {
+        Some(0.0)
+    }
+}
+
+impl AdjointShape for f32 {
+    type Adjoint = f32;
+    #[inline]
+    fn zeros(&self) -> f32 {
+        0.0
+    }
+    #[inline]
+    fn uniform_zeros() -> Option<f32> {
+        Some(0.0)
+    }
+}
+
+impl<T: AdjointShape, const N: usize> AdjointShape for [T; N] {
+    type Adjoint = [T::Adjoint; N];
+    #[inline]
+    fn zeros(&self) -> Self::Adjoint {
+        ::core::array::from_fn(|index| self[index].zeros())
+    }
+    #[inline]
+    fn uniform_zeros() -> Option<Self::Adjoint> {
+        T::uniform_zeros().map(|zero| ::core::array::from_fn(|_| zero.clone()))
+    }
+}
+
+impl<T: AdjointShape> AdjointShape for [T] {
+    type Adjoint = ::std::vec::Vec<T::Adjoint>;
+    #[inline]
+    fn zeros(&self) -> Self::Adjoint {
+        match T::uniform_zeros() {
+            Some(zero) => ::std::vec![zero; self.len()],
+            None => self.iter().map(AdjointShape::zeros).collect(),
+        }
+    }
+}
+
+impl<T: AdjointShape> AdjointShape for ::std::vec::Vec<T> {
+    type Adjoint = ::std::vec::Vec<T::Adjoint>;
+    #[inline]
+    fn zeros(&self) -> Self::Adjoint {
+        self.as_slice().zeros()
+    }
+}
+
+impl<T: AdjointShape + ?Sized> AdjointShape for &T {
+    type Adjoint = T::Adjoint;
+    #[inline]
+    fn zeros(&self) -> Self::Adjoint {
+        (**self).zeros()
+    }
+}
+
+/// Adds `source` into `target` element by element: the adjoint of a copy,
+/// or a callee's adjoint of a buffer argument. The two may be different
+/// containers of the same shape (an array and a `Vec`, say).
+/// `zeros_like` in a function generic over `T: Float`: the shapes are
+/// spelled with `T`, so the bound `T: Float` is all they need.
+#[inline]
+pub fn float_zeros_like<T: ::num_traits::Float, B: FloatZeros<T> + ?Sized>(
+    buffer: &B,
+) -> B::Adjoint {
+    buffer.float_zeros()
+}
+
+/// The zero adjoint of a buffer of a generic float `T`.
+pub trait FloatZeros<T> {
+    type Adjoint;
+    fn float_zeros(&self) -> Self::Adjoint;
+}
+
+impl<T: ::num_traits::Float, const N: usize> FloatZeros<T> for [T; N] {
+    type Adjoint = [T; N];
+    #[inline]
+    fn float_zeros(&self) -> [T; N] {
+        [T::zero(); N]
+    }
+}
+
+impl<T: ::num_traits::Float, const N: usize, const M: usize> FloatZeros<T> for [[T; M]; N] {
+    type Adjoint = [[T; M]; N];
+    #[inline]
+    fn float_zeros(&self) -> [[T; M]; N] {
+        [[T::zero(); M]; N]
+    }
+}
+
+impl<T: ::num_traits::Float> FloatZeros<T> for [T] {
+    type Adjoint = ::std::vec::Vec<T>;
+    #[inline]
+    fn float_zeros(&self) -> ::std::vec::Vec<T> {
+        ::std::vec![T::zero(); self.len()]
+    }
+}
+
+impl<T: ::num_traits::Float, const M: usize> FloatZeros<T> for [[T; M]] {
+    type Adjoint = ::std::vec::Vec<[T; M]>;
+    #[inline]
+    fn float_zeros(&self) -> ::std::vec::Vec<[T; M]> {
+        ::std::vec![[T::zero(); M]; self.len()]
+    }
+}
+
+impl<T: ::num_traits::Float> FloatZeros<T> for ::std::vec::Vec<T> {
+    type Adjoint = ::std::vec::Vec<T>;
+    #[inline]
+    fn float_zeros(&self) -> ::std::vec::Vec<T> {
+        self.as_slice().float_zeros()
+    }
+}
+
+impl<T: ::num_traits::Float, const M: usize> FloatZeros<T> for ::std::vec::Vec<[T; M]> {
+    type Adjoint = ::std::vec::Vec<[T; M]>;
+    #[inline]
+    fn float_zeros(&self) -> ::std::vec::Vec<[T; M]> {
+        self.as_slice().float_zeros()
+    }
+}
+
+impl<T, B: FloatZeros<T> + ?Sized> FloatZeros<T> for &B {
+    type Adjoint = B::Adjoint;
+    #[inline]
+    fn float_zeros(&self) -> Self::Adjoint {
+        (**self).float_zeros()
+    }
+}
+
+/// `accumulate` in a function generic over `T: Float`.
+#[inline]
+pub fn float_accumulate<
+    T: ::num_traits::Float,
+    A: FloatAccumulate<T, B> + ?Sized,
+    B: ?Sized,
+>(
+    target: &mut A,
+    source: &B,
+) {
+    target.float_accumulate(source);
+}
+
+/// Adds a buffer of a generic float `T` into another, element by element.
+pub trait FloatAccumulate<T, Source: ?Sized> {
+    fn float_accumulate(&mut self, source: &Source);
+}
+
+impl<T: ::num_traits::Float> FloatAccumulate<T, [T]> for [T] {
+    #[inline]
+    fn float_accumulate(&mut self, source: &[T]) {
+        for (target, &source) in self.iter_mut().zip(source) {
+            *target = *target + source;
+        }
+    }
+}
+
+impl<T: ::num_traits::Float, const M: usize> FloatAccumulate<T, [[T; M]]> for [[T; M]] {
+    #[inline]
+    fn float_accumulate(&mut self, source: &[[T; M]]) {
+        for (target, source) in self.iter_mut().zip(source) {
+            target[..].float_accumulate(&source[..]);
+        }
+    }
+}
+
+#[inline]
+pub fn accumulate<A: Accumulate<B> + ?Sized, B: ?Sized>(target: &mut A, source: &B) {
+    target.accumulate(source);
+}
+
+/// Element-wise `+=` between floats and (nested) buffers of them.
+pub trait Accumulate<Source: ?Sized = Self> {
+    fn accumulate(&mut self, source: &Source);
+}
+
+impl Accumulate for f64 {
+    #[inline]
+    fn accumulate(&mut self, source: &f64) {
+        *self += *source;
+    }
+}
+
+impl Accumulate for f32 {
+    #[inline]
+    fn accumulate(&mut self, source: &f32) {
+        *self += *source;
+    }
+}
+
+macro_rules! accumulate_containers {
+    ($(($($generics:tt)*) $target:ty, $source:ty;)*) => {$(
+        impl<T: Accumulate<S>, S, $($generics)*> Accumulate<$source> for $target {
+            #[inline]
+            fn accumulate(&mut self, source: &$source) {
+                for (target, source) in self.iter_mut().zip(source.iter()) {
+                    target.accumulate(source);
+                }
+            }
+        }
+    )*};
+}
+
+accumulate_containers! {
+    () [T], [S];
+    () [T], ::std::vec::Vec<S>;
+    (const N: usize) [T], [S; N];
+    () ::std::vec::Vec<T>, [S];
+    () ::std::vec::Vec<T>, ::std::vec::Vec<S>;
+    (const N: usize) ::std::vec::Vec<T>, [S; N];
+    (const N: usize) [T; N], [S];
+    (const N: usize) [T; N], ::std::vec::Vec<S>;
+    (const N: usize, const M: usize) [T; N], [S; M];
+}
+
+/// `as` between the float types, as a trait so generated code can name it.
+pub trait CastTo<D> {
+    fn cast_to(self) -> D;
+}
+
+macro_rules! cast_to {
+    ($($from:ty => $to:ty),*) => {$(
+        impl CastTo<$to> for $from {
+            #[inline]
+            fn cast_to(self) -> $to {
+                self as $to
+            }
+        }
+    )*};
+}
+cast_to!(f64 => f64, f64 => f32, f32 => f64, f32 => f32);
