@@ -15,11 +15,13 @@
 //! C = N d (ln γ − ½ ln 2) − ln Γ_d(N/2), N = d + m + 1.
 //!
 //! The parameters are flat row-major slices (ranges `&x[a..b]` are not
-//! supported, so helpers take an offset or a component index); a second
-//! formulation takes rows `&[[f64; D]]` and passes rows to a helper by reference.
-//! Every gradient entry is checked against a central finite difference of the
-//! original function and against the closed-form gradient computed from an
-//! independent straightforward implementation; the value against that
+//! supported, so helpers take an offset or a component index); a variant
+//! declares its scratch buffer of per-component terms once before the loop
+//! over the data points; a second formulation takes rows `&[[f64; D]]` and
+//! passes rows to a helper by value. Every gradient entry is checked against a
+//! central finite difference of the original function and against the
+//! closed-form gradient computed from an independent straightforward
+//! implementation (`tests/common/gmm.rs`); the value against that
 //! implementation.
 
 // Index loops over several buffers at once are the numeric style under test.
@@ -29,6 +31,7 @@
 
 mod common;
 
+use common::gmm::*;
 use common::*;
 use gradmacro::differentiate;
 use std::f64::consts::PI;
@@ -169,11 +172,45 @@ fn gmm_objective(
     let n = x.len() / d;
     let mut slse = 0.0;
     for i in 0..n {
-        // Declared inside the loop on purpose: one buffer declared before the
-        // loop, overwritten by each point and passed to `logsumexp`, gives a
-        // wrong gradient (the reverse sweep hands every iteration's call the
-        // last point's terms; see the report).
+        // Declared inside the loop (`gmm_objective_hoisted` declares it once).
         let mut main_term = vec![0.0; k];
+        for c in 0..k {
+            main_term[c] = alpha[c] + sum_q(q, c * d, d) - half_mahalanobis(q, l, mu, x, c, i, d);
+        }
+        slse += logsumexp(&main_term);
+    }
+    let mut prior = 0.0;
+    for c in 0..k {
+        prior -= wishart_term(q, l, c, d, gamma, m);
+    }
+    let big_n = d + 1 + m as usize;
+    let wishart_c =
+        (big_n * d) as f64 * (gamma.ln() - 0.5 * 2f64.ln()) - ln_multigamma_half(d, big_n);
+    let nf = n as f64;
+    -nf * d as f64 * 0.5 * (2.0 * PI).ln() + slse - nf * logsumexp(alpha)
+        + k as f64 * wishart_c
+        + prior
+}
+
+/// The GMM objective written the natural way: one buffer of per-component
+/// terms declared before the loop over the data points, refilled for each
+/// point and passed to `logsumexp` (the same arithmetic as `gmm_objective`).
+#[differentiate(wrt = [alpha, mu, q, l])]
+fn gmm_objective_hoisted(
+    alpha: &[f64],
+    mu: &[f64],
+    q: &[f64],
+    l: &[f64],
+    x: &[f64],
+    d: usize,
+    gamma: f64,
+    m: u32,
+) -> f64 {
+    let k = alpha.len();
+    let n = x.len() / d;
+    let mut main_term = vec![0.0; k];
+    let mut slse = 0.0;
+    for i in 0..n {
         for c in 0..k {
             main_term[c] = alpha[c] + sum_q(q, c * d, d) - half_mahalanobis(q, l, mu, x, c, i, d);
         }
@@ -201,13 +238,8 @@ const TRI: usize = D * (D - 1) / 2;
 
 /// ½‖Q (x − μ)‖² for one component, from its rows: Q·(x − μ) is built in a
 /// local array, the strictly-lower entries walked column by column.
-///
-/// The rows are taken by reference. Taking them by value (`qk: [f64; D]`) and
-/// calling `half_mahalanobis_rows(q[c], ..)` does not compile under
-/// `#[differentiate]` (the generated call passes `&[f64; 3]`: see the report);
-/// `let qc = q[c];` before the call would work.
 #[differentiate]
-fn half_mahalanobis_rows(qk: &[f64; D], lk: &[f64; TRI], muk: &[f64; D], xi: &[f64; D]) -> f64 {
+fn half_mahalanobis_rows(qk: [f64; D], lk: [f64; TRI], muk: [f64; D], xi: [f64; D]) -> f64 {
     let mut xc = [0.0; D];
     for j in 0..D {
         xc[j] = xi[j] - muk[j];
@@ -241,11 +273,10 @@ fn gmm_objective_rows(
     let n = x.len();
     let mut slse = 0.0;
     for i in 0..n {
-        // Inside the loop, as in `gmm_objective`.
         let mut main_term = vec![0.0; k];
         for c in 0..k {
             let log_det = q[c][0] + q[c][1] + q[c][2];
-            main_term[c] = alpha[c] + log_det - half_mahalanobis_rows(&q[c], &l[c], &mu[c], &x[i]);
+            main_term[c] = alpha[c] + log_det - half_mahalanobis_rows(q[c], l[c], mu[c], x[i]);
         }
         slse += logsumexp(&main_term);
     }
@@ -269,216 +300,8 @@ fn gmm_objective_rows(
         + prior
 }
 
-// ---------------------------------------------------------------------------
-// An independent, straightforward implementation (not differentiated)
-// ---------------------------------------------------------------------------
-
-/// One GMM instance: flat row-major parameters and data.
-struct Instance {
-    d: usize,
-    k: usize,
-    n: usize,
-    alpha: Vec<f64>,
-    mu: Vec<f64>,
-    q: Vec<f64>,
-    l: Vec<f64>,
-    x: Vec<f64>,
-    gamma: f64,
-    m: u32,
-}
-
-/// What the reference computes: the objective, and per point i and component
-/// c the main term, the centred point x_i − μ_c and y = Q_c(x_i − μ_c); and
-/// the matrices Q_c.
-struct Reference {
-    value: f64,
-    main: Vec<Vec<f64>>,
-    centred: Vec<Vec<Vec<f64>>>,
-    y: Vec<Vec<Vec<f64>>>,
-    qmat: Vec<Vec<Vec<f64>>>,
-}
-
-/// Γ(h/2) for small positive integers h, from factorials:
-/// Γ(n) = (n − 1)!, Γ(n + ½) = (2n)! √π / (4ⁿ n!).
-fn gamma_of_half(h: usize) -> f64 {
-    let fact = |n: usize| (1..=n).map(|v| v as f64).product::<f64>();
-    if h % 2 == 1 {
-        let n = (h - 1) / 2;
-        fact(2 * n) * PI.sqrt() / (4f64.powi(n as i32) * fact(n))
-    } else {
-        fact(h / 2 - 1)
-    }
-}
-
-/// `ln Σ exp(v)` by the textbook formula with the maximum factored out.
-fn reference_lse(v: &[f64]) -> f64 {
-    let mx = v.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-    mx + v.iter().map(|t| (t - mx).exp()).sum::<f64>().ln()
-}
-
-/// The objective computed directly from the formula: each Q_c built as a full
-/// d×d matrix (the strictly-lower part filled column by column with a running
-/// counter, as ADBench does), a plain matrix-vector product, the multivariate
-/// gamma from factorials.
-fn reference(inst: &Instance) -> Reference {
-    let (d, k, n) = (inst.d, inst.k, inst.n);
-    let tri = d * (d - 1) / 2;
-    let qmat: Vec<Vec<Vec<f64>>> = (0..k)
-        .map(|c| {
-            let mut mat = vec![vec![0.0; d]; d];
-            for j in 0..d {
-                mat[j][j] = inst.q[c * d + j].exp();
-            }
-            let mut counter = 0;
-            for col in 0..d {
-                for row in col + 1..d {
-                    mat[row][col] = inst.l[c * tri + counter];
-                    counter += 1;
-                }
-            }
-            mat
-        })
-        .collect();
-    let mut main = vec![vec![0.0; k]; n];
-    let mut centred = vec![vec![vec![0.0; d]; k]; n];
-    let mut y = vec![vec![vec![0.0; d]; k]; n];
-    let mut slse = 0.0;
-    for i in 0..n {
-        for c in 0..k {
-            let xc: Vec<f64> = (0..d)
-                .map(|j| inst.x[i * d + j] - inst.mu[c * d + j])
-                .collect();
-            let yc: Vec<f64> = (0..d)
-                .map(|r| (0..d).map(|col| qmat[c][r][col] * xc[col]).sum())
-                .collect();
-            let sum_q: f64 = inst.q[c * d..(c + 1) * d].iter().sum();
-            main[i][c] = inst.alpha[c] + sum_q - 0.5 * yc.iter().map(|t| t * t).sum::<f64>();
-            centred[i][c] = xc;
-            y[i][c] = yc;
-        }
-        slse += reference_lse(&main[i]);
-    }
-    let big_n = d + 1 + inst.m as usize;
-    let ln_gamma_d = (d * (d - 1)) as f64 / 4.0 * PI.ln()
-        + (1..=d)
-            .map(|j| gamma_of_half(big_n + 1 - j).ln())
-            .sum::<f64>();
-    let c_const = (big_n * d) as f64 * (inst.gamma.ln() - 0.5 * 2f64.ln()) - ln_gamma_d;
-    let mut prior = k as f64 * c_const;
-    for c in 0..k {
-        let qs = &inst.q[c * d..(c + 1) * d];
-        let ls = &inst.l[c * tri..(c + 1) * tri];
-        let frob: f64 =
-            qs.iter().map(|t| (2.0 * t).exp()).sum::<f64>() + ls.iter().map(|t| t * t).sum::<f64>();
-        prior -= 0.5 * inst.gamma * inst.gamma * frob - inst.m as f64 * qs.iter().sum::<f64>();
-    }
-    let value = -((n * d) as f64) / 2.0 * (2.0 * PI).ln() + slse
-        - n as f64 * reference_lse(&inst.alpha)
-        + prior;
-    Reference {
-        value,
-        main,
-        centred,
-        y,
-        qmat,
-    }
-}
-
-/// The closed-form gradient (α, μ, q, l) from the reference's intermediates,
-/// with responsibilities r_ic = softmax_c(main_i):
-/// ∂/∂α_c = Σ_i r_ic − n softmax(α)_c;
-/// ∂/∂μ_c = Σ_i r_ic Q_cᵀ y_ic;
-/// ∂/∂q_cj = Σ_i r_ic (1 − y_icj e^(q_cj) xc_icj) − γ² e^(2q_cj) + m;
-/// ∂/∂L_c[r][col] = −Σ_i r_ic y_icr xc_icol − γ² L_c[r][col].
-fn closed_form_gradient(inst: &Instance, re: &Reference) -> [Vec<f64>; 4] {
-    let (d, k, n) = (inst.d, inst.k, inst.n);
-    let tri = d * (d - 1) / 2;
-    let g2 = inst.gamma * inst.gamma;
-    let lse_alpha = reference_lse(&inst.alpha);
-    let mut dalpha: Vec<f64> = (0..k)
-        .map(|c| -(n as f64) * (inst.alpha[c] - lse_alpha).exp())
-        .collect();
-    let mut dmu = vec![0.0; k * d];
-    let mut dq: Vec<f64> = (0..k * d)
-        .map(|e| -g2 * (2.0 * inst.q[e]).exp() + inst.m as f64)
-        .collect();
-    let mut dl: Vec<f64> = inst.l.iter().map(|v| -g2 * v).collect();
-    for i in 0..n {
-        let lse = reference_lse(&re.main[i]);
-        for c in 0..k {
-            let r = (re.main[i][c] - lse).exp();
-            let (xc, y) = (&re.centred[i][c], &re.y[i][c]);
-            dalpha[c] += r;
-            for col in 0..d {
-                let qty: f64 = (0..d).map(|row| re.qmat[c][row][col] * y[row]).sum();
-                dmu[c * d + col] += r * qty;
-                dq[c * d + col] += r * (1.0 - y[col] * inst.q[c * d + col].exp() * xc[col]);
-            }
-            let mut counter = 0;
-            for col in 0..d {
-                for row in col + 1..d {
-                    dl[c * tri + counter] -= r * y[row] * xc[col];
-                    counter += 1;
-                }
-            }
-        }
-    }
-    [dalpha, dmu, dq, dl]
-}
-
-/// Deterministic pseudo-random numbers in [−1, 1) (a 64-bit LCG).
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> f64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((self.0 >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
-    }
-    fn vec(&mut self, len: usize, scale: f64) -> Vec<f64> {
-        (0..len).map(|_| scale * self.next()).collect()
-    }
-}
-
-/// A small instance: d = 3, k = 2, n = 4 (GradBench's smallest has d = 2,
-/// k = 5), with moderately spread data so that both components matter.
-fn instance(seed: u64, gamma: f64, m: u32) -> Instance {
-    let (d, k, n) = (3, 2, 4);
-    let mut rng = Lcg(seed);
-    Instance {
-        d,
-        k,
-        n,
-        alpha: rng.vec(k, 1.0),
-        mu: rng.vec(k * d, 1.0),
-        q: rng.vec(k * d, 0.5),
-        l: rng.vec(k * d * (d - 1) / 2, 0.7),
-        x: rng.vec(n * d, 1.5),
-        gamma,
-        m,
-    }
-}
-
 fn flat_objective(inst: &Instance, alpha: &[f64], mu: &[f64], q: &[f64], l: &[f64]) -> f64 {
     gmm_objective(alpha, mu, q, l, &inst.x, inst.d, inst.gamma, inst.m)
-}
-
-/// Splits a packed (α, μ, q, l) vector back into the four parameters.
-fn unpack(inst: &Instance, p: &[f64]) -> [Vec<f64>; 4] {
-    let (a, b) = (inst.k, inst.k * inst.d);
-    let c = inst.k * inst.d * (inst.d - 1) / 2;
-    [
-        p[..a].to_vec(),
-        p[a..a + b].to_vec(),
-        p[a + b..a + 2 * b].to_vec(),
-        p[a + 2 * b..a + 2 * b + c].to_vec(),
-    ]
-}
-
-fn pack(parts: [&[f64]; 4]) -> Vec<f64> {
-    parts.concat()
 }
 
 // ---------------------------------------------------------------------------
@@ -618,6 +441,50 @@ fn gmm_pullback_covers_data_and_prior() {
         &inst.x,
         &scaled,
     );
+}
+
+/// The objective with its scratch buffer declared once before the loop over
+/// the points: exactly the value of `gmm_objective` (the same operations), and
+/// a gradient that matches the closed form from the reference implementation
+/// and the central finite differences of the hoisted function itself.
+#[test]
+fn gmm_hoisted_scratch_buffer_matches_finite_differences_and_closed_form() {
+    for (seed, gamma, m) in [(1, 1.0, 0), (7, 0.8, 2), (42, 1.7, 5)] {
+        let inst = instance(seed, gamma, m);
+        let (d, x) = (inst.d, &inst.x);
+        let (a, mu, q, l) = (&inst.alpha, &inst.mu, &inst.q, &inst.l);
+        let (value, (dalpha, dmu, dq, dl)) =
+            gmm_objective_hoisted_grad(a, mu, q, l, x, d, gamma, m);
+        assert_eq!(value, gmm_objective_hoisted(a, mu, q, l, x, d, gamma, m));
+        assert_eq!(value, flat_objective(&inst, a, mu, q, l));
+        let expected = closed_form_gradient(&inst, &reference(&inst));
+        for (name, got, want) in [
+            ("∂/∂α", &dalpha, &expected[0]),
+            ("∂/∂μ", &dmu, &expected[1]),
+            ("∂/∂q", &dq, &expected[2]),
+            ("∂/∂l", &dl, &expected[3]),
+        ] {
+            assert_eq!(got.len(), want.len(), "{name}: length");
+            for (e, (&g, &w)) in got.iter().zip(want.iter()).enumerate() {
+                assert_close_abs(
+                    &format!("hoisted {name}[{e}] (seed {seed})"),
+                    g,
+                    w,
+                    1e-11,
+                    1e-13,
+                );
+            }
+        }
+        assert_fd_all(
+            "gmm hoisted (α, μ, q, l)",
+            |p| {
+                let [a, mu, q, l] = unpack(&inst, p);
+                gmm_objective_hoisted(&a, &mu, &q, &l, x, d, gamma, m)
+            },
+            &pack([a, mu, q, l]),
+            &pack([&dalpha, &dmu, &dq, &dl]),
+        );
+    }
 }
 
 /// The row formulation (`&[[f64; D]]` parameters, rows passed to a helper

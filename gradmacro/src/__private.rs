@@ -187,11 +187,7 @@ impl<T, B: FloatZeros<T> + ?Sized> FloatZeros<T> for &B {
 
 /// `accumulate` in a function generic over `T: Float`.
 #[inline]
-pub fn float_accumulate<
-    T: ::num_traits::Float,
-    A: FloatAccumulate<T, B> + ?Sized,
-    B: ?Sized,
->(
+pub fn float_accumulate<T: ::num_traits::Float, A: FloatAccumulate<T, B> + ?Sized, B: ?Sized>(
     target: &mut A,
     source: &B,
 ) {

@@ -7,7 +7,9 @@
 //! derivative is wrong.
 #![allow(dead_code)]
 
+pub mod calls;
 pub mod fusion;
+pub mod gmm;
 
 /// Relative tolerance against a closed form that exact arithmetic agrees with.
 pub const CLOSED: f64 = 1e-12;

@@ -344,9 +344,7 @@ impl Lowerer {
             part("cos", &rule_table::COS),
         ])
     }
-
 }
-
 
 /// `+=` and friends: the operator computing the new value.
 fn compound_assignment(op: &BinOp) -> Option<BinOp> {

@@ -3,8 +3,8 @@
 //! read's adjoint buffer, a call's pullback).
 
 use super::{Generator, Terms};
-use crate::names::{self, quotient};
 use crate::ir::{Arith, BlockId, Op, Opaque, ValueId};
+use crate::names::{self, quotient};
 use crate::rule_table::Input;
 use crate::save::Part;
 use proc_macro2::TokenStream;
