@@ -279,6 +279,7 @@
 pub use gradmacro_derive::differentiate;
 pub use num_traits;
 
+pub mod check;
 pub mod rules;
 pub mod vector;
 

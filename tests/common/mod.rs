@@ -68,14 +68,14 @@ pub fn assert_closed(what: &str, actual: f64, expected: f64) {
     assert_close_abs(what, actual, expected, CLOSED, 1e-14);
 }
 
-/// Checks a gradient entry against the central difference of `f` at `x`
-/// (relative 1e-6; the absolute floor of 1e-8·max(1, |f(x)|) absorbs the
-/// difference's own rounding error when the derivative is close to zero).
+/// Checks a gradient entry against the central difference of `f` at `x`, with
+/// the runtime crate's gradient checker ([`gradmacro::check`]): relative 1e-6,
+/// or absolute 1e-8·max(1, |f(x)|), which absorbs the difference's own
+/// rounding error when the derivative is close to zero.
 #[track_caller]
 pub fn assert_fd(what: &str, actual: f64, f: impl Fn(f64) -> f64, x: f64) {
-    let numeric = central_diff(&f, x);
-    let floor = 1e-8 * f(x).abs().max(1.0);
-    assert_close_abs(what, actual, numeric, FD, floor);
+    let report = gradmacro::check::check_gradient(|p| f(p[0]), &[x], &[actual], Default::default());
+    assert!(report.passed, "{what}: {report}");
 }
 
 /// [`assert_fd`] for `f32` functions (see [`central_diff_f32`] for the step).
@@ -87,7 +87,9 @@ pub fn assert_fd_f32(what: &str, actual: f32, f: impl Fn(f32) -> f32, x: f32) {
 }
 
 /// Checks every entry of `grad` against the central difference of `f` in that
-/// coordinate at the point `at` (`f` takes the point as a slice).
+/// coordinate at the point `at` (`f` takes the point as a slice), with the
+/// runtime crate's gradient checker ([`gradmacro::check`]) at its default
+/// tolerance; a failure names the worst entry.
 #[track_caller]
 pub fn assert_fd_all(what: &str, f: impl Fn(&[f64]) -> f64, at: &[f64], grad: &[f64]) {
     assert_eq!(
@@ -95,14 +97,8 @@ pub fn assert_fd_all(what: &str, f: impl Fn(&[f64]) -> f64, at: &[f64], grad: &[
         grad.len(),
         "{what}: one gradient entry per coordinate"
     );
-    for (i, &g) in grad.iter().enumerate() {
-        let along = |t: f64| {
-            let mut p = at.to_vec();
-            p[i] = t;
-            f(&p)
-        };
-        assert_fd(&format!("{what}: ∂/∂arg{i} at {at:?}"), g, along, at[i]);
-    }
+    let report = gradmacro::check::check_gradient(f, at, grad, Default::default());
+    assert!(report.passed, "{what}: {report}");
 }
 
 // ---------------------------------------------------------------------------
