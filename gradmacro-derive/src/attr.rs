@@ -18,6 +18,8 @@ pub struct Options {
     /// `float = T`: the float type is the type parameter `T` of the enclosing
     /// `impl<T: Float>`, which the attribute on a method cannot see.
     pub float: Option<Ident>,
+    /// `explain`: also generate `NAME_explain`, the graph of one evaluation.
+    pub explain: Option<Ident>,
 }
 
 impl Options {
@@ -38,6 +40,11 @@ impl Parse for Options {
                 }
                 input.parse::<Token![=]>()?;
                 options.wrt = Some(parse_wrt_list(input, &key)?);
+            } else if key == "explain" {
+                if options.explain.is_some() {
+                    return Err(syn::Error::new(key.span(), "`explain` is given twice"));
+                }
+                options.explain = Some(key.clone());
             } else if key == "float" {
                 if options.float.is_some() {
                     return Err(syn::Error::new(key.span(), "`float` is given twice"));
@@ -129,6 +136,16 @@ mod tests {
         assert_eq!(options.float.map(|t| t.to_string()).as_deref(), Some("T"));
         let message = Options::parse(quote!(float = T, float = U)).unwrap_err();
         assert_eq!(message.to_string(), "`float` is given twice");
+    }
+
+    #[test]
+    fn explain_is_a_flag() {
+        let options = Options::parse(quote!(wrt = [w, b], explain)).unwrap();
+        assert_eq!(names(&options), ["w", "b"]);
+        assert!(options.explain.is_some());
+        assert!(Options::parse(quote!(wrt = w)).unwrap().explain.is_none());
+        let message = Options::parse(quote!(explain, explain)).unwrap_err();
+        assert_eq!(message.to_string(), "`explain` is given twice");
     }
 
     #[test]

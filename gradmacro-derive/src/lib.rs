@@ -13,7 +13,8 @@
 //! | saves | `save.rs` | which primal values the reverse sweep needs saved, and how |
 //! | forward | `forward.rs` | the primal sweep, with rule partials kept and saves pushed |
 //! | reverse | `reverse/` | the adjoint sweep: blocks, each operation's local derivative, recomputation, buffers and calls |
-//! | emission | `emit.rs` | `NAME_grad` and `NAME_pullback` |
+//! | emission | `emit.rs` | `NAME_grad`, `NAME_pullback` and `NAME_explain` |
+//! | explanation | `explain.rs` | the graph of one evaluation that `NAME_explain` builds |
 //!
 //! Set `GRADMACRO_DUMP=1` while building to print each function's IR, and
 //! `GRADMACRO_DUMP=code` to print the generated functions as well.
@@ -21,6 +22,7 @@
 mod activity;
 mod attr;
 mod emit;
+mod explain;
 mod forward;
 mod fuse;
 mod ir;
@@ -89,7 +91,11 @@ mod expand {
             .ok()
             .filter(|all| !needs_more_pullbacks(&lowered.body, &activity, all))
             .map(|activity| emit::pullback(&source, &activity));
-        let companions = quote!(#gradient #pullback);
+        let explain = match &options.explain {
+            Some(flag) => Some(emit::explain(&source, &activity, flag)?),
+            None => None,
+        };
+        let companions = quote!(#gradient #pullback #explain);
         if std::env::var_os("GRADMACRO_DUMP").is_some_and(|value| value == "code") {
             eprintln!("gradmacro output for `{}`:\n{companions}\n", sig.name);
         }

@@ -29,12 +29,16 @@
 //! | `#[differentiate]` | gradient with respect to every differentiable parameter, in parameter order |
 //! | `#[differentiate(wrt = w)]` | with respect to `w` only: the gradient is a bare `f64` |
 //! | `#[differentiate(wrt = [w, b])]` | with respect to `w` and `b`: the gradient is a tuple in the order written |
+//! | `#[differentiate(float = T)]` | the float type is the type parameter `T` of the enclosing `impl<T: Float>` (see below) |
+//! | `#[differentiate(explain)]` | also generate `NAME_explain`, the graph of one evaluation (see [explain]) |
 //!
-//! Differentiable parameters have type `f64`, `f32`, `&f64` or `&f32`, or are
-//! buffers of them (`&[f64]`, `&Vec<f64>`, `[f64; N]`, `[[f64; M]; N]`,
-//! `&[[f64; M]]`); every other parameter (integers, bools, structs) is allowed and
-//! treated as a constant. The function must return `f64` or `f32`, have no generic parameters
-//! and no `self`. The original function is emitted unchanged.
+//! Options combine: `#[differentiate(wrt = [w, b], explain)]`.
+//! Differentiable parameters have type `f64`, `f32`, `&f64` or `&f32` (or a type
+//! parameter `T: Float`), or are buffers of them (`&[f64]`, `&Vec<f64>`,
+//! `[f64; N]`, `[[f64; M]; N]`, `&[[f64; M]]`); every other parameter (integers,
+//! bools, structs, a method's `self`) is allowed and treated as a constant. The
+//! function must return `f64`, `f32` or `T`. The original function is emitted
+//! unchanged (marked `#[allow(dead_code)]`: calling only its companions uses it).
 //!
 //! # What the macro generates
 //!
@@ -46,6 +50,10 @@
 //!   for an array, `Vec<[f64; M]>` for `&[[f64; M]]`) for one `wrt` parameter, and
 //!   a tuple of them for several.
 //!   This is JAX's `value_and_grad`.
+//! - **`NAME_explain(params) -> explain::Graph`** (with the `explain` option): every
+//!   intermediate value, local derivative and adjoint of one evaluation, printed
+//!   as the backpropagation table a learner writes by hand, or exported to
+//!   Graphviz DOT. Straight-line scalar functions only, for now.
 //! - **`NAME_pullback(params, seed: R) -> (R, (A1, A2, ...,))`**: the value and, for
 //!   an output adjoint `seed`, the adjoint `seed · ∂NAME/∂p` of **every** parameter
 //!   in parameter order, differentiable or not (`()` for a constant parameter); the
@@ -194,7 +202,8 @@
 //! | `` `bias` is not a parameter of `loss` `` | name a parameter in `wrt` (check the spelling) |
 //! | ``cannot differentiate with respect to `n`: its type `i32` is not differentiable`` | remove it from `wrt`; only float parameters have gradients |
 //! | `` `w` appears twice in `wrt` `` | list each parameter once |
-//! | ``unknown option `mode` `` | the options are `wrt` and `float` |
+//! | ``unknown option `mode` `` | the options are `wrt`, `float` and `explain` |
+//! | `` `explain` supports straight-line scalar code for now `` | explain a smaller function (loops, branches and buffers have no single graph yet) |
 //! | ``cannot differentiate with respect to `self` `` | pass the values to differentiate as parameters |
 //! | `only one float type parameter is supported` | make the other type parameters concrete or constant |
 //! | `#[differentiate] applies to functions only` | put it on a `fn` with a body |
@@ -280,6 +289,7 @@ pub use gradmacro_derive::differentiate;
 pub use num_traits;
 
 pub mod check;
+pub mod explain;
 pub mod rules;
 pub mod vector;
 

@@ -120,13 +120,20 @@ pub fn lower(block: &syn::Block, sig: &FnSignature) -> syn::Result<LoweredBody> 
         root: Block { id: ROOT, nodes },
         ret,
     };
-    Ok(LoweredBody { body, params })
+    Ok(LoweredBody {
+        body,
+        params,
+        names: lowerer.value_names,
+    })
 }
 
 /// The IR body together with the value each parameter starts as (`None` for `_`).
 pub struct LoweredBody {
     pub body: Body,
     pub params: Vec<Option<ValueId>>,
+    /// The first name each value was bound to (`let u = ..`, a parameter), for
+    /// the graph `NAME_explain` returns.
+    pub names: HashMap<ValueId, String>,
 }
 
 #[derive(Default)]
@@ -172,6 +179,8 @@ struct Lowerer {
     /// the body of each enclosing loop (the next iteration). Passed to a call,
     /// they are passed as a copy (see `Lowerer::lower_call_argument`).
     writes_ahead: Vec<std::collections::BTreeSet<String>>,
+    /// The first name each value was bound to.
+    value_names: HashMap<ValueId, String>,
 }
 
 const SUPPORTED: &str = "gradmacro differentiates `let`, assignment, blocks, arithmetic, casts, constants, float methods, `if`, `match`, loops, `break`, `continue`, `return`, and indexing of float slices, arrays and `Vec`s";
@@ -257,6 +266,11 @@ impl Lowerer {
     }
 
     fn bind(&mut self, name: &Ident, lowered: Lowered, mutable: bool) {
+        if let Lowered::Value(value) = lowered {
+            self.value_names
+                .entry(value)
+                .or_insert_with(|| name.to_string());
+        }
         if let Some(scope) = self.scopes.last_mut() {
             scope.insert(
                 name.to_string(),
