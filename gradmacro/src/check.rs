@@ -95,10 +95,13 @@ pub struct Worst {
 /// entry (the one with the largest `error / allowed`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Report {
+    /// The point checked.
     pub point: Vec<f64>,
     /// `f(point)`.
     pub value: f64,
+    /// The gradient checked.
     pub gradient: Vec<f64>,
+    /// The central difference in each coordinate.
     pub finite_differences: Vec<f64>,
     /// `None` for a function of no coordinates.
     pub worst: Option<Worst>,

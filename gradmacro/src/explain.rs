@@ -32,6 +32,7 @@ use std::fmt::{self, Write as _};
 pub struct Edge {
     /// The index of the input node in [`Graph::nodes`].
     pub from: usize,
+    /// `∂node/∂input`.
     pub local_derivative: f64,
 }
 
@@ -43,6 +44,7 @@ pub struct Node {
     pub name: String,
     /// The source expression it came from (the parameter's name for an input).
     pub expression: String,
+    /// Its value in this evaluation.
     pub value: f64,
     /// The values it is computed from, with the local derivatives.
     pub inputs: Vec<Edge>,
@@ -57,6 +59,7 @@ pub struct Node {
 pub struct Graph {
     /// The function's name.
     pub function: String,
+    /// Inputs first, in computation order; the output last.
     pub nodes: Vec<Node>,
 }
 

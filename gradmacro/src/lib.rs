@@ -285,6 +285,8 @@
 //! variables are resolved by name, so `macro_rules!` hygiene inside a generated
 //! function is not seen).
 
+#![warn(missing_docs)]
+
 pub use gradmacro_derive::differentiate;
 pub use num_traits;
 
