@@ -2,7 +2,7 @@
 //! assignment to variables, tuples, buffer elements and element references.
 
 use super::{unsupported, Binding, Lowered, Lowerer, Target};
-use crate::ir::{Node, Op, SlotInit};
+use crate::ir::{Node, Op, Opaque, SlotInit, ValueId};
 use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::{Expr, Pat, Type};
@@ -55,8 +55,19 @@ impl Lowerer {
         match pat {
             Pat::Type(typed) => self.bind_pattern(&typed.pat, value, Some((*typed.ty).clone())),
             Pat::Paren(paren) => self.bind_pattern(&paren.pat, value, ty),
-            // `for &v in x`: the element itself.
-            Pat::Reference(reference) => self.bind_pattern(&reference.pat, value, ty),
+            // `for &v in x` over a float buffer: the element itself (the
+            // lowered loop reads elements by index). Over anything else
+            // (`for &label in labels`), the item is a Rust reference: `*item`.
+            Pat::Reference(reference) => {
+                let value = match value {
+                    Lowered::Value(v) if self.is_rust_reference(v) => {
+                        let span = reference.and_token.span;
+                        Lowered::Value(self.push(Op::Deref(v), span))
+                    }
+                    other => other,
+                };
+                self.bind_pattern(&reference.pat, value, ty)
+            }
             Pat::Wild(_) => Ok(()),
             Pat::Ident(ident) => {
                 if let Some(by_ref) = &ident.by_ref {
@@ -257,6 +268,27 @@ impl Lowerer {
                 other.span(),
                 "assigning to anything but a local variable or a buffer element",
             )),
+        }
+    }
+}
+
+impl Lowerer {
+    /// Whether `value` is a Rust reference in the generated code: the item of
+    /// a loop over something that is not a float buffer (`for &l in labels`),
+    /// a field of such an item (`(i, &l)` of `enumerate`), or a borrow.
+    fn is_rust_reference(&self, value: ValueId) -> bool {
+        match &self.values[value.0].op {
+            Op::LoopItem | Op::Opaque(Opaque::Ref(_)) => true,
+            // `&labels[k]` of a constant collection zipped with a buffer.
+            Op::Opaque(Opaque::Index {
+                base,
+                borrowed: true,
+                ..
+            }) => !self.values[base.0].buffer,
+            Op::Opaque(Opaque::Field { base, .. }) => {
+                matches!(self.values[base.0].op, Op::LoopItem)
+            }
+            _ => false,
         }
     }
 }

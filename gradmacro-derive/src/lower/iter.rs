@@ -221,11 +221,17 @@ impl Lowerer {
                 });
                 Some(self.push(op, span))
             }
-            Chain::Other(_) => {
-                return Err(unsupported(
-                    span,
-                    "zipping a buffer with an iterator that is not a buffer",
-                ))
+            // A constant collection or range zipped with a buffer
+            // (`xs.iter().zip(labels)`): its length, as `zip` stops there.
+            Chain::Other(value) => {
+                let (collection, _) = self.collection_behind(*value);
+                let op = Op::Opaque(Opaque::Method {
+                    receiver: collection,
+                    method: syn::Ident::new("len", span),
+                    turbofish: None,
+                    args: Vec::new(),
+                });
+                Some(self.push(op, span))
             }
             Chain::Enumerate(inner) | Chain::Map(inner, _) | Chain::Rev(inner) => {
                 self.chain_len(inner, span)?
@@ -276,7 +282,26 @@ impl Lowerer {
                     Lowered::Value(element)
                 }
             }
-            Chain::Other(value) => Lowered::Value(*value),
+            // The k-th item of a constant collection zipped with a buffer:
+            // `start + k` of a range, `&labels[k]` of a slice or array.
+            Chain::Other(value) => match &self.values[value.0].op {
+                Op::Opaque(Opaque::Range {
+                    start: Some(start), ..
+                }) => {
+                    let start = *start;
+                    let op = Op::Opaque(Opaque::Binary(BinOp::Add(Token![+](span)), start, k));
+                    Lowered::Value(self.push(op, span))
+                }
+                _ => {
+                    let (base, by_value) = self.collection_behind(*value);
+                    let op = Op::Opaque(Opaque::Index {
+                        base,
+                        indices: vec![k],
+                        borrowed: !by_value,
+                    });
+                    Lowered::Value(self.push(op, span))
+                }
+            },
             Chain::Enumerate(inner) => Lowered::Tuple(vec![
                 Lowered::Value(k),
                 self.chain_item(inner, k, len, span)?,
@@ -303,6 +328,28 @@ impl Lowerer {
                 self.chain_item(inner, back, len, span)?
             }
         })
+    }
+
+    /// The collection an iterator over constants reads (`labels` of
+    /// `labels.iter()`), and whether its items are values (`.copied()`) rather
+    /// than references.
+    fn collection_behind(&self, mut value: ValueId) -> (ValueId, bool) {
+        let mut by_value = false;
+        while let Op::Opaque(Opaque::Method {
+            receiver,
+            method,
+            args,
+            ..
+        }) = &self.values[value.0].op
+        {
+            match method.to_string().as_str() {
+                "iter" | "into_iter" if args.is_empty() => {}
+                "copied" | "cloned" if args.is_empty() => by_value = true,
+                _ => break,
+            }
+            value = *receiver;
+        }
+        (value, by_value)
     }
 
     /// The item of a chain over something else: maps applied to the loop item.
