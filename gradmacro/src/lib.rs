@@ -185,6 +185,14 @@
 //! assert!((slope - 0.5 / 2f64.sqrt()).abs() < 1e-9); // d√a/da = 1/(2√a)
 //! ```
 //!
+//! # Checking gradients
+//!
+//! [`check::check_gradient`] compares a gradient with central finite
+//! differences of the original function (which `#[differentiate]` leaves
+//! unchanged, so it is an independent reference) and reports the worst entry;
+//! [`assert_gradient!`] is the same as an assertion for tests. The project's
+//! own test suite checks every generated gradient through it.
+//!
 //! # Derivative rules and conventions
 //!
 //! Each differentiable float method has one `#[inline]` function in [rules] that
