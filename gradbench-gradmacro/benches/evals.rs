@@ -1,0 +1,348 @@
+//! The GradBench evals at GradBench's default sizes: primal, the gradient
+//! `#[differentiate]` generates, and a hand-written gradient, timed side by
+//! side, written as a markdown table.
+//!
+//! ```sh
+//! cargo bench -p gradbench-gradmacro --bench evals            # every eval, every size
+//! cargo bench -p gradbench-gradmacro --bench evals -- gmm det # only these evals
+//! cargo bench -p gradbench-gradmacro --bench evals -- --quick # the smallest size of each
+//! ```
+//!
+//! The primal and the generated gradient run through the tool's own
+//! `evaluate` (input parsed once, each run timed alone, as the protocol asks);
+//! the hand-written gradients are in `reference/`, used only here and by the
+//! tests. Each time is the median of at least 3 runs and 0.5 s. Before timing,
+//! the generated gradient is checked against the hand-written one, so a row
+//! cannot compare different computations. The table is printed and written to
+//! `target/gradbench.md`.
+
+use gradbench_gradmacro::modules;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+#[path = "../reference/mod.rs"]
+#[allow(dead_code)]
+mod reference;
+
+/// A deterministic generator of test data (xorshift64*), so every run times the
+/// same inputs.
+struct Random(u64);
+
+impl Random {
+    fn next(&mut self) -> f64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        let bits = self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11;
+        bits as f64 / (1u64 << 53) as f64
+    }
+
+    /// Uniform in `[lo, hi)`.
+    fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * self.next()
+    }
+
+    fn vector(&mut self, len: usize, lo: f64, hi: f64) -> Vec<f64> {
+        (0..len).map(|_| self.uniform(lo, hi)).collect()
+    }
+
+    fn matrix(&mut self, rows: usize, cols: usize, lo: f64, hi: f64) -> Vec<Vec<f64>> {
+        (0..rows).map(|_| self.vector(cols, lo, hi)).collect()
+    }
+}
+
+/// One row of the table.
+struct Row {
+    eval: &'static str,
+    size: String,
+    primal: Duration,
+    generated: Duration,
+    hand: Option<Duration>,
+}
+
+/// The median time per run of `evaluate(module, function, input)`.
+fn time_tool(module: &str, function: &str, input: &Value) -> (Duration, Value) {
+    let mut input = input.clone();
+    if let Value::Object(fields) = &mut input {
+        fields.insert("min_runs".into(), json!(3));
+        fields.insert("min_seconds".into(), json!(0.5));
+    }
+    match modules::evaluate(module, function, &input) {
+        Ok(evaluated) => {
+            let mut times = evaluated.nanoseconds.clone();
+            times.sort_unstable();
+            let median = times[times.len() / 2];
+            (Duration::from_nanos(median as u64), evaluated.output)
+        }
+        Err(error) => panic!("{module}.{function}: {error}"),
+    }
+}
+
+/// The median time per run of `function`, over at least 3 runs and 0.5 s.
+fn time_hand<T>(mut function: impl FnMut() -> T) -> (Duration, T) {
+    let mut times = Vec::new();
+    let start = Instant::now();
+    let mut last;
+    loop {
+        let run = Instant::now();
+        last = std::hint::black_box(function());
+        times.push(run.elapsed());
+        if times.len() >= 3 && start.elapsed() >= Duration::from_millis(500) {
+            break;
+        }
+    }
+    times.sort_unstable();
+    (times[times.len() / 2], last)
+}
+
+/// Every number in a JSON value, in order (a gradient however it is nested).
+fn numbers(value: &Value, out: &mut Vec<f64>) {
+    match value {
+        Value::Number(number) => out.push(number.as_f64().unwrap_or(f64::NAN)),
+        Value::Array(items) => items.iter().for_each(|item| numbers(item, out)),
+        Value::Object(fields) => fields.values().for_each(|field| numbers(field, out)),
+        _ => {}
+    }
+}
+
+/// Refuses to time a row whose generated and hand-written gradients differ.
+fn assert_same(what: &str, generated: &Value, hand: &Value) {
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    numbers(generated, &mut a);
+    numbers(hand, &mut b);
+    assert_eq!(a.len(), b.len(), "{what}: gradient lengths");
+    let scale = b.iter().fold(1e-300_f64, |m, v| m.max(v.abs()));
+    for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+        assert!(
+            (x - y).abs() <= 1e-8 * scale + 1e-8 * x.abs().max(y.abs()),
+            "{what}: entry {i}: generated {x:e}, hand-written {y:e}"
+        );
+    }
+}
+
+fn format_duration(duration: Duration) -> String {
+    let ns = duration.as_nanos() as f64;
+    if ns >= 1e9 {
+        format!("{:.3} s", ns / 1e9)
+    } else if ns >= 1e6 {
+        format!("{:.3} ms", ns / 1e6)
+    } else if ns >= 1e3 {
+        format!("{:.2} µs", ns / 1e3)
+    } else {
+        format!("{ns:.0} ns")
+    }
+}
+
+fn table(rows: &[Row]) -> String {
+    let mut out = String::from(
+        "| eval | size | primal | generated gradient | hand-written gradient | generated / hand-written | generated / primal |\n|---|---|---|---|---|---|---|\n",
+    );
+    for row in rows {
+        let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
+        let (hand, versus_hand) = match row.hand {
+            Some(hand) => (
+                format_duration(hand),
+                format!("{:.2}×", ratio(row.generated, hand)),
+            ),
+            None => ("—".into(), "—".into()),
+        };
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {:.2}× |\n",
+            row.eval,
+            row.size,
+            format_duration(row.primal),
+            format_duration(row.generated),
+            hand,
+            versus_hand,
+            ratio(row.generated, row.primal),
+        ));
+    }
+    out
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let chosen: Vec<&str> = args
+        .iter()
+        .filter(|a| !a.starts_with("--"))
+        .map(String::as_str)
+        .collect();
+    let wanted = |eval: &str| chosen.is_empty() || chosen.contains(&eval);
+    let mut rows = Vec::new();
+    for (eval, run) in EVALS {
+        if wanted(eval) {
+            eprintln!("timing {eval} ...");
+            run(quick, &mut rows);
+        }
+    }
+    let markdown = table(&rows);
+    println!("{markdown}");
+    let target = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/gradbench.md");
+    match std::fs::write(&target, &markdown) {
+        Ok(()) => eprintln!("written to {}", target.display()),
+        Err(error) => eprintln!("could not write {}: {error}", target.display()),
+    }
+}
+
+/// Adds the rows of one eval to the table.
+type Eval = fn(bool, &mut Vec<Row>);
+
+/// Each eval's rows, at GradBench's default sizes (the smallest with `--quick`).
+const EVALS: &[(&str, Eval)] = &[
+    ("lse", lse),
+    ("llsq", llsq),
+    ("det", det),
+    ("ode", ode),
+    ("gmm", gmm),
+];
+
+/// `sizes`, or only the first of them with `--quick`.
+fn chosen<T: Copy>(quick: bool, sizes: &[T]) -> Vec<T> {
+    if quick {
+        sizes[..1].to_vec()
+    } else {
+        sizes.to_vec()
+    }
+}
+
+/// Times one size of an eval: the tool's primal and gradient, then the
+/// hand-written gradient (without its conversion to JSON, as the tool's
+/// timings leave JSON out), and checks that both gradients agree.
+fn row<T>(
+    eval: &'static str,
+    size: String,
+    (primal, gradient): (&str, &str),
+    input: &Value,
+    hand: impl FnMut() -> T,
+    hand_to_json: impl FnOnce(T) -> Value,
+) -> Row {
+    eprintln!("  {eval} {size}");
+    let (primal, _) = time_tool(eval, primal, input);
+    let (generated, generated_output) = time_tool(eval, gradient, input);
+    let (hand, hand_output) = time_hand(hand);
+    let hand_output = hand_to_json(hand_output);
+    assert_same(&format!("{eval} {size}"), &generated_output, &hand_output);
+    Row {
+        eval,
+        size,
+        primal,
+        generated,
+        hand: Some(hand),
+    }
+}
+
+/// lse: n from 2,500 to 1,280,000, doubling.
+fn lse(quick: bool, rows: &mut Vec<Row>) {
+    let mut random = Random(1);
+    let sizes: Vec<usize> = (0..10).map(|k| 2_500 << k).collect();
+    for n in chosen(quick, &sizes) {
+        let x = random.vector(n, -10.0, 10.0);
+        let input = json!({ "x": x });
+        let hand = || reference::lse::gradient(&x).1;
+        rows.push(row(
+            "lse",
+            format!("n = {n}"),
+            ("primal", "gradient"),
+            &input,
+            hand,
+            |g| json!(g),
+        ));
+    }
+}
+
+/// llsq: m = 128 coefficients, n samples from 16 to 16,392.
+fn llsq(quick: bool, rows: &mut Vec<Row>) {
+    let mut random = Random(2);
+    let m = 128;
+    for n in chosen(quick, &[16, 64, 256, 1_024, 4_096, 16_392]) {
+        let x = random.vector(m, -1.0, 1.0);
+        let input = json!({ "x": x, "n": n });
+        let hand = || reference::llsq::gradient(&x, n).1;
+        let size = format!("m = {m}, n = {n}");
+        rows.push(row(
+            "llsq",
+            size,
+            ("primal", "gradient"),
+            &input,
+            hand,
+            |g| json!(g),
+        ));
+    }
+}
+
+/// det: ell from 5 to 11 (expansion by minors, O(ell!)).
+fn det(quick: bool, rows: &mut Vec<Row>) {
+    let mut random = Random(3);
+    for ell in chosen(quick, &[5, 6, 7, 8, 9, 10, 11]) {
+        let a = random.vector(ell * ell, -1.0, 1.0);
+        let input = json!({ "A": a, "ell": ell });
+        let hand = || reference::det::gradient(&a, ell).1;
+        rows.push(row(
+            "det",
+            format!("ell = {ell}"),
+            ("primal", "gradient"),
+            &input,
+            hand,
+            |g| json!(g),
+        ));
+    }
+}
+
+/// ode: n in {1,000, 10,000, 100,000} and s in {1, 10, 100} steps.
+fn ode(quick: bool, rows: &mut Vec<Row>) {
+    let mut random = Random(4);
+    for n in chosen(quick, &[1_000, 10_000, 100_000]) {
+        for s in chosen(quick, &[1, 10, 100]) {
+            let x = random.vector(n, 0.0, 1.0);
+            let input = json!({ "x": x, "s": s });
+            let hand = || reference::ode::gradient(&x, s).1;
+            let size = format!("n = {n}, s = {s}");
+            rows.push(row(
+                "ode",
+                size,
+                ("primal", "gradient"),
+                &input,
+                hand,
+                |g| json!(g),
+            ));
+        }
+    }
+}
+
+/// gmm: n = 1,000 points, d in {2, 10, 20, 32, 64}, k in {5, 10, 25, 50, 100}.
+fn gmm(quick: bool, rows: &mut Vec<Row>) {
+    let mut random = Random(5);
+    let n = 1_000;
+    for d in chosen(quick, &[2, 10, 20, 32, 64]) {
+        for k in chosen(quick, &[5, 10, 25, 50, 100]) {
+            let tri = d * (d - 1) / 2;
+            let (gamma, m) = (1.0, 0);
+            let alpha = random.vector(k, -1.0, 1.0);
+            let mu = random.matrix(k, d, -1.0, 1.0);
+            let q = random.matrix(k, d, -0.5, 0.5);
+            let l = random.matrix(k, tri, -0.5, 0.5);
+            let x = random.matrix(n, d, -1.0, 1.0);
+            let input = json!({
+                "d": d, "k": k, "n": n, "x": x, "m": m, "gamma": gamma,
+                "alpha": alpha, "mu": mu, "q": q, "l": l,
+            });
+            let flat = |rows: &[Vec<f64>]| rows.concat();
+            let (mu, q, l, x) = (flat(&mu), flat(&q), flat(&l), flat(&x));
+            let hand = || reference::gmm::gradient(d, k, n, &alpha, &mu, &q, &l, &x, gamma, m).1;
+            let to_json = |[alpha, mu, q, l]: [Vec<f64>; 4]| json!({ "alpha": alpha, "mu": mu, "q": q, "l": l });
+            let size = format!("d = {d}, k = {k}");
+            rows.push(row(
+                "gmm",
+                size,
+                ("objective", "jacobian"),
+                &input,
+                hand,
+                to_json,
+            ));
+        }
+    }
+}
