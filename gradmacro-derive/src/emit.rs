@@ -86,7 +86,7 @@ fn sweeps(source: &Source, activity: &Activity, seed: TokenStream) -> Sweeps {
         },
         seed.clone(),
     );
-    let saves = Saves::new(body, &dry.referenced, &fusion);
+    let saves = Saves::new(body, &dry.referenced, &fusion, &types);
     let sweep = reverse::reverse(
         &reverse::Inputs {
             body,

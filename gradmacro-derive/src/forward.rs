@@ -94,6 +94,7 @@ impl Forward<'_> {
                 arms,
                 decision,
             } => {
+                let record = self.record(Part::Value(*decision));
                 let (scrutinee, decision) = (primal(*scrutinee), primal(*decision));
                 let arms = arms.iter().enumerate().map(|(index, arm)| {
                     let pat = &arm.pat;
@@ -102,7 +103,7 @@ impl Forward<'_> {
                         quote!(if { #block #value })
                     });
                     let body = self.block(&arm.body);
-                    quote!(#pat #guard => { #decision = #index; #body })
+                    quote!(#pat #guard => { #decision = #index; #record #body })
                 });
                 quote!(match #scrutinee { #(#arms)* })
             }
@@ -129,33 +130,79 @@ impl Forward<'_> {
                     None => (TokenStream::new(), TokenStream::new()),
                 };
                 let iteration = quote!(#trip += 1; #clear_continue #body #exit #reverse);
+                // Stacks of this body grow by one entry per iteration (and one
+                // for the state before the loop), and tapes by one segment of
+                // one entry per iteration: both are sized once, from the
+                // iterator's lower bound.
+                let pushed = self.saves.pushed_in(self.body, lp.body.id);
+                let taped = self.saves.taped_by(lp.body.id);
+                let it = names::iterator(lp.trip);
+                let hint = match lp.kind {
+                    LoopKind::For { .. } => quote!(::core::iter::Iterator::size_hint(&#it).0),
+                    LoopKind::Infinite => quote!(0),
+                };
+                let reserve = pushed.iter().map(|part| {
+                    let stack = part.stack();
+                    quote!(#stack.reserve(#hint + 1);)
+                });
+                let (start, top) = (names::tape_start(lp.trip), names::tape_top(lp.trip));
+                let open = (!taped.is_empty()).then(|| {
+                    let opens = taped.iter().map(|part| {
+                        let (stack, ident) = (part.stack(), part.ident());
+                        quote!(::gradmacro::__private::tape_open(&mut #stack, #start + #hint, &#ident);)
+                    });
+                    quote!(let #start = #top; #(#opens)*)
+                });
+                // A loop that may run past its lower bound grows its tapes as
+                // they are written, and an iteration that stops early may not
+                // write them all: each gets its place for every iteration.
+                let exact = taped
+                    .first()
+                    .and_then(|part| self.saves.tape(*part))
+                    .is_some_and(|tape| tape.exact);
+                let fills = taped.iter().filter(|_| !exact).map(|part| {
+                    let (stack, ident) = (part.stack(), part.ident());
+                    quote!(::gradmacro::__private::tape_open(&mut #stack, #top, &#ident);)
+                });
+                let close = (!taped.is_empty()).then(|| quote!(#top = #start + #trip; #(#fills)*));
+                // A taped trip count is recorded once its loop has ended.
+                let record_trip = self.record(Part::Value(lp.trip));
                 let looped = match &lp.kind {
                     LoopKind::For { item, iter } => {
                         let (item, iter) = (names::loop_item(*item), primal(*iter));
-                        let stacks = self.saves.stacked_in(self.body, lp.body.id);
-                        if stacks.is_empty() {
+                        if pushed.is_empty() && taped.is_empty() {
                             quote!(for #item in #iter { #iteration })
                         } else {
-                            // The stacks of this body grow by one entry per
-                            // iteration (and one for the state before the loop):
-                            // reserve them once, from the iterator's size.
-                            let it = names::iterator(lp.trip);
-                            let reserve = stacks.iter().map(|part| {
-                                let stack = part.stack();
-                                quote!(#stack.reserve(::core::iter::Iterator::size_hint(&#it).0 + 1);)
-                            });
                             quote! {
                                 let #it = ::core::iter::IntoIterator::into_iter(#iter);
                                 #(#reserve)*
+                                #open
                                 for #item in #it { #iteration }
                             }
                         }
                     }
-                    LoopKind::Infinite => quote!(loop { #iteration }),
+                    LoopKind::Infinite => quote!(#(#reserve)* #open loop { #iteration }),
                 };
-                quote!(#before #looped)
+                quote!(#before #looped #close #record_trip)
             }
         }
+    }
+
+    /// For a taped part, the write of its current value at its loop's
+    /// current iteration.
+    fn record(&self, part: Part) -> Option<TokenStream> {
+        let tape = self.saves.tape(part)?;
+        let (stack, ident) = (part.stack(), part.ident());
+        let (start, trip) = (names::tape_start(tape.trip), primal(tape.trip));
+        // In a range's segment every iteration has its place: a plain store,
+        // with no call in the loop (a call, even a cold one, makes LLVM keep
+        // the loop's floats in memory: 2.5× slower on llsq).
+        Some(match tape.exact {
+            true => quote!(#stack[#start + #trip - 1] = ::core::clone::Clone::clone(&#ident);),
+            false => {
+                quote!(::gradmacro::__private::record(&mut #stack, #start + #trip - 1, &#ident);)
+            }
+        })
     }
 
     /// Binds (or, when saved, assigns after pushing the previous state) one part.
@@ -170,6 +217,13 @@ impl Forward<'_> {
         if !self.saves.is_saved(part) {
             let mutability = mutable.then(|| quote!(mut));
             return quote!(let #mutability #ident #annotation = #expr;);
+        }
+        if self.saves.tape(part).is_some() {
+            // A trip count is recorded after its loop, at its final value.
+            let is_trip =
+                matches!(part, Part::Value(v) if matches!(self.body.def(v).op, Op::TripCount));
+            let record = (!is_trip).then(|| self.record(part)).flatten();
+            return quote!(#ident = #expr; #record);
         }
         let push = self.saves.is_stacked(part).then(|| {
             let stack = part.stack();
@@ -294,7 +348,7 @@ impl Forward<'_> {
             Op::Decision => {
                 // Each arm assigns its index.
                 let ident = primal(value);
-                match self.saves.is_stacked(part) {
+                match self.saves.is_stacked(part) && self.saves.tape(part).is_none() {
                     true => {
                         let stack = part.stack();
                         quote!(#stack.push(#ident);)

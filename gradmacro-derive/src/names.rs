@@ -74,6 +74,32 @@ pub fn stack(value: ValueId) -> Ident {
     hygienic(format!("__gm_stack_v{}", value.0))
 }
 
+/// Where the segment of a loop's tapes for one execution of the loop starts.
+pub fn tape_start(trip: ValueId) -> Ident {
+    hygienic(format!("__gm_tape_start{}", trip.0))
+}
+
+/// The end of the entries in use of a loop's tapes (they keep their longest
+/// length, so this is not their `len()`).
+pub fn tape_top(trip: ValueId) -> Ident {
+    hygienic(format!("__gm_tape_top{}", trip.0))
+}
+
+/// A loop's trip count, read once before its reverse.
+pub fn trips(trip: ValueId) -> Ident {
+    hygienic(format!("__gm_trips{}", trip.0))
+}
+
+/// The segment of a taped value's tape that its loop's reverse reads.
+pub fn segment(value: ValueId) -> Ident {
+    hygienic(format!("__gm_segment_v{}", value.0))
+}
+
+/// The segment of a taped partial derivative.
+pub fn partial_segment(value: ValueId, input: usize) -> Ident {
+    hygienic(format!("__gm_segment_d{}_{input}", value.0))
+}
+
 /// The stack of a rule's partial derivative inside loops.
 pub fn partial_stack(value: ValueId, input: usize) -> Ident {
     hygienic(format!("__gm_stack_d{}_{input}", value.0))

@@ -282,3 +282,32 @@ macro_rules! cast_to {
     )*};
 }
 cast_to!(f64 => f64, f64 => f32, f32 => f64, f32 => f32);
+
+/// Makes room in a tape for a loop's segment, up to `len` entries (from the
+/// iterator's lower bound), so that each iteration writes its own index. A
+/// tape keeps its longest length: after the first execution of the loop,
+/// opening a segment costs a comparison, and the loop's preheader no call.
+#[inline(always)]
+pub fn tape_open<T: Clone>(tape: &mut ::std::vec::Vec<T>, len: usize, fill: &T) {
+    if tape.len() < len {
+        grow(tape, len, fill);
+    }
+}
+
+/// Writes iteration `at`'s value into a tape, growing it past the
+/// iterator's lower bound.
+#[inline(always)]
+pub fn record<T: Clone>(tape: &mut ::std::vec::Vec<T>, at: usize, value: &T) {
+    match tape.get_mut(at) {
+        Some(slot) => *slot = value.clone(),
+        None => {
+            grow(tape, at + 1, value);
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn grow<T: Clone>(tape: &mut ::std::vec::Vec<T>, len: usize, fill: &T) {
+    tape.resize(len, fill.clone());
+}

@@ -203,11 +203,24 @@ impl Generator<'_> {
         // walk are evaluated at their value's definition and may still read the
         // current state. (Each value has its own stack, so only the order within
         // one stack matters, and that is mirrored.)
+        // A taped value is instead read back from its loop's segment, at this
+        // reverse iteration's index, before anything reads it.
+        let mut loads = TokenStream::new();
         for node in block.nodes.iter().rev() {
             if let Node::Def(value) = node {
                 for part in self.inputs.saves.stacked_parts(*value).into_iter().rev() {
                     let (ident, stack) = (part.ident(), part.stack());
-                    code.extend(quote!(#ident = ::gradmacro::__private::pop(&mut #stack);));
+                    match self.inputs.saves.tape(part) {
+                        Some(tape) => {
+                            let (segment, k) = (part.segment(), names::iterator(tape.trip));
+                            loads.extend(
+                                quote!(#ident = ::core::clone::Clone::clone(&#segment[#k]);),
+                            );
+                        }
+                        None => {
+                            code.extend(quote!(#ident = ::gradmacro::__private::pop(&mut #stack);))
+                        }
+                    }
                 }
             }
         }
@@ -258,7 +271,8 @@ impl Generator<'_> {
             }
         }
         declarations.extend(code);
-        declarations
+        loads.extend(declarations);
+        loads
     }
 
     /// Adds `± expr` to the adjoint of `to`: a term if `to` lives in this block,
@@ -398,20 +412,46 @@ impl Generator<'_> {
                 let body = self.block(&lp.body, Terms::new());
                 if !body.is_empty() {
                     let trip = self.trip_count(lp);
-                    match crate::save::recomputed_item(self.inputs.body, lp) {
-                        // The item of iteration `k` of `start..end` is `start + k`.
-                        Some((item, start)) => {
-                            let (item, start) = (names::primal(item), self.primal(start));
-                            let k = names::iterator(lp.trip);
-                            code.extend(quote! {
-                                for #k in (0..#trip).rev() {
-                                    let #item = #start + #k;
-                                    #body
-                                }
-                            });
+                    let k = names::iterator(lp.trip);
+                    let taped = self.inputs.saves.taped_by(lp.body.id);
+                    // The segment this execution of the loop wrote to each of
+                    // its tapes: their last `trip` entries.
+                    let (trips, start, top) = (
+                        names::trips(lp.trip),
+                        names::tape_start(lp.trip),
+                        names::tape_top(lp.trip),
+                    );
+                    let segments = (!taped.is_empty()).then(|| {
+                        let segments = taped.iter().map(|part| {
+                            let (segment, stack) = (part.segment(), part.stack());
+                            quote!(let #segment = &#stack[#start..#top];)
+                        });
+                        quote! {
+                            let #trips = #trip;
+                            let #start = #top - #trips;
+                            #(#segments)*
                         }
-                        None => code.extend(quote!(for _ in 0..#trip { #body })),
-                    }
+                    });
+                    let trip = match segments {
+                        Some(_) => quote!(#trips),
+                        None => trip,
+                    };
+                    let pop_segment = (!taped.is_empty()).then(|| quote!(#top = #start;));
+                    let item = crate::save::recomputed_item(self.inputs.body, lp).map(
+                        // The item of iteration `k` of `start..end` is `start + k`.
+                        |(item, start)| {
+                            let (item, start) = (names::primal(item), self.primal(start));
+                            quote!(let #item = #start + #k;)
+                        },
+                    );
+                    code.extend(quote! {
+                        #segments
+                        for #k in (0..#trip).rev() {
+                            #item
+                            #body
+                        }
+                        #pop_segment
+                    });
                 }
             }
         }
