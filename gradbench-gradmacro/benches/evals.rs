@@ -11,7 +11,8 @@
 //! The primal and the generated gradient run through the tool's own
 //! `evaluate` (input parsed once, each run timed alone, as the protocol asks);
 //! the hand-written gradients are in `reference/`, used only here and by the
-//! tests. Each time is the median of at least 3 runs and 0.5 s. Before timing,
+//! tests. The three are run in rounds (one run of each per round, at least 5
+//! rounds and 1.5 s), and each time is the median over the rounds. Before timing,
 //! the generated gradient is checked against the hand-written one, so a row
 //! cannot compare different computations. The table is printed and written to
 //! `target/gradbench.md`.
@@ -60,39 +61,34 @@ struct Row {
     hand: Option<Duration>,
 }
 
-/// The median time per run of `evaluate(module, function, input)`.
-fn time_tool(module: &str, function: &str, input: &Value) -> (Duration, Value) {
+/// One run of `evaluate(module, function, input)`: the time the tool
+/// reports for it (the function alone), and its output.
+fn run_tool(module: &str, function: &str, input: &Value) -> (Duration, Value) {
     let mut input = input.clone();
     if let Value::Object(fields) = &mut input {
-        fields.insert("min_runs".into(), json!(3));
-        fields.insert("min_seconds".into(), json!(0.5));
+        fields.insert("min_runs".into(), json!(1));
+        fields.insert("min_seconds".into(), json!(0));
     }
     match modules::evaluate(module, function, &input) {
         Ok(evaluated) => {
-            let mut times = evaluated.nanoseconds.clone();
-            times.sort_unstable();
-            let median = times[times.len() / 2];
-            (Duration::from_nanos(median as u64), evaluated.output)
+            let nanoseconds = evaluated.nanoseconds.first().copied().unwrap_or_default();
+            (Duration::from_nanos(nanoseconds as u64), evaluated.output)
         }
         Err(error) => panic!("{module}.{function}: {error}"),
     }
 }
 
-/// The median time per run of `function`, over at least 3 runs and 0.5 s.
-fn time_hand<T>(mut function: impl FnMut() -> T) -> (Duration, T) {
-    let mut times = Vec::new();
+/// One timed run of `function`.
+fn run_hand<T>(function: &mut impl FnMut() -> T) -> (Duration, T) {
     let start = Instant::now();
-    let mut last;
-    loop {
-        let run = Instant::now();
-        last = std::hint::black_box(function());
-        times.push(run.elapsed());
-        if times.len() >= 3 && start.elapsed() >= Duration::from_millis(500) {
-            break;
-        }
-    }
+    let output = std::hint::black_box(function());
+    (start.elapsed(), output)
+}
+
+/// The median of some durations.
+fn median(mut times: Vec<Duration>) -> Duration {
     times.sort_unstable();
-    (times[times.len() / 2], last)
+    times[times.len() / 2]
 }
 
 /// Every number in a JSON value, in order (a gradient however it is nested).
@@ -217,15 +213,27 @@ fn row<T>(
     size: String,
     (primal, gradient): (&str, &str),
     input: &Value,
-    hand: impl FnMut() -> T,
+    mut hand: impl FnMut() -> T,
     hand_to_json: impl FnOnce(T) -> Value,
 ) -> Row {
     eprintln!("  {eval} {size}");
-    let (primal, _) = time_tool(eval, primal, input);
-    let (generated, generated_output) = time_tool(eval, gradient, input);
-    let (hand, hand_output) = time_hand(hand);
-    let hand_output = hand_to_json(hand_output);
+    // Rounds of one run each, so that a slow spell of the machine falls on
+    // all three alike: at least 5 rounds and 1.5 s.
+    let (mut primals, mut generateds, mut hands) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut generated_output, mut hand_output) = (Value::Null, None);
+    let started = Instant::now();
+    while primals.len() < 5 || started.elapsed() < Duration::from_millis(1_500) {
+        primals.push(run_tool(eval, primal, input).0);
+        let (time, output) = run_tool(eval, gradient, input);
+        generateds.push(time);
+        generated_output = output;
+        let (time, output) = run_hand(&mut hand);
+        hands.push(time);
+        hand_output = Some(output);
+    }
+    let hand_output = hand_to_json(hand_output.expect("at least one round"));
     assert_same(&format!("{eval} {size}"), &generated_output, &hand_output);
+    let (primal, generated, hand) = (median(primals), median(generateds), median(hands));
     Row {
         eval,
         size,

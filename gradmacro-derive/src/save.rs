@@ -126,9 +126,10 @@ impl Saves {
             .filter(|part| fusion.repeats(body, body.def(part.value()).home))
             .collect();
         let innermost = innermost_loops(body);
+        let indices = index_like(body);
         let taped = stacked
             .iter()
-            .filter(|part| is_tapeable(body, types, **part))
+            .filter(|part| is_tapeable(body, types, &indices, **part))
             .filter_map(|part| {
                 let tape = innermost.get(&body.def(part.value()).home)?;
                 fusion.of(tape.body).is_none().then_some((*part, *tape))
@@ -228,15 +229,64 @@ impl Saves {
     }
 }
 
-/// Whether a part can be taped: a scalar whose type is known to be a float or
-/// a count, so cloning it into the tape is a copy.
-fn is_tapeable(body: &Body, types: &FloatTypes, part: Part) -> bool {
-    let stmt = body.def(part.value());
-    match part {
-        Part::Partial(..) => true,
-        Part::Value(_) if matches!(stmt.op, Op::TripCount | Op::Decision) => true,
-        Part::Value(value) => !stmt.buffer && types.of(value).is_some(),
+/// Whether a part can be taped: a scalar whose type is visibly a float, an
+/// integer, a `bool` or an index, so cloning it into the tape is a copy. (A
+/// value of unknown type is only moved, onto a stack: it may not be `Clone`.)
+fn is_tapeable(body: &Body, types: &FloatTypes, indices: &BTreeSet<ValueId>, part: Part) -> bool {
+    use crate::ir::{CastTarget, Opaque};
+    let value = match part {
+        Part::Partial(..) => return true,
+        Part::Value(value) => value,
+    };
+    let stmt = body.def(value);
+    if stmt.buffer {
+        return false;
     }
+    let comparison = |op: &syn::BinOp| {
+        use syn::BinOp::*;
+        matches!(
+            op,
+            Eq(_) | Ne(_) | Lt(_) | Le(_) | Gt(_) | Ge(_) | And(_) | Or(_)
+        )
+    };
+    match &stmt.op {
+        Op::TripCount | Op::Decision => true,
+        Op::Cast {
+            target: CastTarget::Float | CastTarget::Integer,
+            ..
+        } => true,
+        Op::Opaque(Opaque::Binary(op, ..)) if comparison(op) => true,
+        _ => types.of(value).is_some() || is_usize(body, value) || indices.contains(&value),
+    }
+}
+
+/// The values used as an index, or added to (subtracted from, ...) a visible
+/// `usize`: a `usize` (or a range, or `&usize`), all of them `Clone`.
+fn index_like(body: &Body) -> BTreeSet<ValueId> {
+    use crate::ir::Opaque;
+    let mut out = BTreeSet::new();
+    for stmt in &body.values {
+        match &stmt.op {
+            Op::Index { indices, .. } | Op::Opaque(Opaque::Index { indices, .. }) => {
+                out.extend(indices.iter().copied());
+            }
+            Op::Arith(_, a, b) => {
+                if is_usize(body, *a) {
+                    out.insert(*b);
+                }
+                if is_usize(body, *b) {
+                    out.insert(*a);
+                }
+            }
+            _ => {}
+        }
+    }
+    body.root.walk(&mut |node| {
+        if let Node::Store { indices, .. } = node {
+            out.extend(indices.iter().copied());
+        }
+    });
+    out
 }
 
 /// For every block inside a loop, the innermost loop that holds it (a loop's
