@@ -11,8 +11,9 @@
 //! The primal and the generated gradient run through the tool's own
 //! `evaluate` (input parsed once, each run timed alone, as the protocol asks);
 //! the hand-written gradients are in `reference/`, used only here and by the
-//! tests. The three are run in rounds (one run of each per round, at least 5
-//! rounds and 1.5 s), and each time is the median over the rounds. Before timing,
+//! tests. The three are run in rounds (three runs of each back to back per
+//! round, at least 5 rounds and 1.5 s), and each time is the median of all
+//! runs. Before timing,
 //! the generated gradient is checked against the hand-written one, so a row
 //! cannot compare different computations. The table is printed and written to
 //! `target/gradbench.md`.
@@ -61,28 +62,39 @@ struct Row {
     hand: Option<Duration>,
 }
 
-/// One run of `evaluate(module, function, input)`: the time the tool
-/// reports for it (the function alone), and its output.
-fn run_tool(module: &str, function: &str, input: &Value) -> (Duration, Value) {
+/// Runs back to back in each round, as GradBench's `min_runs` runs them (so
+/// that the allocator is in the state repeated calls leave it in).
+const RUNS_PER_ROUND: usize = 3;
+
+/// One round of `evaluate(module, function, input)`: the times the tool
+/// reports (the function alone), and the output.
+fn run_tool(module: &str, function: &str, input: &Value) -> (Vec<Duration>, Value) {
     let mut input = input.clone();
     if let Value::Object(fields) = &mut input {
-        fields.insert("min_runs".into(), json!(1));
+        fields.insert("min_runs".into(), json!(RUNS_PER_ROUND));
         fields.insert("min_seconds".into(), json!(0));
     }
     match modules::evaluate(module, function, &input) {
         Ok(evaluated) => {
-            let nanoseconds = evaluated.nanoseconds.first().copied().unwrap_or_default();
-            (Duration::from_nanos(nanoseconds as u64), evaluated.output)
+            let times = evaluated.nanoseconds.iter();
+            let times = times.map(|&ns| Duration::from_nanos(ns as u64)).collect();
+            (times, evaluated.output)
         }
         Err(error) => panic!("{module}.{function}: {error}"),
     }
 }
 
-/// One timed run of `function`.
-fn run_hand<T>(function: &mut impl FnMut() -> T) -> (Duration, T) {
-    let start = Instant::now();
-    let output = std::hint::black_box(function());
-    (start.elapsed(), output)
+/// One round of `function`: its times, and its last output.
+fn run_hand<T>(function: &mut impl FnMut() -> T) -> (Vec<Duration>, T) {
+    let mut times = Vec::new();
+    loop {
+        let start = Instant::now();
+        let output = std::hint::black_box(function());
+        times.push(start.elapsed());
+        if times.len() == RUNS_PER_ROUND {
+            return (times, output);
+        }
+    }
 }
 
 /// The median of some durations.
@@ -217,18 +229,18 @@ fn row<T>(
     hand_to_json: impl FnOnce(T) -> Value,
 ) -> Row {
     eprintln!("  {eval} {size}");
-    // Rounds of one run each, so that a slow spell of the machine falls on
-    // all three alike: at least 5 rounds and 1.5 s.
+    // Rounds of a few runs each, so that a slow spell of the machine falls
+    // on all three alike: at least 5 rounds and 1.5 s.
     let (mut primals, mut generateds, mut hands) = (Vec::new(), Vec::new(), Vec::new());
     let (mut generated_output, mut hand_output) = (Value::Null, None);
     let started = Instant::now();
     while primals.len() < 5 || started.elapsed() < Duration::from_millis(1_500) {
-        primals.push(run_tool(eval, primal, input).0);
-        let (time, output) = run_tool(eval, gradient, input);
-        generateds.push(time);
+        primals.extend(run_tool(eval, primal, input).0);
+        let (times, output) = run_tool(eval, gradient, input);
+        generateds.extend(times);
         generated_output = output;
-        let (time, output) = run_hand(&mut hand);
-        hands.push(time);
+        let (times, output) = run_hand(&mut hand);
+        hands.extend(times);
         hand_output = Some(output);
     }
     let hand_output = hand_to_json(hand_output.expect("at least one round"));

@@ -25,6 +25,7 @@ use std::collections::{BTreeSet, HashMap};
 
 mod buffers;
 mod fused;
+mod in_place;
 mod operands;
 mod recompute;
 
@@ -95,6 +96,7 @@ pub fn reverse(inputs: &Inputs, seed: TokenStream) -> Reverse {
         recomputed_code: HashMap::new(),
         seed: seed.clone(),
         fused: HashMap::new(),
+        in_place: in_place::in_place_updates(inputs.body),
     };
     let mut seeds = HashMap::new();
     if inputs.activity.is_active(inputs.body.ret) {
@@ -151,6 +153,8 @@ struct Generator<'a> {
     /// The output seed, which fused loops scale.
     seed: TokenStream,
     fused: HashMap<BlockId, FusedCode>,
+    /// The stores that update an element in place (see [`in_place`]).
+    in_place: HashMap<ValueId, in_place::InPlace>,
 }
 
 /// The contributions gathered for the values of the block being reversed.
@@ -342,6 +346,13 @@ impl Generator<'_> {
                 let indices: Vec<TokenStream> =
                     indices.iter().map(|index| self.primal(*index)).collect();
                 let (buffer, element) = (names::adjoint_buffer(*base), self.element_snapshot());
+                if let Some(update) = self.in_place.get(value).copied() {
+                    // The old element passes through: its adjoint stays.
+                    code.extend(quote!(let #element = #buffer #([#indices])*;));
+                    let (other, negative) = (update.other, update.negative);
+                    self.contribute(other, negative, quote!(#element), here, terms, &mut code);
+                    return code;
+                }
                 let zero = self.inputs.types.zero(self.inputs.types.of(*base).as_ref());
                 code.extend(quote! {
                     let #element = #buffer #([#indices])*;
