@@ -497,4 +497,53 @@ mod loop_tests {
         assert!(!code.contains("saturating_sub"), "{code}");
         assert!(!code.contains(". rev ()"), "{code}");
     }
+
+    /// A product in a loop that is not fused saves its factor on a tape: a
+    /// range's iteration `k` stores it at index `k` of the loop's segment and
+    /// reverse iteration `k` reads it back from there, with no push or pop.
+    #[test]
+    fn range_loops_tape_their_saved_floats() {
+        let code = expand(
+            quote!(),
+            quote!(
+                fn horner(x: &[f64], t: f64) -> f64 {
+                    let mut acc = 0.0;
+                    for i in 0..x.len() {
+                        acc = acc * t + x[i];
+                    }
+                    acc * acc
+                }
+            ),
+        );
+        assert!(code.contains("let __gm_tape_start"), "{code}");
+        assert!(code.contains("__gm_segment_v"), "{code}");
+        assert!(
+            !code.contains(". push (") && !code.contains("pop"),
+            "{code}"
+        );
+        // The store is a plain index: no call in the forward loop.
+        assert!(!code.contains("__private :: record"), "{code}");
+    }
+
+    /// A `while` loop's trip count is unknown before it runs: its tape grows
+    /// as it is written.
+    #[test]
+    fn while_loops_record_into_growing_tapes() {
+        let code = expand(
+            quote!(),
+            quote!(
+                fn halvings(x: f64) -> f64 {
+                    let mut y = x;
+                    let mut n = 0;
+                    while n < 10 {
+                        y = y * y * 0.5;
+                        n += 1;
+                    }
+                    y
+                }
+            ),
+        );
+        assert!(code.contains("__private :: record"), "{code}");
+        assert!(!code.contains("pop"), "{code}");
+    }
 }
