@@ -35,8 +35,8 @@
 //! the reduction variable as the only carried dependence.
 
 use crate::activity::Activity;
-use crate::ir::{Arith, SlotId, SlotInit, ValueId, ROOT};
-use crate::ir::{Block, BlockId, Body, Loop, LoopKind, Node, Op, Opaque};
+use crate::ir::{Arith, SlotId, ValueId, ROOT};
+use crate::ir::{Block, BlockId, Body, Loop, Node, Op, Opaque};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// One factor of an accumulator's exit adjoint: the seed, negated or multiplied
@@ -204,7 +204,7 @@ impl Facts {
                     .or_default()
                     .push(Use::Write(*slot, block));
             } else {
-                for operand in node_operands(node) {
+                for operand in node.operands() {
                     uses.entry(operand).or_default().push(Use::Other);
                 }
             }
@@ -235,40 +235,6 @@ fn visit_with_block(block: &Block, visit: &mut dyn FnMut(&Node, BlockId)) {
         for nested in node.blocks() {
             visit_with_block(nested, visit);
         }
-    }
-}
-
-/// The values a node itself reads (not those of the blocks it holds).
-fn node_operands(node: &Node) -> Vec<ValueId> {
-    match node {
-        Node::Def(_) => vec![],
-        Node::Declare { init, .. } => match init {
-            SlotInit::Value(value) => vec![*value],
-            SlotInit::Default => vec![],
-        },
-        Node::Write { value, .. } => vec![*value],
-        Node::Store {
-            base,
-            indices,
-            value,
-        } => std::iter::once(*base)
-            .chain(indices.iter().copied())
-            .chain([*value])
-            .collect(),
-        Node::Push { base, value } => vec![*base, *value],
-        Node::If { cond, .. } => vec![*cond],
-        Node::Match {
-            scrutinee, arms, ..
-        } => std::iter::once(*scrutinee)
-            .chain(
-                arms.iter()
-                    .filter_map(|arm| arm.guard.as_ref().map(|g| g.1)),
-            )
-            .collect(),
-        Node::Loop(lp) => match lp.kind {
-            LoopKind::For { iter, .. } => vec![iter],
-            LoopKind::Infinite => vec![],
-        },
     }
 }
 
@@ -304,7 +270,7 @@ impl Region {
             }
             _ => {}
         }
-        self.read.extend(node_operands(node));
+        self.read.extend(node.operands());
     }
 
     fn of_nodes<'a>(body: &Body, nodes: impl IntoIterator<Item = &'a Node>) -> Region {

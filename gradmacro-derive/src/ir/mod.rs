@@ -431,6 +431,40 @@ impl Block {
 }
 
 impl Node {
+    /// The values a node itself reads (not those of the blocks it holds).
+    pub fn operands(&self) -> Vec<ValueId> {
+        match self {
+            Node::Def(_) => vec![],
+            Node::Declare { init, .. } => match init {
+                SlotInit::Value(value) => vec![*value],
+                SlotInit::Default => vec![],
+            },
+            Node::Write { value, .. } => vec![*value],
+            Node::Store {
+                base,
+                indices,
+                value,
+            } => std::iter::once(*base)
+                .chain(indices.iter().copied())
+                .chain([*value])
+                .collect(),
+            Node::Push { base, value } => vec![*base, *value],
+            Node::If { cond, .. } => vec![*cond],
+            Node::Match {
+                scrutinee, arms, ..
+            } => std::iter::once(*scrutinee)
+                .chain(
+                    arms.iter()
+                        .filter_map(|arm| arm.guard.as_ref().map(|g| g.1)),
+                )
+                .collect(),
+            Node::Loop(lp) => match lp.kind {
+                LoopKind::For { iter, .. } => vec![iter],
+                LoopKind::Infinite => vec![],
+            },
+        }
+    }
+
     /// The blocks a node holds, in program order (a guard before its arm).
     pub fn blocks(&self) -> Vec<&Block> {
         match self {

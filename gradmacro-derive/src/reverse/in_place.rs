@@ -131,34 +131,7 @@ fn use_counts(body: &Body) -> Vec<usize> {
         }
     }
     body.root.walk(&mut |node| {
-        let read: Vec<ValueId> = match node {
-            Node::Def(_) => vec![],
-            Node::Declare { init, .. } => match init {
-                crate::ir::SlotInit::Value(v) => vec![*v],
-                crate::ir::SlotInit::Default => vec![],
-            },
-            Node::Write { value, .. } => vec![*value],
-            Node::Store {
-                base,
-                indices,
-                value,
-            } => std::iter::once(*base)
-                .chain(indices.iter().copied())
-                .chain([*value])
-                .collect(),
-            Node::Push { base, value } => vec![*base, *value],
-            Node::If { cond, .. } => vec![*cond],
-            Node::Match {
-                scrutinee,
-                decision,
-                ..
-            } => vec![*scrutinee, *decision],
-            Node::Loop(lp) => match lp.kind {
-                crate::ir::LoopKind::For { iter, .. } => vec![iter],
-                crate::ir::LoopKind::Infinite => vec![],
-            },
-        };
-        for v in read {
+        for v in node.operands() {
             uses[v.0] += 1;
         }
     });
