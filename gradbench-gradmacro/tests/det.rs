@@ -6,78 +6,16 @@
 //! by the hand-written reverse sweep and, independently, the cofactor matrix.
 //! The reference itself is checked against central finite differences.
 
+mod session;
+
 #[path = "../reference/mod.rs"]
 #[allow(dead_code)]
 mod reference;
 
 use gradbench_gradmacro::modules::det;
 use gradmacro::check::{check_gradient, Tolerance};
-use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-
-/// The tool, running, with a line-by-line view of its stdout.
-struct Session {
-    child: Child,
-    stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
-    next_id: u64,
-}
-
-impl Session {
-    fn start() -> Session {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_gradbench-gradmacro"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("the tool starts");
-        let stdin = child.stdin.take().expect("stdin");
-        let stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        Session {
-            child,
-            stdin,
-            stdout,
-            next_id: 0,
-        }
-    }
-
-    /// Sends `message` with the next id; returns the one response line, parsed,
-    /// after checking it carries that id.
-    fn send(&mut self, mut message: Value) -> Value {
-        let id = self.next_id;
-        self.next_id += 1;
-        message["id"] = json!(id);
-        writeln!(self.stdin, "{message}").expect("write a message");
-        self.stdin.flush().expect("flush");
-        let mut line = String::new();
-        self.stdout.read_line(&mut line).expect("read a response");
-        let response: Value = serde_json::from_str(&line).expect("the response is JSON");
-        assert_eq!(response["id"], json!(id), "response to {message}: {line}");
-        response
-    }
-
-    /// Evaluates `function` on `input`; returns the output after checking the
-    /// run count: one timing per run, `min_runs` of them.
-    fn evaluate(&mut self, function: &str, input: &Value) -> Value {
-        let response = self.send(json!({
-            "kind": "evaluate", "module": "det", "function": function, "input": input,
-        }));
-        assert_eq!(response["success"], json!(true), "{response}");
-        let timings = response["timings"].as_array().expect("timings");
-        assert_eq!(timings.len(), 2, "one timing per run: {response}");
-        for timing in timings {
-            assert_eq!(timing["name"], json!("evaluate"));
-            assert!(timing["nanoseconds"].as_u64().is_some(), "{timing}");
-        }
-        response["output"].clone()
-    }
-
-    fn finish(mut self) {
-        drop(self.stdin);
-        let status = self.child.wait().expect("the tool exits");
-        assert!(status.success(), "{status}");
-    }
-}
+use serde_json::json;
+use session::{numbers, Session};
 
 /// Deterministic numbers in [−1, 1) (a 64-bit LCG).
 struct Lcg(u64);
@@ -96,15 +34,6 @@ impl Lcg {
     }
 }
 
-fn numbers(value: &Value) -> Vec<f64> {
-    value
-        .as_array()
-        .expect("an array")
-        .iter()
-        .map(|v| v.as_f64().expect("a number"))
-        .collect()
-}
-
 /// `|got − want| ≤ tolerance · scale` entry by entry.
 fn assert_close_all(what: &str, got: &[f64], want: &[f64], scale: f64, tolerance: f64) {
     assert_eq!(got.len(), want.len(), "{what}: length");
@@ -118,21 +47,18 @@ fn assert_close_all(what: &str, got: &[f64], want: &[f64], scale: f64, tolerance
 
 #[test]
 fn det_session_matches_the_hand_written_reference() {
-    let mut session = Session::start();
-    let start = session.send(json!({"kind": "start", "eval": "det"}));
-    assert_eq!(start["tool"], json!("gradmacro"));
-    let define = session.send(json!({"kind": "define", "module": "det"}));
-    assert_eq!(define["success"], json!(true), "{define}");
+    let mut session = Session::start("det");
+    assert!(session.define("det"));
 
     let mut rng = Lcg(2024);
     for ell in 1..=7 {
         let a = rng.matrix(ell);
         let input = json!({"A": a, "ell": ell, "min_runs": 2, "min_seconds": 0.0});
         let value = session
-            .evaluate("primal", &input)
+            .evaluate("det", "primal", input.clone())
             .as_f64()
             .expect("a number");
-        let gradient = numbers(&session.evaluate("gradient", &input));
+        let gradient = numbers(&session.evaluate("det", "gradient", input.clone()));
 
         let (want_value, want_gradient) = reference::det::gradient(&a, ell);
         let cofactors = reference::det::cofactors(&a, ell);
@@ -167,9 +93,7 @@ fn det_session_matches_the_hand_written_reference() {
         }
     }
 
-    let analysis = session.send(json!({"kind": "analysis", "of": 3, "valid": true}));
-    assert_eq!(analysis.as_object().map(|o| o.len()), Some(1), "{analysis}");
-    session.finish();
+    session.analysis(3);
 }
 
 #[test]
@@ -216,7 +140,7 @@ fn det_reference_and_generated_gradients_match_finite_differences() {
 
 #[test]
 fn det_rejects_malformed_inputs() {
-    let mut session = Session::start();
+    let mut session = Session::start("det");
     for input in [
         json!({"A": [1.0, 2.0, 3.0], "ell": 2}),
         json!({"A": [], "ell": 0}),
@@ -234,5 +158,4 @@ fn det_rejects_malformed_inputs() {
         "input": {"A": [1.0], "ell": 1},
     }));
     assert_eq!(unknown["success"], json!(false), "{unknown}");
-    session.finish();
 }

@@ -5,6 +5,8 @@
 //! hand-written reference (`reference/gmm.rs`, ADBench's manual gradient),
 //! and the reference against central finite differences.
 
+mod session;
+
 #[path = "../reference/mod.rs"]
 #[allow(dead_code)]
 mod reference;
@@ -12,71 +14,7 @@ mod reference;
 use gradbench_gradmacro::modules::gmm;
 use gradmacro::check::{check_gradient, Tolerance};
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-
-/// The tool, running, with a line-by-line view of its stdout.
-struct Session {
-    child: Child,
-    stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
-    next_id: u64,
-}
-
-impl Session {
-    fn start() -> Session {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_gradbench-gradmacro"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("the tool starts");
-        let stdin = child.stdin.take().expect("stdin");
-        let stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        Session {
-            child,
-            stdin,
-            stdout,
-            next_id: 0,
-        }
-    }
-
-    /// Sends `message` with the next id; returns the one response line, parsed,
-    /// after checking it carries that id.
-    fn send(&mut self, mut message: Value) -> Value {
-        let id = self.next_id;
-        self.next_id += 1;
-        message["id"] = json!(id);
-        writeln!(self.stdin, "{message}").expect("write a message");
-        self.stdin.flush().expect("flush");
-        let mut line = String::new();
-        self.stdout.read_line(&mut line).expect("read a response");
-        let response: Value = serde_json::from_str(&line).expect("the response is JSON");
-        assert_eq!(response["id"], json!(id), "response to {message}: {line}");
-        response
-    }
-
-    /// Evaluates `function` on `input`; returns the output after checking the
-    /// run count: one timing per run, `min_runs` of them.
-    fn evaluate(&mut self, function: &str, input: &Value) -> Value {
-        let response = self.send(json!({
-            "kind": "evaluate", "module": "gmm", "function": function, "input": input,
-        }));
-        assert_eq!(response["success"], json!(true), "{response}");
-        let timings = response["timings"].as_array().expect("timings");
-        assert_eq!(timings.len(), 2, "one timing per run: {response}");
-        for timing in timings {
-            assert_eq!(timing["name"], json!("evaluate"));
-            assert!(timing["nanoseconds"].as_u64().is_some(), "{timing}");
-        }
-        response["output"].clone()
-    }
-
-    fn finish(mut self) {
-        drop(self.stdin);
-        let status = self.child.wait().expect("the tool exits");
-        assert!(status.success(), "{status}");
-    }
-}
+use session::Session;
 
 /// Deterministic numbers in [−1, 1) (a 64-bit LCG).
 struct Lcg(u64);
@@ -216,11 +154,8 @@ fn parts(jacobian: &Value, d: usize, k: usize) -> [Vec<f64>; 4] {
 
 #[test]
 fn gmm_session_matches_the_hand_written_reference() {
-    let mut session = Session::start();
-    let start = session.send(json!({"kind": "start", "eval": "gmm"}));
-    assert_eq!(start["tool"], json!("gradmacro"));
-    let define = session.send(json!({"kind": "define", "module": "gmm"}));
-    assert_eq!(define["success"], json!(true), "{define}");
+    let mut session = Session::start("gmm");
+    assert!(session.define("gmm"));
 
     // (seed, d, k, n, m, γ): GradBench uses m = 0, γ = 1; m > 0 exercises
     // the −m Σq term and both parities of the multivariate gamma's arguments.
@@ -239,13 +174,13 @@ fn gmm_session_matches_the_hand_written_reference() {
         let (want_value, want) = flat.gradient();
         let what = format!("d {d}, k {k}, n {n}, m {m}, γ {gamma}");
 
-        let objective = session.evaluate("objective", &input);
+        let objective = session.evaluate("gmm", "objective", input.clone());
         let objective = objective.as_f64().expect("a number");
         let primal = flat.objective(&flat.alpha, &flat.mu, &flat.q, &flat.l);
         assert_close_all(&what, &[primal], &[want_value], 1e-13, 0.0);
         assert_close_all(&what, &[objective], &[want_value], 1e-12, 0.0);
 
-        let jacobian = session.evaluate("jacobian", &input);
+        let jacobian = session.evaluate("gmm", "jacobian", input.clone());
         let got = parts(&jacobian, d, k);
         for (name, (g, w)) in ["α", "μ", "q", "l"].iter().zip(got.iter().zip(&want)) {
             let scale = w.iter().fold(1.0f64, |s, v| s.max(v.abs()));
@@ -256,9 +191,7 @@ fn gmm_session_matches_the_hand_written_reference() {
         assert!(sum.abs() < 1e-10 * n as f64, "Σ ∂/∂α = {sum} ({what})");
     }
 
-    let analysis = session.send(json!({"kind": "analysis", "of": 3, "valid": true}));
-    assert_eq!(analysis.as_object().map(|o| o.len()), Some(1), "{analysis}");
-    session.finish();
+    session.analysis(3);
 }
 
 #[test]
@@ -342,7 +275,7 @@ fn gmm_log_gamma_and_generated_gradient() {
 
 #[test]
 fn gmm_rejects_malformed_inputs() {
-    let mut session = Session::start();
+    let mut session = Session::start("gmm");
     let good = instance(31, 2, 2, 3, 0, 1.0);
     let mut short_alpha = good.clone();
     short_alpha["alpha"] = json!([0.5]);
@@ -359,5 +292,4 @@ fn gmm_rejects_malformed_inputs() {
         assert_eq!(response["success"], json!(false), "{response}");
         assert!(response["error"].is_string(), "{response}");
     }
-    session.finish();
 }

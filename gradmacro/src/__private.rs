@@ -1,5 +1,5 @@
 //! What generated code calls and users do not: zero adjoints shaped like a
-//! buffer, adding adjoint buffers into each other, the saved-value stacks, and
+//! buffer, adding adjoint buffers into each other, the saved-value stacks and tapes, and
 //! casts of adjoints. Not part of the public API.
 
 /// Converts an adjoint between float types (the reverse of an `as` cast in the
