@@ -254,7 +254,9 @@
 //!   Tapenade's PUSH/POP would put a capacity check and a possible call in the
 //!   forward loop and a length update in both: measured on GradBench's llsq, the
 //!   call alone made LLVM keep the loop's accumulator in memory and the gradient
-//!   2.3× slower than hand-written; indexed tapes made it 0.75–1.08×. A range
+//!   2.3× slower than hand-written; with indexed tapes it is 0.78× (the
+//!   README's GradBench table, `cargo bench -p gradbench-gradmacro --bench
+//!   evals -- llsq`). A range
 //!   loop's segment has a place for every iteration, so its store is a plain
 //!   indexed write; other loops grow the tape on a cold path. Tapes keep their
 //!   longest length, so after a loop's first execution opening a segment is a
