@@ -64,7 +64,7 @@ mod expand {
     }
 
     pub(crate) fn companions(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
-        let function = parse_function(item)?;
+        let function = parse_function(crate::names::unraw(item))?;
         let options = Options::parse(attr)?;
         let sig = signature::analyze(&function.sig, &options)?;
         let lowered = lower::lower(&function.block, &sig)?;

@@ -7,7 +7,40 @@
 //! neither shadow nor be shadowed by generated code.
 
 use crate::ir::{SlotId, ValueId};
-use proc_macro2::{Ident, Span};
+use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
+
+/// The tokens with every raw identifier that need not be raw written plainly:
+/// `r#x` and `x` are one variable in Rust, so they must be one name to the
+/// lowering (which compares names as strings). Keywords (`r#loop`) stay raw.
+pub fn unraw(tokens: TokenStream) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|tree| match tree {
+            TokenTree::Ident(ident) => {
+                let text = ident.to_string();
+                match text.strip_prefix("r#") {
+                    Some(plain) if syn::parse_str::<Ident>(plain).is_ok() => {
+                        TokenTree::Ident(Ident::new(plain, ident.span()))
+                    }
+                    _ => TokenTree::Ident(ident),
+                }
+            }
+            TokenTree::Group(group) => {
+                let mut unrawed = Group::new(group.delimiter(), unraw(group.stream()));
+                unrawed.set_span(group.span());
+                TokenTree::Group(unrawed)
+            }
+            other => other,
+        })
+        .collect()
+}
+
+/// A companion's name: `NAME_suffix`, of the name without `r#` (`r#loop`
+/// gives `loop_pullback`), spanned like `NAME`.
+pub fn companion(name: &Ident, suffix: &str) -> Ident {
+    use syn::ext::IdentExt;
+    Ident::new(&format!("{}_{suffix}", name.unraw()), name.span())
+}
 
 fn hygienic(name: String) -> Ident {
     Ident::new(&name, Span::mixed_site())

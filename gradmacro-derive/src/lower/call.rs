@@ -57,7 +57,7 @@ impl Lowerer {
         if self.is_written_buffer(inner) || (is_row && !borrowed) {
             let lowered = self.lower_expr(inner)?;
             if let Some((source, prefix)) = self.as_buffer(&lowered) {
-                if borrowed || !prefix.is_empty() {
+                {
                     let span = arg.span();
                     let method = Some(Ident::new("clone", span));
                     let init = BufferInit::Copy {

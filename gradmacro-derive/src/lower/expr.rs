@@ -382,7 +382,7 @@ fn cast_target(ty: &Type) -> CastTarget {
     }
 }
 
-pub(super) fn path_text(path: &syn::Path) -> String {
+pub(crate) fn path_text(path: &syn::Path) -> String {
     path.to_token_stream().to_string().replace(' ', "")
 }
 

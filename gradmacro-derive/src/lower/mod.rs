@@ -23,6 +23,8 @@ mod expr;
 mod iter;
 mod pattern;
 
+pub(crate) use expr::path_text;
+
 use crate::ir::{
     Block, BlockId, BlockInfo, Body, Node, Op, Slot, SlotId, SlotInit, Stmt, ValueId, ROOT,
 };
@@ -92,7 +94,10 @@ pub fn lower(block: &syn::Block, sig: &FnSignature) -> syn::Result<LoweredBody> 
             continue;
         }
         let value = lowerer.push(Op::Param { index }, param.name.span());
-        lowerer.values[value.0].mutable = param.mutable;
+        // A `&mut` parameter (`&mut self` too) may be changed by the methods
+        // called on it, as a `mut` one may.
+        let by_mut_ref = matches!(&param.ty, Type::Reference(r) if r.mutability.is_some());
+        lowerer.values[value.0].mutable = param.mutable || by_mut_ref;
         if let ParamKind::Buffer { depth, .. } = param.kind {
             lowerer.values[value.0].buffer = true;
             lowerer.buffer_depths.insert(value, depth);

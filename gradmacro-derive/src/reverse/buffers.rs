@@ -184,7 +184,7 @@ impl Generator<'_> {
 /// `NAME_pullback`, spanned like `NAME` so that a missing one is reported on
 /// the call.
 fn pullback_name(name: &syn::Ident) -> syn::Ident {
-    syn::Ident::new(&format!("{name}_pullback"), name.span())
+    names::companion(name, "pullback")
 }
 
 /// The buffer (and row) an argument passes: `x`, `&x` or `&m[r]`.
