@@ -321,3 +321,38 @@ fn functions_generated_by_macro_rules() {
         );
     }
 }
+
+/// Items named like generated locals: `mixed_site` hygiene resolves item names
+/// at the call site, so a `let __gm_v1 = ..` would match the constant instead
+/// of binding. Each expansion's names carry their own tag.
+mod items_named_like_generated_locals {
+    use super::common::assert_closed;
+    use gradmacro::differentiate;
+
+    #[allow(non_upper_case_globals)]
+    const __gm_v1: f64 = 5.0;
+    #[allow(non_upper_case_globals)]
+    static __gm_v0: f64 = 1.0;
+    #[allow(non_camel_case_types)]
+    struct __gm_v2;
+    #[allow(non_upper_case_globals)]
+    const __gm_adj_v3: f64 = 7.0;
+
+    #[differentiate]
+    fn beside_items(x: f64, y: f64) -> f64 {
+        let z = x * y + x.sin();
+        z * z
+    }
+
+    #[test]
+    fn do_not_change_gradients() {
+        let _ = __gm_v2;
+        assert_eq!(__gm_v1 + __gm_v0 + __gm_adj_v3, 13.0);
+        let (x, y) = (0.7, -1.3);
+        let (value, (dx, dy)) = beside_items_grad(x, y);
+        let z = x * y + x.sin();
+        assert_closed("value", value, z * z);
+        assert_closed("dx", dx, 2.0 * z * (y + x.cos()));
+        assert_closed("dy", dy, 2.0 * z * x);
+    }
+}

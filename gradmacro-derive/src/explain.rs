@@ -138,7 +138,7 @@ pub fn graph(inputs: &Inputs) -> syn::Result<TokenStream> {
                 Some(format!("{} as {}", label(source), quote!(#ty))),
             ),
             Op::Rule { rule, args, .. } => {
-                let partials = quote::format_ident!("__gm_explain_d{}", value.0);
+                let partials = crate::names::local(&format!("explain_d{}", value.0));
                 let function = syn::Ident::new(rule.name, proc_macro2::Span::call_site());
                 let arg_tokens = args.iter().map(|arg| primal(*arg));
                 prelude.extend(

@@ -398,6 +398,10 @@ impl Forward<'_> {
                     let args = args.iter().map(p);
                     quote!(#func(#(#args),*))
                 }
+                Opaque::Invoke { callee, args } => {
+                    let (callee, args) = (p(callee), args.iter().map(p));
+                    quote!(#callee(#(#args),*))
+                }
                 Opaque::Index {
                     base,
                     indices,

@@ -56,10 +56,12 @@ mod expand {
     /// `impl` it is `Self::NAME`, outside it is `NAME`, and an attribute cannot
     /// tell which.)
     pub fn differentiate(attr: TokenStream, item: TokenStream) -> TokenStream {
+        crate::names::tag_expansion(&item.to_string());
         let output = match companions(attr, item.clone()) {
             Ok(companions) => companions,
             Err(error) => error.to_compile_error(),
         };
+        crate::names::tag_expansion("");
         quote!(#[allow(dead_code)] #item #output)
     }
 

@@ -1,10 +1,50 @@
 //! Names of everything the generated code introduces.
 //!
-//! Every generated local carries the reserved `__gm_` prefix *and* a
+//! Every generated local carries the reserved `__gm` prefix *and* a
 //! `Span::mixed_site()` span. The span alone already makes these locals invisible to
 //! user-written identifiers (macro hygiene), and the body is fully renamed during
 //! lowering, so a user variable called `grad`, `adj_x` or even `__gm_v1` can
 //! neither shadow nor be shadowed by generated code.
+//!
+//! Items are another matter: `mixed_site` hygiene resolves item names at the
+//! call site, and a `let` pattern naming a `const`, `static` or unit struct in
+//! scope is a pattern match against it, not a new binding (stable Rust has no
+//! def-site hygiene). So each expansion tags its names with a short hash of the
+//! function it expands (`__gm3k9q_v1`): an item can only collide with a name it
+//! cannot know. Unit tests expand without a tag, so their golden code reads
+//! `__gm_v1`.
+
+use std::cell::RefCell;
+
+thread_local! {
+    /// The tag of the expansion in progress (empty in unit tests).
+    static TAG: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Tags the names of the expansion of `function` (its tokens, as text);
+/// an empty text removes the tag.
+pub fn tag_expansion(function: &str) {
+    use std::hash::{Hash, Hasher};
+    if function.is_empty() {
+        TAG.with(|current| current.borrow_mut().clear());
+        return;
+    }
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    function.hash(&mut hasher);
+    let mut hash = hasher.finish();
+    let mut tag = String::new();
+    for _ in 0..6 {
+        let digit = (hash % 36) as u32;
+        tag.push(char::from_digit(digit, 36).unwrap_or('0'));
+        hash /= 36;
+    }
+    TAG.with(|current| *current.borrow_mut() = tag);
+}
+
+/// A generated name for a helper binding in quoted code (`__gm_row`).
+pub fn local(name: &str) -> Ident {
+    hygienic(format!("__gm_{name}"))
+}
 
 use crate::ir::{SlotId, ValueId};
 use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
@@ -42,8 +82,16 @@ pub fn companion(name: &Ident, suffix: &str) -> Ident {
     Ident::new(&format!("{}_{suffix}", name.unraw()), name.span())
 }
 
+/// `__gm_rest` as `__gm{tag}_rest`, with mixed-site hygiene.
 fn hygienic(name: String) -> Ident {
-    Ident::new(&name, Span::mixed_site())
+    let tagged = TAG.with(|tag| {
+        let tag = tag.borrow();
+        match name.strip_prefix("__gm_") {
+            Some(rest) if !tag.is_empty() => format!("__gm{tag}_{rest}"),
+            _ => name.clone(),
+        }
+    });
+    Ident::new(&tagged, Span::mixed_site())
 }
 
 /// The primal (forward) value of an IR value.

@@ -118,7 +118,6 @@ pub static DERIVATIVE_FREE_METHODS: &[&str] = &[
     "is_sign_positive",
     "is_sign_negative",
     "classify",
-    "to_bits",
     "total_cmp",
     "partial_cmp",
     "eq",

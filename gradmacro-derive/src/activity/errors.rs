@@ -257,6 +257,10 @@ fn no_derivative(stmt: &Stmt) -> syn::Error {
                 quote::ToTokens::to_token_stream(ty)
             ),
         ),
+        Op::Opaque(Opaque::Invoke { .. }) => syn::Error::new(
+            stmt.span,
+            "this calls a function value (a closure or `impl Fn` parameter) whose body gradmacro cannot see, with an argument that depends on a differentiated parameter, so it has no derivative; call a `#[differentiate]`d function by its name instead",
+        ),
         _ => syn::Error::new(
             stmt.span,
             "this operation has no derivative, and an operand depends on a differentiated parameter",

@@ -99,6 +99,9 @@ impl fmt::Display for Op {
                 Opaque::Call { func, args } => {
                     write!(f, "opaque {}({})", func.to_token_stream(), list(args))
                 }
+                Opaque::Invoke { callee, args } => {
+                    write!(f, "opaque {callee}({})", list(args))
+                }
                 Opaque::Index {
                     base,
                     indices,

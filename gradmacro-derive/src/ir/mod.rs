@@ -356,6 +356,12 @@ pub enum Opaque {
         func: syn::ExprPath,
         args: Vec<ValueId>,
     },
+    /// A call of a value (`g(x)` for a closure or `impl Fn` parameter `g`):
+    /// its body, and so its derivative, is out of sight.
+    Invoke {
+        callee: ValueId,
+        args: Vec<ValueId>,
+    },
     /// `base[indices]` of something that is not a float buffer (or a row of one,
     /// borrowed when `borrowed`).
     Index {
@@ -408,6 +414,9 @@ impl Op {
                     .chain(args.iter().copied())
                     .collect(),
                 Opaque::Call { args, .. } | Opaque::Tuple(args) => args.clone(),
+                Opaque::Invoke { callee, args } => std::iter::once(*callee)
+                    .chain(args.iter().copied())
+                    .collect(),
                 Opaque::Range { start, end, .. } => start.iter().chain(end).copied().collect(),
                 Opaque::Index { base, indices, .. } => std::iter::once(*base)
                     .chain(indices.iter().copied())

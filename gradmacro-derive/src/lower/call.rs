@@ -13,6 +13,22 @@ use syn::{Expr, Ident, Type};
 
 impl Lowerer {
     pub(super) fn lower_call(&mut self, call: &syn::ExprCall) -> syn::Result<Lowered> {
+        // A local variable or parameter called (`g(x)` for `g: impl Fn`):
+        // the value is called, so a callable that is not `Copy` is not moved.
+        if let Expr::Path(path) = &*call.func {
+            if let (None, Some(ident)) = (&path.qself, path.path.get_ident()) {
+                if let Some(callee) = self.read(ident) {
+                    let callee = self.expect_value(callee, path.span(), "this function")?;
+                    let args = call
+                        .args
+                        .iter()
+                        .map(|arg| self.lower_call_argument(arg))
+                        .collect::<syn::Result<Vec<_>>>()?;
+                    let op = Op::Opaque(Opaque::Invoke { callee, args });
+                    return Ok(Lowered::Value(self.push(op, call.span())));
+                }
+            }
+        }
         let func = match &*call.func {
             Expr::Path(path) => path.clone(),
             other => {

@@ -14,6 +14,7 @@
 
 use super::{assigned, unsupported, Lowered, Lowerer};
 use crate::ir::{BufferInit, LoopKind, Node, Op, Opaque, SlotInit, ValueId};
+use crate::signature::FloatTy;
 use proc_macro2::Span;
 use quote::quote;
 use std::collections::HashMap;
@@ -518,8 +519,8 @@ impl Lowerer {
             return Ok(Some(Lowered::Value(buffer)));
         }
         let init = match name.as_str() {
-            "sum" => self.push(Op::Const(quote!(0.0)), span),
-            "product" => self.push(Op::Const(quote!(1.0)), span),
+            "sum" => self.push(Op::Const(self.identity(call, 0.0)), span),
+            "product" => self.push(Op::Const(self.identity(call, 1.0)), span),
             _ => self.lower_float(&call.args[0])?,
         };
         let accumulator = self.declare_slot(&format!("{name} accumulator"), SlotInit::Value(init));
@@ -553,5 +554,27 @@ impl Lowerer {
         Ok(Some(Lowered::Value(
             self.push(Op::ReadSlot(accumulator), span),
         )))
+    }
+
+    /// The start of a `sum` (0) or `product` (1), typed by the turbofish
+    /// (`sum::<f64>()`) or, in a function generic over `T: Float`, a `T`:
+    /// the items may be untyped literals (`map(|_| 2.0)`), which leave a bare
+    /// `0.0` ambiguous.
+    fn identity(&self, call: &syn::ExprMethodCall, value: f64) -> proc_macro2::TokenStream {
+        let generic = self
+            .generic_float
+            .as_deref()
+            .map(|name| syn::Ident::new(name, call.method.span()));
+        let named = call.turbofish.as_ref().and_then(|turbofish| {
+            match turbofish.args.iter().collect::<Vec<_>>()[..] {
+                [syn::GenericArgument::Type(ty)] => FloatTy::of_in(ty, generic.as_ref()),
+                _ => None,
+            }
+        });
+        match named.or_else(|| generic.map(FloatTy::Generic)) {
+            Some(float) => float.constant(value),
+            None if value == 0.0 => quote!(0.0),
+            None => quote!(1.0),
+        }
     }
 }

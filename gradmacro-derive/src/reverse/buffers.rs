@@ -145,13 +145,15 @@ impl Generator<'_> {
         match init {
             BufferInit::Repeat { elem, .. } if self.active(*elem) => {
                 if body.def(*elem).buffer {
-                    let row = accumulate(*elem, quote!(__gm_row));
-                    code.extend(quote!(for __gm_row in #buffer.iter() { #row }));
+                    let row = names::local("row");
+                    let accumulated = accumulate(*elem, quote!(#row));
+                    code.extend(quote!(for #row in #buffer.iter() { #accumulated }));
                 } else {
                     let ty = self.inputs.types.of(*elem).map(|float| float.ident());
                     let sum = if self.inputs.types.is_generic() {
                         let zero = self.inputs.types.zero(None);
-                        quote!(#buffer.iter().fold(#zero, |__gm_sum, &__gm_e| __gm_sum + __gm_e))
+                        let (total, entry) = (names::local("sum"), names::local("entry"));
+                        quote!(#buffer.iter().fold(#zero, |#total, &#entry| #total + #entry))
                     } else {
                         quote!(#buffer.iter().copied().sum::<#ty>())
                     };

@@ -231,6 +231,27 @@ impl Generator<'_> {
         if code.is_empty() {
             return code;
         }
+        // Accumulators and slot adjoints of this block start at zero here.
+        // (Generated first: a local buffer's zero adjoint may read its length,
+        // which is recomputed below like anything else the code reads.)
+        let mut declarations = TokenStream::new();
+        let (values, slots) = self.homes.get(&block.id).cloned().unwrap_or_default();
+        let fusion = self.inputs.fusion;
+        for &value in &values {
+            if self.body().def(value).buffer && !fusion.is_predeclared(value) {
+                declarations.extend(self.buffer_adjoint_declaration(value));
+            }
+        }
+        for value in values {
+            if self.accumulated[value.0] && self.active(value) && !fusion.is_predeclared(value) {
+                declarations.extend(self.accumulator_declaration(value));
+            }
+        }
+        for slot in slots {
+            if !fusion.is_slot_predeclared(slot) {
+                declarations.extend(self.slot_adjoint_declaration(slot));
+            }
+        }
         // Recompute this block's cheap values that the code reads, and what they
         // read in turn, in program order.
         let mut recomputed: Vec<ValueId> = Vec::new();
@@ -251,29 +272,12 @@ impl Generator<'_> {
             }
         }
         recomputed.sort();
-        let recomputations: TokenStream = recomputed
+        let mut recomputations: TokenStream = recomputed
             .iter()
             .filter_map(|v| self.recomputed_code.remove(v))
             .collect();
-        // Accumulators and slot adjoints of this block start at zero here.
+        recomputations.extend(declarations);
         let mut declarations = recomputations;
-        let (values, slots) = self.homes.get(&block.id).cloned().unwrap_or_default();
-        let fusion = self.inputs.fusion;
-        for &value in &values {
-            if self.body().def(value).buffer && !fusion.is_predeclared(value) {
-                declarations.extend(self.buffer_adjoint_declaration(value));
-            }
-        }
-        for value in values {
-            if self.accumulated[value.0] && self.active(value) && !fusion.is_predeclared(value) {
-                declarations.extend(self.accumulator_declaration(value));
-            }
-        }
-        for slot in slots {
-            if !fusion.is_slot_predeclared(slot) {
-                declarations.extend(self.slot_adjoint_declaration(slot));
-            }
-        }
         declarations.extend(code);
         loads.extend(declarations);
         loads
