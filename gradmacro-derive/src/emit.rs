@@ -66,7 +66,9 @@ struct Sweeps {
     types: types::FloatTypes,
 }
 
-fn sweeps(source: &Source, activity: &Activity, seed: TokenStream) -> Sweeps {
+/// The sweeps of a companion; `explain` names every value and adjoint (its
+/// graph reads them all), the others write constants inline.
+fn sweeps(source: &Source, activity: &Activity, seed: TokenStream, explain: bool) -> Sweeps {
     let Source { sig, lowered, .. } = *source;
     let body = &lowered.body;
     let types = types::infer(body, sig);
@@ -75,18 +77,24 @@ fn sweeps(source: &Source, activity: &Activity, seed: TokenStream) -> Sweeps {
         eprintln!("gradmacro fusion in `{}`:\n{fusion}", sig.name);
     }
     // A dry run finds what the reverse sweep reads; the real run then restores
-    // the values that are saved.
-    let dry = reverse::reverse(
-        &reverse::Inputs {
-            body,
-            activity,
-            types: &types,
-            saves: &Saves::none(),
-            fusion: &fusion,
-        },
-        seed.clone(),
-    );
-    let saves = Saves::new(body, &dry.referenced, &fusion, &types);
+    // the values that are saved. Only values of nested blocks are ever saved:
+    // straight-line code needs no dry run.
+    let saves = if body.blocks.len() == 1 {
+        Saves::none()
+    } else {
+        let dry = reverse::reverse(
+            &reverse::Inputs {
+                body,
+                activity,
+                types: &types,
+                saves: &Saves::none(),
+                fusion: &fusion,
+                name_every_adjoint: explain,
+            },
+            seed.clone(),
+        );
+        Saves::new(body, &dry.referenced, &fusion, &types)
+    };
     let sweep = reverse::reverse(
         &reverse::Inputs {
             body,
@@ -94,6 +102,7 @@ fn sweeps(source: &Source, activity: &Activity, seed: TokenStream) -> Sweeps {
             types: &types,
             saves: &saves,
             fusion: &fusion,
+            name_every_adjoint: explain,
         },
         seed,
     );
@@ -124,6 +133,7 @@ fn sweeps(source: &Source, activity: &Activity, seed: TokenStream) -> Sweeps {
             saves: &saves,
             fusion: &fusion,
             fused: &sweep.fused,
+            inline_constants: !explain,
         }),
         value_adjoints: (0..body.value_count())
             .map(|index| sweep.adjoint(crate::ir::ValueId(index)))
@@ -131,6 +141,19 @@ fn sweeps(source: &Source, activity: &Activity, seed: TokenStream) -> Sweeps {
         reverse: sweep.code,
         adjoints,
         types,
+    }
+}
+
+/// The returned value as the companions read it (a constant is written out:
+/// the forward sweep does not bind constants).
+fn returned(lowered: &LoweredBody) -> TokenStream {
+    let ret = lowered.body.ret;
+    match &lowered.body.def(ret).op {
+        crate::ir::Op::Const(tokens) => quote!((#tokens)),
+        _ => {
+            let name = crate::names::primal(ret);
+            quote!(#name)
+        }
     }
 }
 
@@ -153,8 +176,46 @@ pub struct Source<'a> {
     pub lowered: &'a LoweredBody,
 }
 
-/// `NAME_grad`: the value and the gradient with respect to `wrt`.
-pub fn gradient(source: &Source, activity: &Activity) -> TokenStream {
+/// `NAME_grad` and `NAME_pullback`. When both differentiate the same values
+/// (`wrt` is every differentiable parameter, the default), they share one
+/// generated sweep, seeded with a named seed that `NAME_grad` binds to 1:
+/// the expansion is generated once and cloned, which halves the macro's
+/// time on long functions (LLVM sees the same constant as before).
+pub fn gradient_and_pullback(
+    source: &Source,
+    activity: &Activity,
+    pullback_activity: Option<&Activity>,
+) -> TokenStream {
+    let seed_name = seed();
+    match pullback_activity {
+        Some(all) if all == activity => {
+            let shared = sweeps(source, activity, quote!(#seed_name), false);
+            let one = source.sig.ret.constant(1.0);
+            let ty = source.sig.ret.ident();
+            let grad = gradient(source, &shared, quote!(let #seed_name: #ty = #one;));
+            let pullback = pullback(source, shared);
+            quote!(#grad #pullback)
+        }
+        Some(all) => {
+            let grad = gradient(
+                source,
+                &sweeps(source, activity, source.sig.ret.constant(1.0), false),
+                TokenStream::new(),
+            );
+            let pullback = pullback(source, sweeps(source, all, quote!(#seed_name), false));
+            quote!(#grad #pullback)
+        }
+        None => gradient(
+            source,
+            &sweeps(source, activity, source.sig.ret.constant(1.0), false),
+            TokenStream::new(),
+        ),
+    }
+}
+
+/// `NAME_grad`: the value and the gradient with respect to `wrt`, from the
+/// sweeps (after `prelude`, which binds their seed where it is a name).
+fn gradient(source: &Source, sweeps: &Sweeps, prelude: TokenStream) -> TokenStream {
     let Source { sig, lowered, .. } = *source;
     let name = format_ident!("{}_grad", sig.name);
     let doc = format!(
@@ -168,7 +229,7 @@ pub fn gradient(source: &Source, activity: &Activity) -> TokenStream {
         reverse,
         adjoints,
         ..
-    } = sweeps(source, activity, sig.ret.constant(1.0));
+    } = sweeps;
     let ret_ty = sig.ret.ident();
     let wrt_adjoints: Vec<&TokenStream> = sig.wrt.iter().map(|&i| &adjoints[i]).collect();
     let wrt_types: Vec<_> = sig
@@ -181,7 +242,7 @@ pub fn gradient(source: &Source, activity: &Activity) -> TokenStream {
     } else {
         (quote!((#(#wrt_types),*)), quote!((#(#wrt_adjoints),*)))
     };
-    let value = crate::names::primal(lowered.body.ret);
+    let value = returned(lowered);
     companion(
         source,
         &name,
@@ -189,6 +250,7 @@ pub fn gradient(source: &Source, activity: &Activity) -> TokenStream {
         &[],
         quote!((#ret_ty, #gradient_ty)),
         quote! {
+            #prelude
             #declarations
             #forward
             #reverse
@@ -217,7 +279,7 @@ pub fn explain(
         value_adjoints,
         types,
         ..
-    } = sweeps(source, activity, sig.ret.constant(1.0));
+    } = sweeps(source, activity, sig.ret.constant(1.0), true);
     let graph = crate::explain::graph(&crate::explain::Inputs {
         sig,
         lowered,
@@ -241,8 +303,9 @@ pub fn explain(
     ))
 }
 
-/// `NAME_pullback`: the value and the adjoint of every parameter for an output seed.
-pub fn pullback(source: &Source, activity: &Activity) -> TokenStream {
+/// `NAME_pullback`: the value and the adjoint of every parameter for an
+/// output seed, from sweeps seeded with [`seed`].
+fn pullback(source: &Source, sweeps: Sweeps) -> TokenStream {
     let Source { sig, lowered, .. } = *source;
     let name = format_ident!("{}_pullback", sig.name);
     let doc = format!(
@@ -257,7 +320,7 @@ pub fn pullback(source: &Source, activity: &Activity) -> TokenStream {
         reverse,
         adjoints,
         ..
-    } = sweeps(source, activity, quote!(#seed_name));
+    } = sweeps;
     // A method's receiver is not an argument of the call: it gets no adjoint.
     let arguments = || sig.params.iter().map(|param| param.receiver.is_none());
     let adjoint_types = sig
@@ -269,7 +332,7 @@ pub fn pullback(source: &Source, activity: &Activity) -> TokenStream {
         .into_iter()
         .zip(arguments())
         .filter_map(|(adjoint, is_argument)| is_argument.then_some(adjoint));
-    let value = crate::names::primal(lowered.body.ret);
+    let value = returned(lowered);
     companion(
         source,
         &name,
@@ -347,16 +410,16 @@ mod tests {
         let expected_grad =
             "fn graph_grad (x : f64 , w : f64 , b : f64 ,) -> (f64 , (f64 , f64)) { \
             let __gm_v0 = x ; let __gm_v1 = w ; let __gm_v2 = b ; \
-            let __gm_v3 = __gm_v1 * __gm_v0 ; let __gm_v4 = __gm_v3 + __gm_v2 ; let __gm_v5 = 2 ; \
-            let (__gm_v6 , __gm_d6_0) = :: gradmacro :: rules :: powi (__gm_v4 , __gm_v5) ; \
+            let __gm_v3 = __gm_v1 * __gm_v0 ; let __gm_v4 = __gm_v3 + __gm_v2 ; \
+            let (__gm_v6 , __gm_d6_0) = :: gradmacro :: rules :: powi (__gm_v4 , (2)) ; \
             let __gm_adj_v6 = 1f64 ; let __gm_adj_v4 = __gm_adj_v6 * __gm_d6_0 ; \
-            let __gm_adj_v3 = __gm_adj_v4 ; let __gm_adj_v2 = __gm_adj_v4 ; \
-            let __gm_adj_v1 = __gm_adj_v3 * __gm_v0 ; (__gm_v6 , (__gm_adj_v1 , __gm_adj_v2)) }";
+            let __gm_adj_v2 = __gm_adj_v4 ; \
+            let __gm_adj_v1 = __gm_adj_v4 * __gm_v0 ; (__gm_v6 , (__gm_adj_v1 , __gm_adj_v2)) }";
         assert!(code.contains(expected_grad), "{code}");
         // The pullback also differentiates `x` and takes the seed as a parameter.
         assert!(code.contains("fn graph_pullback (x : f64 , w : f64 , b : f64 , __gm_seed : f64) -> (f64 , (f64 , f64 , f64 ,))"), "{code}");
         assert!(
-            code.contains("let __gm_adj_v0 = __gm_adj_v3 * __gm_v1 ;"),
+            code.contains("let __gm_adj_v0 = __gm_adj_v4 * __gm_v1 ;"),
             "{code}"
         );
     }
@@ -374,7 +437,7 @@ mod tests {
             ),
         );
         assert!(
-            code.contains("let __gm_adj_v0 = __gm_adj_v1 * (__gm_v0 + __gm_v0) ;"),
+            code.contains("let __gm_adj_v0 = __gm_seed * (__gm_v0 + __gm_v0) ;"),
             "{code}"
         );
     }
@@ -455,7 +518,8 @@ mod loop_tests {
             !code.contains("stack") && !code.contains(". rev ()"),
             "{code}"
         );
-        assert!(code.contains("let mut __gm_adj_s0 = 1f64 ;"), "{code}");
+        assert!(code.contains("let __gm_seed : f64 = 1f64 ;"), "{code}");
+        assert!(code.contains("let mut __gm_adj_s0 = __gm_seed ;"), "{code}");
         assert!(code.contains("__gm_adjbuf_v0 [__gm_v11] = "), "{code}");
         assert!(!code.contains("__gm_adjbuf_v0 [__gm_v11] += "), "{code}");
     }

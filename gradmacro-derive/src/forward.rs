@@ -32,6 +32,9 @@ pub struct Forward<'a> {
     pub fusion: &'a Fusion,
     /// The reverse code of the fused loops, placed inside them.
     pub fused: &'a HashMap<BlockId, FusedCode>,
+    /// Whether constants are written where they are used rather than bound
+    /// (`NAME_explain` reads every value by name).
+    pub inline_constants: bool,
 }
 
 /// The forward sweep of `body`.
@@ -40,6 +43,19 @@ pub fn forward(sweep: &Forward) -> TokenStream {
 }
 
 impl Forward<'_> {
+    /// A value as an operand: a constant written out (when constants are
+    /// inlined), anything else by its name. A long function's constants
+    /// then cost no statement of their own.
+    fn value(&self, value: ValueId) -> TokenStream {
+        match &self.body.def(value).op {
+            Op::Const(tokens) if self.inline_constants => quote!((#tokens)),
+            _ => {
+                let name = primal(value);
+                quote!(#name)
+            }
+        }
+    }
+
     fn block(&self, block: &Block) -> TokenStream {
         block.nodes.iter().map(|node| self.node(node)).collect()
     }
@@ -51,7 +67,7 @@ impl Forward<'_> {
                 let slot = names::slot(*slot);
                 match init {
                     SlotInit::Value(value) => {
-                        let value = primal(*value);
+                        let value = self.value(*value);
                         quote!(let mut #slot = #value;)
                     }
                     SlotInit::Default => {
@@ -64,16 +80,16 @@ impl Forward<'_> {
                 indices,
                 value,
             } => {
-                let (base, value) = (primal(*base), primal(*value));
-                let indices = indices.iter().map(|index| primal(*index));
+                let (base, value) = (primal(*base), self.value(*value));
+                let indices = indices.iter().map(|index| self.value(*index));
                 quote!(#base #([#indices])* = #value;)
             }
             Node::Push { base, value } => {
-                let (base, value) = (primal(*base), primal(*value));
+                let (base, value) = (primal(*base), self.value(*value));
                 quote!(#base.push(#value);)
             }
             Node::Write { slot, value } => {
-                let (slot, value) = (names::slot(*slot), primal(*value));
+                let (slot, value) = (names::slot(*slot), self.value(*value));
                 quote!(#slot = #value;)
             }
             Node::If {
@@ -81,7 +97,7 @@ impl Forward<'_> {
                 then,
                 otherwise,
             } => {
-                let cond = primal(*cond);
+                let cond = self.value(*cond);
                 let (then, otherwise) = (self.block(then), self.block(otherwise));
                 if otherwise.is_empty() {
                     quote!(if #cond { #then })
@@ -95,11 +111,11 @@ impl Forward<'_> {
                 decision,
             } => {
                 let record = self.record(Part::Value(*decision));
-                let (scrutinee, decision) = (primal(*scrutinee), primal(*decision));
+                let (scrutinee, decision) = (self.value(*scrutinee), primal(*decision));
                 let arms = arms.iter().enumerate().map(|(index, arm)| {
                     let pat = &arm.pat;
                     let guard = arm.guard.as_ref().map(|(block, value)| {
-                        let (block, value) = (self.block(block), primal(*value));
+                        let (block, value) = (self.block(block), self.value(*value));
                         quote!(if { #block #value })
                     });
                     let body = self.block(&arm.body);
@@ -169,7 +185,7 @@ impl Forward<'_> {
                 let record_trip = self.record(Part::Value(lp.trip));
                 let looped = match &lp.kind {
                     LoopKind::For { item, iter } => {
-                        let (item, iter) = (names::loop_item(*item), primal(*iter));
+                        let (item, iter) = (names::loop_item(*item), self.value(*iter));
                         if pushed.is_empty() && taped.is_empty() {
                             quote!(for #item in #iter { #iteration })
                         } else {
@@ -237,7 +253,7 @@ impl Forward<'_> {
         let part = Part::Value(value);
         let annotation = stmt.ty.as_ref().map(|ty| quote!(: #ty));
         let plain = |expr: TokenStream| self.bind(part, stmt.mutable, annotation.clone(), expr);
-        let p = |v: &ValueId| primal(*v);
+        let p = |v: &ValueId| self.value(*v);
         match &stmt.op {
             Op::Param { index } => {
                 let param = &self.sig.params[*index].name;
@@ -246,6 +262,9 @@ impl Forward<'_> {
             Op::Deref(v) => {
                 let v = p(v);
                 plain(quote!(*#v))
+            }
+            Op::Const(_) if self.inline_constants && !self.saves.is_saved(part) => {
+                TokenStream::new()
             }
             Op::Const(tokens) => plain(tokens.clone()),
             Op::Copy(v) => {
@@ -258,7 +277,7 @@ impl Forward<'_> {
             }
             Op::Arith(arith, a, b) => {
                 let (a, b) = (p(a), p(b));
-                let op: TokenStream = arith.symbol().parse().unwrap_or_default();
+                let op = arith.token();
                 plain(quote!(#a #op #b))
             }
             Op::Cast { value, ty, .. } => {
@@ -433,7 +452,7 @@ impl Forward<'_> {
         value: ValueId,
         rule: &crate::rule_table::Rule,
         args: &[ValueId],
-        arg_names: &[proc_macro2::Ident],
+        arg_names: &[TokenStream],
         method: &syn::Ident,
         mutable: bool,
     ) -> TokenStream {

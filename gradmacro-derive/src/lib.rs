@@ -40,8 +40,18 @@ use proc_macro::TokenStream;
 /// annotated function. See the `gradmacro` crate for the full contract.
 #[proc_macro_attribute]
 pub fn differentiate(attr: TokenStream, item: TokenStream) -> TokenStream {
-    expand::differentiate(attr.into(), item.into()).into()
+    // Parsing and lowering recurse once per level of nesting; deep input
+    // (long sums, long method chains, nested parentheses) gets a stack of its
+    // own rather than overflowing the compiler's (the memory is reserved, and
+    // only touched as far as the recursion goes).
+    stacker::grow(STACK_SIZE, || {
+        expand::differentiate(attr.into(), item.into()).into()
+    })
 }
+
+/// The expansion's stack: room for nesting about a hundred times deeper than
+/// the compiler's own 8 MiB allows.
+const STACK_SIZE: usize = 1 << 30;
 
 mod expand {
     use crate::{activity, attr::Options, emit, lower, signature};
@@ -80,7 +90,6 @@ mod expand {
             sig: &sig,
             lowered: &lowered,
         };
-        let gradient = emit::gradient(&source, &activity);
         // The pullback differentiates every differentiable parameter. It is left
         // out where that would need a derivative `wrt` avoided: an operation
         // without one, or a call composed through a callee's pullback that
@@ -89,15 +98,16 @@ mod expand {
             .filter(|&i| sig.params[i].is_differentiable())
             .filter_map(|i| lowered.params[i])
             .collect();
-        let pullback = activity::analyze(&lowered.body, &all_values)
+        let pullback_activity = activity::analyze(&lowered.body, &all_values)
             .ok()
-            .filter(|all| !needs_more_pullbacks(&lowered.body, &activity, all))
-            .map(|activity| emit::pullback(&source, &activity));
+            .filter(|all| !needs_more_pullbacks(&lowered.body, &activity, all));
+        let gradient_and_pullback =
+            emit::gradient_and_pullback(&source, &activity, pullback_activity.as_ref());
         let explain = match &options.explain {
             Some(flag) => Some(emit::explain(&source, &activity, flag)?),
             None => None,
         };
-        let companions = quote!(#gradient #pullback #explain);
+        let companions = quote!(#gradient_and_pullback #explain);
         if std::env::var_os("GRADMACRO_DUMP").is_some_and(|value| value == "code") {
             eprintln!("gradmacro output for `{}`:\n{companions}\n", sig.name);
         }
@@ -429,6 +439,43 @@ mod expand {
                     let _ = super::differentiate(attr.clone(), item.clone());
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod expansion_time {
+    /// Times the expansion of large generated functions (run with
+    /// `cargo test -p gradmacro-derive --release -- --ignored --nocapture`).
+    #[test]
+    #[ignore]
+    fn large_functions() {
+        let mut long = String::from("fn long(x: f64, y: f64) -> f64 { let v0 = x * y;");
+        for i in 1..5000 {
+            let op = ["+", "*", "-"][i % 3];
+            long.push_str(&format!(
+                "let v{i} = v{} {op} (x * {}.0).sin() * 0.001;",
+                i - 1,
+                i % 7 + 1
+            ));
+        }
+        long.push_str("v4999 }");
+        let sum = (1..=1000)
+            .map(|i| format!("x * {i}.0"))
+            .collect::<Vec<_>>()
+            .join(" + ");
+        let sum = format!("fn sum(x: f64) -> f64 {{ {sum} }}");
+        for source in [long, sum] {
+            let item: proc_macro2::TokenStream = source.parse().unwrap();
+            stacker::grow(super::STACK_SIZE, || {
+                let start = std::time::Instant::now();
+                let out = super::expand::companions(quote::quote!(), item).unwrap();
+                eprintln!(
+                    "{} bytes out in {:?}",
+                    out.to_string().len(),
+                    start.elapsed()
+                );
+            });
         }
     }
 }

@@ -360,32 +360,48 @@ pub fn recomputed_item(body: &Body, lp: &crate::ir::Loop) -> Option<(ValueId, Va
 }
 
 /// Whether a value is visibly a `usize`: a length, an integer literal next to
-/// one, or arithmetic and `min`/`max` of such.
+/// one, or arithmetic and `min`/`max` of such. (Computed once per body, in
+/// definition order, where operands come before what reads them: asked
+/// recursively of a chain of 5,000 operations, it took seconds.)
 fn is_usize(body: &Body, value: ValueId) -> bool {
+    body.usize_like
+        .get_or_init(|| usize_like(body))
+        .get(value.0)
+        .copied()
+        .unwrap_or(false)
+}
+
+fn usize_like(body: &Body) -> Vec<bool> {
     use crate::ir::{Arith, Opaque};
-    match &body.def(value).op {
-        Op::Const(tokens) => {
-            let text = tokens.to_string();
-            text.chars().all(|c| c.is_ascii_digit() || c == '_') || text.ends_with("usize")
-        }
-        Op::Opaque(Opaque::Method {
-            method,
-            receiver,
-            args,
-            ..
-        }) => match method.to_string().as_str() {
-            "len" => true,
-            "min" | "max" => is_usize(body, *receiver) && args.iter().all(|a| is_usize(body, *a)),
+    let mut known: Vec<bool> = Vec::with_capacity(body.value_count());
+    for stmt in &body.values {
+        let is = |v: &ValueId| known.get(v.0).copied().unwrap_or(false);
+        let length_like = |v: &ValueId| !matches!(body.def(*v).op, Op::Const(_)) && is(v);
+        let usize = match &stmt.op {
+            Op::Const(tokens) => {
+                let text = tokens.to_string();
+                text.chars().all(|c| c.is_ascii_digit() || c == '_') || text.ends_with("usize")
+            }
+            Op::Opaque(Opaque::Method {
+                method,
+                receiver,
+                args,
+                ..
+            }) => match method.to_string().as_str() {
+                "len" => true,
+                "min" | "max" => is(receiver) && args.iter().all(is),
+                _ => false,
+            },
+            Op::Cast { ty, .. } => quote::ToTokens::to_token_stream(ty).to_string() == "usize",
+            Op::Arith(Arith::Add | Arith::Sub | Arith::Mul | Arith::Div | Arith::Rem, a, b) => {
+                (length_like(a) && is(b)) || (length_like(b) && is(a))
+            }
+            Op::Copy(v) => is(v),
             _ => false,
-        },
-        Op::Cast { ty, .. } => quote::ToTokens::to_token_stream(ty).to_string() == "usize",
-        Op::Arith(Arith::Add | Arith::Sub | Arith::Mul | Arith::Div | Arith::Rem, a, b) => {
-            let (a_len, b_len) = (is_length_like(body, *a), is_length_like(body, *b));
-            (a_len && is_usize(body, *b)) || (b_len && is_usize(body, *a))
-        }
-        Op::Copy(v) => is_usize(body, *v),
-        _ => false,
+        };
+        known.push(usize);
     }
+    known
 }
 
 /// A length or something computed from one (so an untyped literal next to it is

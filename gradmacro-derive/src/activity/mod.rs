@@ -34,6 +34,7 @@ use std::collections::HashMap;
 use syn::{BinOp, UnOp};
 
 /// The result of the analysis, indexed by value and by slot.
+#[derive(PartialEq, Eq)]
 pub struct Activity {
     active: Vec<bool>,
     active_slots: Vec<bool>,
@@ -365,6 +366,10 @@ fn reach(body: &Body) -> Reach {
     let (mut slot_needed, mut slot_useful) = (vec![false; slot_count], vec![false; slot_count]);
     needed[body.ret.0] = true;
     useful[body.ret.0] = true;
+    // Walked backwards, from uses to definitions, so that straight-line code
+    // settles in one pass (forwards, a chain of n statements took n passes).
+    let mut nodes: Vec<&Node> = Vec::new();
+    body.root.walk(&mut |node| nodes.push(node));
     let mut changed = true;
     while changed {
         changed = false;
@@ -374,7 +379,7 @@ fn reach(body: &Body) -> Reach {
                 changed = true;
             }
         };
-        body.root.walk(&mut |node| {
+        for node in nodes.iter().rev() {
             if let Node::Def(value) = node {
                 let stmt = body.def(*value);
                 if let Op::ReadSlot(slot) = stmt.op {
@@ -382,7 +387,7 @@ fn reach(body: &Body) -> Reach {
                     mark(&mut slot_useful, slot.0, useful[value.0]);
                 }
                 if !needed[value.0] {
-                    return;
+                    continue;
                 }
                 let differentiable = flow(body, &stmt.op) == Flow::Differentiable;
                 let flows_back = differentiable && useful[value.0];
@@ -398,7 +403,7 @@ fn reach(body: &Body) -> Reach {
                 mark(&mut needed, value.0, slot_needed[slot.0]);
                 mark(&mut useful, value.0, slot_useful[slot.0]);
             }
-        });
+        }
     }
     Reach {
         needed,

@@ -48,6 +48,8 @@ pub struct Body {
     pub root: Block,
     /// The value returned (defined in the root block).
     pub ret: ValueId,
+    /// Which values are visibly `usize` (see `save.rs`), computed once.
+    pub usize_like: std::cell::OnceCell<Vec<bool>>,
 }
 
 impl Body {
@@ -219,6 +221,13 @@ pub enum Arith {
 }
 
 impl Arith {
+    /// The operator as a token (made directly: parsing its text would be a
+    /// round trip to the compiler per statement).
+    pub fn token(self) -> proc_macro2::Punct {
+        let symbol = self.symbol().chars().next().unwrap_or('+');
+        proc_macro2::Punct::new(symbol, proc_macro2::Spacing::Alone)
+    }
+
     pub fn symbol(self) -> &'static str {
         match self {
             Arith::Add => "+",

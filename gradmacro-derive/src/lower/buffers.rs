@@ -1,7 +1,7 @@
 //! Lowering of buffers: element reads and places, rows (views), local buffer
 //! constructors, and call results used as buffers.
 
-use super::{unsupported, Lowered, Lowerer};
+use super::{span_of, unsupported, Lowered, Lowerer};
 use crate::ir::{BufferInit, Op, Opaque, ValueId};
 use proc_macro2::Span;
 use syn::spanned::Spanned;
@@ -26,7 +26,7 @@ impl Lowerer {
             Lowered::View(root, prefix) => (root, prefix),
             Lowered::Value(value) if self.values[value.0].buffer => (value, Vec::new()),
             other => {
-                let base = self.expect_value(other, base_expr.span(), "this expression")?;
+                let base = self.expect_value(other, span_of(base_expr), "this expression")?;
                 let indices = index_exprs
                     .iter()
                     .map(|e| self.lower_value(e))
@@ -36,7 +36,9 @@ impl Lowerer {
                     indices,
                     borrowed: false,
                 });
-                return Ok(Lowered::Value(self.push(op, expr.span())));
+                return Ok(Lowered::Value(
+                    self.push(op, expr.bracket_token.span.join()),
+                ));
             }
         };
         for index in index_exprs {

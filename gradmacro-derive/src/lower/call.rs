@@ -3,7 +3,7 @@
 //! change what the reverse sweep passes to the pullback.
 
 use super::buffers::is_empty_vec_constructor;
-use super::{unsupported, Lowered, Lowerer};
+use super::{span_of, unsupported, Lowered, Lowerer};
 use crate::ir::{BufferInit, CallForm, CastTarget, Op, Opaque, ValueId};
 use crate::rule_table;
 use crate::signature::FloatTy;
@@ -18,14 +18,14 @@ impl Lowerer {
         if let Expr::Path(path) = &*call.func {
             if let (None, Some(ident)) = (&path.qself, path.path.get_ident()) {
                 if let Some(callee) = self.read(ident) {
-                    let callee = self.expect_value(callee, path.span(), "this function")?;
+                    let callee = self.expect_value(callee, ident.span(), "this function")?;
                     let args = call
                         .args
                         .iter()
                         .map(|arg| self.lower_call_argument(arg))
                         .collect::<syn::Result<Vec<_>>>()?;
                     let op = Op::Opaque(Opaque::Invoke { callee, args });
-                    return Ok(Lowered::Value(self.push(op, call.span())));
+                    return Ok(Lowered::Value(self.push(op, ident.span())));
                 }
             }
         }
@@ -44,16 +44,17 @@ impl Lowerer {
                 .iter()
                 .map(|arg| self.lower_value(arg))
                 .collect::<syn::Result<Vec<_>>>()?;
-            return Ok(Lowered::Value(
-                self.new_buffer(BufferInit::Empty { func, args }, call.span()),
-            ));
+            return Ok(Lowered::Value(self.new_buffer(
+                BufferInit::Empty { func, args },
+                span_of(&call.func),
+            )));
         }
         let args = call
             .args
             .iter()
             .map(|arg| self.lower_call_argument(arg))
             .collect::<syn::Result<Vec<_>>>()?;
-        self.call_with(func, args, call.span())
+        self.call_with(func, args, span_of(&call.func))
     }
 
     /// An argument of a call or method. A buffer that may be written after the
@@ -74,7 +75,7 @@ impl Lowerer {
             let lowered = self.lower_expr(inner)?;
             if let Some((source, prefix)) = self.as_buffer(&lowered) {
                 {
-                    let span = arg.span();
+                    let span = span_of(arg);
                     let method = Some(Ident::new("clone", span));
                     let init = BufferInit::Copy {
                         source,
@@ -89,9 +90,9 @@ impl Lowerer {
                     });
                 }
             }
-            let value = self.expect_value(lowered, inner.span(), "this expression")?;
+            let value = self.expect_value(lowered, span_of(inner), "this expression")?;
             return Ok(if borrowed {
-                self.push(Op::Opaque(Opaque::Ref(value)), arg.span())
+                self.push(Op::Opaque(Opaque::Ref(value)), span_of(arg))
             } else {
                 value
             });

@@ -10,7 +10,7 @@
 //! The result has no jumps, so the reverse sweep can replay each construct from
 //! its recorded decision (a condition, an arm index, a trip count) alone.
 
-use super::{assigned, pattern, unsupported, Exit, LoopContext, Lowered, Lowerer};
+use super::{assigned, pattern, span_of, unsupported, Exit, LoopContext, Lowered, Lowerer};
 use crate::ir::{Arm, BlockId, Loop, LoopKind, Node, Op, Opaque, SlotId, SlotInit, ValueId, ROOT};
 use proc_macro2::Span;
 use quote::quote;
@@ -200,12 +200,15 @@ impl Lowerer {
                 let elements = elements
                     .into_iter()
                     .map(|element| {
-                        self.expect_value(element, match_expr.expr.span(), "a tuple element")
+                        self.expect_value(element, span_of(&match_expr.expr), "a tuple element")
                     })
                     .collect::<syn::Result<Vec<_>>>()?;
-                self.push(Op::Opaque(Opaque::Tuple(elements)), match_expr.expr.span())
+                self.push(
+                    Op::Opaque(Opaque::Tuple(elements)),
+                    span_of(&match_expr.expr),
+                )
             }
-            other => self.expect_value(other, match_expr.expr.span(), "the matched value")?,
+            other => self.expect_value(other, span_of(&match_expr.expr), "the matched value")?,
         };
         let mut names = std::collections::BTreeMap::new();
         for arm in &match_expr.arms {
@@ -380,7 +383,7 @@ impl Lowerer {
     }
 
     pub(super) fn lower_for(&mut self, for_loop: &syn::ExprForLoop) -> syn::Result<Lowered> {
-        let span = for_loop.expr.span();
+        let span = span_of(&for_loop.expr);
         let chain = self.parse_chain(&for_loop.expr)?;
         self.slots_for(&assigned::in_stmts(&for_loop.body.stmts), span)?;
         self.writes_ahead

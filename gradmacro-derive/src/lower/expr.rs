@@ -1,7 +1,7 @@
 //! Lowering of expressions: one IR statement per operation.
 
 use super::buffers::is_vec_macro;
-use super::{unsupported, Lowered, Lowerer};
+use super::{member_span, span_of, unsupported, Lowered, Lowerer};
 use crate::ir::{Arith, BufferInit, CallForm, CastTarget, Op, Opaque, ValueId};
 use crate::rule_table;
 use crate::signature::FloatTy;
@@ -29,11 +29,11 @@ impl Lowerer {
 
     pub(super) fn lower_value(&mut self, expr: &Expr) -> syn::Result<ValueId> {
         let lowered = self.lower_expr(expr)?;
-        self.expect_value(lowered, expr.span(), "this expression")
+        self.expect_value(lowered, span_of(expr), "this expression")
     }
 
     pub(super) fn lower_expr(&mut self, expr: &Expr) -> syn::Result<Lowered> {
-        let span = expr.span();
+        let span = span_of(expr);
         let value = |op| Ok(Lowered::Value(op));
         match expr {
             Expr::Lit(lit) => value(self.push(Op::Const(lit.to_token_stream()), span)),
@@ -158,7 +158,7 @@ impl Lowerer {
                 // `&f(x)`: a call whose result is passed on as a buffer.
                 self.promote_call_result(&operand, 1);
                 let operand =
-                    self.expect_value(operand, reference.expr.span(), "this expression")?;
+                    self.expect_value(operand, span_of(&reference.expr), "this expression")?;
                 value(self.push(Op::Opaque(Opaque::Ref(operand)), span))
             }
             other => Err(unsupported_expr(other)),
@@ -193,14 +193,14 @@ impl Lowerer {
             let rhs = self.lower_value(&binary.right)?;
             let current = self.lower_value(&binary.left)?;
             let op = self.binary_op(op, current, rhs);
-            let updated = self.push(op, binary.span());
+            let updated = self.push(op, binary.op.span());
             self.assign(&binary.left, Lowered::Value(updated))?;
             return Ok(Lowered::Unit);
         }
         let left = self.lower_value(&binary.left)?;
         let right = self.lower_value(&binary.right)?;
         let op = self.binary_op(binary.op, left, right);
-        Ok(Lowered::Value(self.push(op, binary.span())))
+        Ok(Lowered::Value(self.push(op, binary.op.span())))
     }
 
     /// A binary operator applied to two lowered operands. Arithmetic and
@@ -238,13 +238,13 @@ impl Lowerer {
                 .cloned()
                 .ok_or_else(|| syn::Error::new(index.span, "this tuple has no such element"));
         }
-        let base = self.expect_value(base, field.base.span(), "this expression")?;
+        let base = self.expect_value(base, span_of(&field.base), "this expression")?;
         let op = Op::Opaque(Opaque::Field {
             base,
             member: field.member.clone(),
             borrowed,
         });
-        Ok(Lowered::Value(self.push(op, field.span())))
+        Ok(Lowered::Value(self.push(op, member_span(&field.member))))
     }
 
     /// Splits a value that holds a tuple (a constant call's result) into its
@@ -286,7 +286,7 @@ impl Lowerer {
                         prefix,
                         method,
                     };
-                    return Ok(Lowered::Value(self.new_buffer(init, call.span())));
+                    return Ok(Lowered::Value(self.new_buffer(init, call.method.span())));
                 }
                 ("push", 1) if prefix.is_empty() => {
                     let value = self.lower_element(&call.args[0])?;
@@ -296,13 +296,13 @@ impl Lowerer {
                 _ => {}
             }
         }
-        let receiver = self.expect_value(receiver, call.receiver.span(), "this expression")?;
+        let receiver = self.expect_value(receiver, span_of(&call.receiver), "this expression")?;
         let args = call
             .args
             .iter()
             .map(|arg| self.lower_call_argument(arg))
             .collect::<syn::Result<Vec<_>>>()?;
-        let span = call.span();
+        let span = call.method.span();
         let name = call.method.to_string();
         if name == "sin_cos" && args.is_empty() && call.turbofish.is_none() {
             return Ok(self.sin_cos(receiver, &call.method, span));

@@ -12,7 +12,7 @@
 //! does not start from a buffer (a range, a constant collection) is iterated as
 //! it is, its items being constants.
 
-use super::{assigned, unsupported, Lowered, Lowerer};
+use super::{assigned, span_of, unsupported, Lowered, Lowerer};
 use crate::ir::{BufferInit, LoopKind, Node, Op, Opaque, SlotInit, ValueId};
 use crate::signature::FloatTy;
 use proc_macro2::Span;
@@ -88,10 +88,13 @@ impl Lowerer {
                         place: false,
                     }),
                     None => {
-                        let value =
-                            self.expect_value(lowered, reference.expr.span(), "this expression")?;
+                        let value = self.expect_value(
+                            lowered,
+                            span_of(&reference.expr),
+                            "this expression",
+                        )?;
                         let op = Op::Opaque(Opaque::Ref(value));
-                        Ok(Chain::Other(self.push(op, expr.span())))
+                        Ok(Chain::Other(self.push(op, span_of(expr))))
                     }
                 }
             }
@@ -191,7 +194,7 @@ impl Lowerer {
             turbofish: call.turbofish.clone(),
             args,
         });
-        Ok(Chain::Other(self.push(op, call.span())))
+        Ok(Chain::Other(self.push(op, call.method.span())))
     }
 
     /// The methods a chain is made of.

@@ -124,6 +124,7 @@ pub fn lower(block: &syn::Block, sig: &FnSignature) -> syn::Result<LoweredBody> 
         blocks: lowerer.blocks,
         root: Block { id: ROOT, nodes },
         ret,
+        usize_like: std::cell::OnceCell::new(),
     };
     Ok(LoweredBody {
         body,
@@ -186,9 +187,65 @@ struct Lowerer {
     writes_ahead: Vec<std::collections::BTreeSet<String>>,
     /// The first name each value was bound to.
     value_names: HashMap<ValueId, String>,
+    /// Temporaries that took a binding's type or `mut` themselves (see
+    /// `Lowerer::fresh_copy`): a second binding copies them.
+    annotated: std::collections::HashSet<ValueId>,
 }
 
 const SUPPORTED: &str = "gradmacro differentiates `let`, assignment, blocks, arithmetic, casts, constants, float methods, `if`, `match`, loops, `break`, `continue`, `return`, and indexing of float slices, arrays and `Vec`s";
+
+/// The token an expression's statement is reported at: its operator, method
+/// name, keyword or own token. O(1), where syn's `Spanned::span` prints the
+/// whole expression to find its first token (quadratic on a long sum).
+fn span_of(expr: &Expr) -> Span {
+    match expr {
+        Expr::Binary(e) => syn::spanned::Spanned::span(&e.op),
+        Expr::MethodCall(e) => e.method.span(),
+        Expr::Call(e) => span_of(&e.func),
+        Expr::Path(e) => e
+            .path
+            .segments
+            .last()
+            .map_or_else(Span::call_site, |segment| segment.ident.span()),
+        Expr::Lit(e) => e.lit.span(),
+        Expr::Field(e) => member_span(&e.member),
+        Expr::Index(e) => e.bracket_token.span.join(),
+        Expr::Unary(e) => syn::spanned::Spanned::span(&e.op),
+        Expr::Paren(e) => e.paren_token.span.join(),
+        Expr::Group(e) => span_of(&e.expr),
+        Expr::Cast(e) => e.as_token.span,
+        Expr::Reference(e) => e.and_token.span,
+        Expr::Block(e) => e.block.brace_token.span.join(),
+        Expr::If(e) => e.if_token.span,
+        Expr::Match(e) => e.match_token.span,
+        Expr::ForLoop(e) => e.for_token.span,
+        Expr::While(e) => e.while_token.span,
+        Expr::Loop(e) => e.loop_token.span,
+        Expr::Closure(e) => e.or1_token.span,
+        Expr::Macro(e) => e
+            .mac
+            .path
+            .segments
+            .last()
+            .map_or_else(Span::call_site, |segment| segment.ident.span()),
+        Expr::Tuple(e) => e.paren_token.span.join(),
+        Expr::Array(e) => e.bracket_token.span.join(),
+        Expr::Repeat(e) => e.bracket_token.span.join(),
+        Expr::Return(e) => e.return_token.span,
+        Expr::Break(e) => e.break_token.span,
+        Expr::Continue(e) => e.continue_token.span,
+        Expr::Assign(e) => e.eq_token.span,
+        other => other.span(),
+    }
+}
+
+/// A field's name or index.
+fn member_span(member: &syn::Member) -> Span {
+    match member {
+        syn::Member::Named(name) => name.span(),
+        syn::Member::Unnamed(index) => index.span,
+    }
+}
 
 fn unsupported(span: Span, what: &str) -> syn::Error {
     syn::Error::new(span, format!("{what} is not supported yet: {SUPPORTED}"))
@@ -406,6 +463,15 @@ impl Lowerer {
         span: Span,
     ) -> Lowered {
         match lowered {
+            // A temporary nothing else names (`s * 0.9 + x` of `s = s * 0.9 + x`)
+            // takes the annotation itself: one statement fewer.
+            Lowered::Value(value) if self.is_unnamed_temporary(value) => {
+                self.annotated.insert(value);
+                let stmt = &mut self.values[value.0];
+                stmt.ty = ty;
+                stmt.mutable = mutable;
+                Lowered::Value(value)
+            }
             Lowered::Value(value) => {
                 let copy = self.push(Op::Copy(value), span);
                 self.values[copy.0].ty = ty;
@@ -414,6 +480,19 @@ impl Lowerer {
             }
             other => other,
         }
+    }
+
+    /// Whether `value` is the fresh result of arithmetic or a rule that no
+    /// variable names yet (so giving it a type or `mut` changes nothing else).
+    fn is_unnamed_temporary(&self, value: ValueId) -> bool {
+        let stmt = &self.values[value.0];
+        matches!(
+            stmt.op,
+            Op::Arith(..) | Op::Neg(_) | Op::Rule { .. } | Op::Cast { .. }
+        ) && stmt.ty.is_none()
+            && !self.value_names.contains_key(&value)
+            && !self.annotated.contains(&value)
+            && stmt.home == self.current_block()
     }
 
     fn expect_value(&mut self, lowered: Lowered, span: Span, what: &str) -> syn::Result<ValueId> {

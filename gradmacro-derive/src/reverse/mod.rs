@@ -78,6 +78,8 @@ pub struct Inputs<'a> {
     pub types: &'a FloatTypes,
     pub saves: &'a Saves,
     pub fusion: &'a Fusion,
+    /// Bind every adjoint to its own name (`NAME_explain` reads them all).
+    pub name_every_adjoint: bool,
 }
 
 /// Builds the reverse sweep of `body`, seeding the output's adjoint with `seed`.
@@ -491,6 +493,27 @@ impl Generator<'_> {
         // Every use in a nested block comes after the definition in the forward
         // sweep, so its contribution has already been emitted here.
         let accumulated = self.accumulated[value.0];
+        // An adjoint that is another adjoint, unchanged (`u = v + w` passes
+        // its adjoint to `v` as it is), is that adjoint: no `let` renaming it.
+        // Parameters' adjoints are read by name, and so is every adjoint
+        // `NAME_explain` shows.
+        let renames_one = match &own_terms[..] {
+            [Term {
+                negative: false,
+                expr,
+            }] => is_single_ident(expr),
+            _ => false,
+        };
+        if self.active(value)
+            && renames_one
+            && !accumulated
+            && !self.inputs.name_every_adjoint
+            && !matches!(self.body().def(value).op, Op::Param { .. })
+        {
+            let adjoint = own_terms[0].expr.clone();
+            self.operands(value, adjoint, here, terms, code);
+            return;
+        }
         if self.active(value) && (!own_terms.is_empty() || accumulated) {
             let adjoint = adjoint_of(value);
             let mut sum = sum(own_terms);
@@ -507,6 +530,15 @@ impl Generator<'_> {
             self.operands(value, quote!(#adjoint), here, terms, code);
         }
     }
+}
+
+/// Whether the tokens are one identifier (an adjoint's name).
+fn is_single_ident(tokens: &TokenStream) -> bool {
+    let mut trees = tokens.clone().into_iter();
+    matches!(
+        (trees.next(), trees.next()),
+        (Some(proc_macro2::TokenTree::Ident(_)), None)
+    )
 }
 
 /// `t1 + t2 - t3 ...`, starting without a `0.0 +`.
