@@ -120,3 +120,55 @@ fn lengths_of_buffers_are_constants() {
         assert_closed("d/dx_i", entry, 1.0 / 3.0);
     }
 }
+
+// ---------------------------------------------------------------------------
+// Zero adjoints contribute nothing (`0 · ∞ = 0`), see `gradmacro::rules`.
+// ---------------------------------------------------------------------------
+
+/// `sqrt(0)` has an infinite partial; the factor 0 in front of it makes the
+/// branch constant in `x`.
+#[differentiate]
+fn sqrt_of_zero_product(x: f64) -> f64 {
+    (x * 0.0).sqrt() + x
+}
+
+/// The branch `max` does not take has a `NaN` partial (`asin(1.5)`).
+#[differentiate]
+fn unselected_nan_branch(x: f64) -> f64 {
+    (x + 1.0).asin().max(x)
+}
+
+/// A zero adjoint from `max` meets `sqrt`'s infinite partial at 0.
+#[differentiate]
+fn relu_then_sqrt(x: f64) -> f64 {
+    let r = x.max(0.0);
+    (r * r).sqrt() + 3.0 * x
+}
+
+/// A quotient whose adjoint is zero, with a zero divisor.
+#[differentiate]
+fn zero_adjoint_quotient(x: f64, y: f64) -> f64 {
+    let q = x / y;
+    q.max(-1.0e300).min(1.0e300) * 0.0 + x
+}
+
+#[test]
+fn zero_adjoints_contribute_nothing() {
+    let (value, dx) = sqrt_of_zero_product_grad(0.7);
+    assert_closed("value", value, 0.7);
+    assert_closed("d/dx", dx, 1.0);
+
+    let (value, dx) = unselected_nan_branch_grad(0.5);
+    assert_closed("value", value, 0.5);
+    assert_closed("d/dx", dx, 1.0);
+
+    let (value, dx) = relu_then_sqrt_grad(-0.5);
+    assert_closed("value", value, -1.5);
+    assert_closed("d/dx", dx, 3.0);
+    let (_, dx) = relu_then_sqrt_grad(0.5);
+    assert_closed("d/dx at 0.5", dx, 4.0);
+
+    let (_, (dx, dy)) = zero_adjoint_quotient_grad(1.0, 0.0);
+    assert_closed("d/dx", dx, 1.0);
+    assert_closed("d/dy", dy, 0.0);
+}

@@ -412,7 +412,8 @@ mod tests {
             let __gm_v0 = x ; let __gm_v1 = w ; let __gm_v2 = b ; \
             let __gm_v3 = __gm_v1 * __gm_v0 ; let __gm_v4 = __gm_v3 + __gm_v2 ; \
             let (__gm_v6 , __gm_d6_0) = :: gradmacro :: rules :: powi (__gm_v4 , (2)) ; \
-            let __gm_adj_v6 = 1f64 ; let __gm_adj_v4 = __gm_adj_v6 * __gm_d6_0 ; \
+            let __gm_adj_v6 = 1f64 ; \
+            let __gm_adj_v4 = :: gradmacro :: __private :: times_partial (__gm_adj_v6 , __gm_d6_0) ; \
             let __gm_adj_v2 = __gm_adj_v4 ; \
             let __gm_adj_v1 = __gm_adj_v4 * __gm_v0 ; (__gm_v6 , (__gm_adj_v1 , __gm_adj_v2)) }";
         assert!(code.contains(expected_grad), "{code}");

@@ -9,6 +9,30 @@ pub fn cast_like<S: CastTo<D>, D>(adjoint: S, _like: &D) -> D {
     adjoint.cast_to()
 }
 
+/// `adjoint · partial` for a rule's local derivative, except that a zero on
+/// either side contributes nothing, even against an infinite or `NaN` other
+/// side (`0 · ∞ = 0`: Enzyme's "strong zero"). A branch `max` did not take,
+/// or a `sqrt` at 0 behind a factor of 0, then adds 0, not `NaN`.
+#[inline(always)]
+pub fn times_partial<T: ::num_traits::Float>(adjoint: T, partial: T) -> T {
+    if adjoint == T::zero() || partial == T::zero() {
+        T::zero()
+    } else {
+        adjoint * partial
+    }
+}
+
+/// `adjoint / divisor` for the derivative of a quotient, zero for a zero
+/// adjoint even when the divisor is 0 (the same strong zero).
+#[inline(always)]
+pub fn over<T: ::num_traits::Float>(adjoint: T, divisor: T) -> T {
+    if adjoint == T::zero() {
+        T::zero()
+    } else {
+        adjoint / divisor
+    }
+}
+
 /// Pops the state a loop's forward sweep saved. The reverse sweep mirrors the
 /// forward sweep exactly, so the stack is never empty here.
 #[inline]

@@ -11,6 +11,18 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 impl Generator<'_> {
+    /// Whether `value` is a literal zero (`0.0`, `0f64`, `0.`).
+    fn is_zero_constant(&self, value: ValueId) -> bool {
+        match &self.inputs.body.def(value).op {
+            Op::Const(tokens) => {
+                let text = tokens.to_string().replace('_', "");
+                let digits = text.trim_end_matches("f64").trim_end_matches("f32");
+                digits.parse::<f64>().is_ok_and(|number| number == 0.0)
+            }
+            _ => false,
+        }
+    }
+
     /// The contributions of `value`'s adjoint `adj` to its operands.
     pub(super) fn operands(
         &mut self,
@@ -70,27 +82,30 @@ impl Generator<'_> {
                         }
                     }
                     Arith::Mul => {
-                        if self.active(a) {
+                        // A factor that is the constant 0 passes nothing back
+                        // (`0 · ∞` would be `NaN`): `x * 0.0` is constant in `x`.
+                        if self.active(a) && !self.is_zero_constant(b) {
                             let pb = self.primal(b);
                             self.contribute(a, false, quote!(#adj * #pb), here, terms, code);
                         }
-                        if self.active(b) {
+                        if self.active(b) && !self.is_zero_constant(a) {
                             let pa = self.primal(a);
                             self.contribute(b, false, quote!(#adj * #pa), here, terms, code);
                         }
                     }
                     Arith::Div => {
-                        // d(a/b) = da / b - (a/b) db / b: share `adj / b`.
+                        // d(a/b) = da / b - (a/b) db / b: share `adj / b`, zero
+                        // for a zero adjoint even where `b` is 0.
                         let q = quotient(value);
                         let pb = self.primal(b);
-                        code.extend(quote!(let #q = #adj / #pb;));
+                        code.extend(quote!(let #q = ::gradmacro::__private::over(#adj, #pb);));
                         self.contribute(a, false, quote!(#q), here, terms, code);
                         if self.active(b) {
                             let quotient_value = self.primal(value);
                             self.contribute(
                                 b,
                                 true,
-                                quote!(#q * #quotient_value),
+                                quote!(::gradmacro::__private::times_partial(#q, #quotient_value)),
                                 here,
                                 terms,
                                 code,
@@ -141,7 +156,10 @@ impl Generator<'_> {
                             self.referenced.insert(Part::Partial(value, k));
                         }
                         let d = names::partial(value, k);
-                        self.contribute(*arg, false, quote!(#adj * #d), here, terms, code);
+                        // Strong zero: a zero adjoint or partial adds 0, even
+                        // against an infinite or `NaN` other side.
+                        let product = quote!(::gradmacro::__private::times_partial(#adj, #d));
+                        self.contribute(*arg, false, product, here, terms, code);
                     }
                 }
             }
