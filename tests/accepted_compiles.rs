@@ -131,3 +131,26 @@ fn callable_parameters_are_called_not_moved() {
     assert_closed("value", value, 6.0 * 0.5f64.sin());
     assert_closed("d/dx", dx, 6.0 * 0.5f64.cos());
 }
+
+/// An embedding lookup over indices taken by reference, in a loop that is
+/// not fused: the index (not the reference it was read through) is saved.
+#[differentiate(wrt = emb)]
+fn embedding_lookup(emb: &[f64], ids: &[usize]) -> f64 {
+    let mut h = 0.0;
+    for &id in ids {
+        h += emb[id];
+    }
+    h.tanh()
+}
+
+#[test]
+fn indices_read_through_references() {
+    let emb = [0.1, 0.2, 0.3];
+    let (value, grad) = embedding_lookup_grad(&emb, &[0, 2, 2]);
+    let h: f64 = 0.1 + 0.3 + 0.3;
+    assert_closed("value", value, h.tanh());
+    let slope = 1.0 - h.tanh().powi(2);
+    assert_closed("d/de0", grad[0], slope);
+    assert_closed("d/de1", grad[1], 0.0);
+    assert_closed("d/de2", grad[2], 2.0 * slope);
+}

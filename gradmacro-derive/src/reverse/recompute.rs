@@ -117,7 +117,11 @@ impl Generator<'_> {
                 let v = self.primal(*v);
                 quote!(-#v)
             }
-            Op::Copy(v) | Op::Deref(v) => self.primal(*v),
+            Op::Copy(v) => self.primal(*v),
+            Op::Deref(v) => {
+                let v = self.primal(*v);
+                quote!(*#v)
+            }
             Op::Opaque(Opaque::Call { func, .. }) => quote!(#func()),
             Op::Opaque(Opaque::Ref(v)) => {
                 let v = self.primal(*v);
@@ -181,11 +185,10 @@ impl Generator<'_> {
         }
         match &body.def(value).op {
             Op::Arith(Arith::Add | Arith::Sub | Arith::Mul, ..) => true,
-            Op::Neg(_)
-            | Op::Copy(_)
-            | Op::Deref(_)
-            | Op::Cast { .. }
-            | Op::Opaque(Opaque::Ref(_)) => true,
+            Op::Neg(_) | Op::Copy(_) | Op::Cast { .. } | Op::Opaque(Opaque::Ref(_)) => true,
+            // `*item` of a loop over references (`for &id in ids`): the
+            // value is saved, not the reference it was read through.
+            Op::Deref(v) => !matches!(body.def(*v).op, Op::LoopItem),
             Op::Opaque(Opaque::Index { borrowed: true, .. }) => true,
             // Rules that cost about as much as reading a saved partial back, and
             // rules whose partial follows from a value a fused loop stored.
