@@ -88,6 +88,22 @@ impl Forward<'_> {
                 let (base, value) = (primal(*base), self.value(*value));
                 quote!(#base.push(#value);)
             }
+            Node::Macro { mac, args } => {
+                let path = &mac.path;
+                let args = args.iter().map(|arg| match arg {
+                    crate::ir::MacroArg::Tokens(tokens) => tokens.clone(),
+                    crate::ir::MacroArg::Value(value) => self.value(*value),
+                    crate::ir::MacroArg::Borrowed(value) => {
+                        let value = self.value(*value);
+                        quote!(&#value)
+                    }
+                    crate::ir::MacroArg::Named(name, value) => {
+                        let value = self.value(*value);
+                        quote!(#name = #value)
+                    }
+                });
+                quote!(#path!(#(#args),*);)
+            }
             Node::Write { slot, value } => {
                 let (slot, value) = (names::slot(*slot), self.value(*value));
                 quote!(#slot = #value;)

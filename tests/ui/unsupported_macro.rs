@@ -1,9 +1,15 @@
 use gradmacro::differentiate;
 
+macro_rules! twice {
+    ($e:expr) => {
+        2.0 * $e
+    };
+}
+
+// A user's own macro: its expansion is out of the attribute's sight.
 #[differentiate]
 fn noisy(x: f64) -> f64 {
-    println!("x = {x}");
-    x * x
+    twice!(x) * x
 }
 
 fn main() {}

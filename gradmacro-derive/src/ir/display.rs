@@ -152,6 +152,24 @@ impl Body {
                     value,
                 } => writeln!(f, "{pad}{base}[{}] <- {value}", list(indices))?,
                 Node::Push { base, value } => writeln!(f, "{pad}{base}.push({value})")?,
+                Node::Macro { mac, args } => {
+                    let name = mac
+                        .path
+                        .segments
+                        .last()
+                        .map(|segment| segment.ident.to_string())
+                        .unwrap_or_default();
+                    let args: Vec<String> = args
+                        .iter()
+                        .map(|arg| match arg {
+                            crate::ir::MacroArg::Tokens(tokens) => tokens.to_string(),
+                            crate::ir::MacroArg::Value(value) => value.to_string(),
+                            crate::ir::MacroArg::Borrowed(value) => format!("&{value}"),
+                            crate::ir::MacroArg::Named(name, value) => format!("{name} = {value}"),
+                        })
+                        .collect();
+                    writeln!(f, "{pad}{name}!({})", args.join(", "))?
+                }
                 Node::If {
                     cond,
                     then,

@@ -177,6 +177,25 @@ pub enum Node {
         decision: ValueId,
     },
     Loop(Loop),
+    /// A macro run for its effect on primal values (`println!`, `assert!`,
+    /// `panic!`): the forward sweep runs it, the reverse sweep does not.
+    Macro {
+        mac: syn::Macro,
+        args: Vec<MacroArg>,
+    },
+}
+
+/// An argument of a [`Node::Macro`], in order.
+pub enum MacroArg {
+    /// Kept as written (a format string).
+    Tokens(TokenStream),
+    /// A value.
+    Value(ValueId),
+    /// A value, borrowed (`&v`).
+    Borrowed(ValueId),
+    /// A named argument `name = value` (also a format string's implicit
+    /// capture `{name}`).
+    Named(Ident, ValueId),
 }
 
 /// One arm of a `match`.
@@ -480,6 +499,15 @@ impl Node {
                 LoopKind::For { iter, .. } => vec![iter],
                 LoopKind::Infinite => vec![],
             },
+            Node::Macro { args, .. } => args
+                .iter()
+                .filter_map(|arg| match arg {
+                    MacroArg::Tokens(_) => None,
+                    MacroArg::Value(value)
+                    | MacroArg::Borrowed(value)
+                    | MacroArg::Named(_, value) => Some(*value),
+                })
+                .collect(),
         }
     }
 
@@ -498,7 +526,8 @@ impl Node {
             | Node::Declare { .. }
             | Node::Write { .. }
             | Node::Store { .. }
-            | Node::Push { .. } => {
+            | Node::Push { .. }
+            | Node::Macro { .. } => {
                 vec![]
             }
         }

@@ -115,6 +115,7 @@ impl Lowerer {
             }
             Expr::Index(index) => self.lower_index(index),
             Expr::Macro(mac) if is_vec_macro(&mac.mac.path) => self.lower_vec_macro(mac),
+            Expr::Macro(mac) if Self::is_supported_macro(&mac.mac) => self.lower_macro(&mac.mac),
             Expr::Repeat(repeat) => {
                 let elem = self.lower_float(&repeat.expr)?;
                 let len = crate::ir::RepeatLen::Array((*repeat.len).clone());
@@ -388,13 +389,16 @@ pub(crate) fn path_text(path: &syn::Path) -> String {
 
 /// The error for an expression kind the lowering does not handle yet, pointing at
 /// its keyword where it has one.
-fn unsupported_expr(expr: &Expr) -> syn::Error {
+pub(super) fn unsupported_expr(expr: &Expr) -> syn::Error {
     match expr {
         Expr::Index(e) => unsupported(e.bracket_token.span.join(), "indexing"),
         Expr::Closure(e) => unsupported(e.or1_token.span, "a closure"),
-        Expr::Macro(e) => unsupported(
+        Expr::Macro(e) => syn::Error::new(
             e.mac.path.span(),
-            &format!("the macro `{}!`", path_text(&e.mac.path)),
+            format!(
+                "the macro `{}!` cannot be differentiated: an attribute sees a macro's invocation, not what it expands to; gradmacro runs `println!`, `eprintln!`, `dbg!`, the `assert!` family and `panic!` on primal values, and builds buffers with `vec!`; write the computation out, or make it a `#[differentiate]`d function",
+                path_text(&e.mac.path)
+            ),
         ),
         Expr::Unsafe(e) => unsupported(e.unsafe_token.span, "an `unsafe` block"),
         Expr::Array(e) => unsupported(e.bracket_token.span.join(), "an array"),

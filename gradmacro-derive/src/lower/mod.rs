@@ -21,6 +21,7 @@ mod call;
 mod control;
 mod expr;
 mod iter;
+mod macros;
 mod pattern;
 
 pub(crate) use expr::path_text;
@@ -559,13 +560,7 @@ impl Lowerer {
                     self.items.push(item.clone());
                     (Lowered::Unit, false)
                 }
-                syn::Stmt::Macro(mac) => {
-                    let name = expr::path_text(&mac.mac.path);
-                    return Err(unsupported(
-                        mac.mac.path.span(),
-                        &format!("the macro `{name}!`"),
-                    ));
-                }
+                syn::Stmt::Macro(mac) => (self.lower_macro(&mac.mac)?, false),
                 syn::Stmt::Expr(expr, semi) => {
                     // `return x;` as the last statement of a function without early
                     // returns gives the function's value.

@@ -86,11 +86,11 @@ fn unsupported_syntax_is_rejected_with_a_reason() {
     .starts_with("calling anything but a named function is not supported yet"));
     assert!(message(quote!(
         fn f(x: f64) -> f64 {
-            println!("{}", x);
+            my_macro!(x);
             x
         }
     ))
-    .starts_with("the macro `println!` is not supported yet"));
+    .starts_with("the macro `my_macro!` cannot be differentiated"));
     assert!(message(quote!(
         fn f(x: f64) -> f64 {
             let (a, b) = (x, x, x);
@@ -98,6 +98,23 @@ fn unsupported_syntax_is_rejected_with_a_reason() {
         }
     ))
     .starts_with("this tuple pattern does not match"));
+}
+
+/// Printing and assertion macros are nodes of their own, with their
+/// arguments lowered and a format string's captures named.
+#[test]
+fn macros_run_on_lowered_values() {
+    let ir = lower_fn(quote!(
+        fn f(x: f64) -> f64 {
+            let y = x * 2.0;
+            println!("{y} {}", x);
+            assert!(y > 0.0);
+            y
+        }
+    ))
+    .unwrap();
+    assert!(ir.contains("println!(\"{y} {}\", v0, y = v2)"), "{ir}");
+    assert!(ir.contains("assert!(v4)"), "{ir}");
 }
 
 /// Prints the IR of `item`, for the control-flow tests below.

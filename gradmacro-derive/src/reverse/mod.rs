@@ -387,7 +387,8 @@ impl Generator<'_> {
                     self.contribute(*value, false, quote!(#element), here, terms, &mut code);
                 }
             }
-            Node::Store { .. } | Node::Push { .. } => {}
+            // Macros act on primal values, in the forward sweep only.
+            Node::Store { .. } | Node::Push { .. } | Node::Macro { .. } => {}
             Node::Write { slot, value } => {
                 if self.inputs.activity.is_slot_active(*slot) {
                     let adjoint = self.take_slot_adjoint(*slot, true, &mut code);
