@@ -130,7 +130,7 @@ impl Lowerer {
     pub(super) fn lower_if(&mut self, if_expr: &syn::ExprIf) -> syn::Result<Lowered> {
         let span = if_expr.if_token.span;
         if let Expr::Let(let_expr) = &*if_expr.cond {
-            return Err(unsupported(let_expr.let_token.span, "`if let`"));
+            return self.lower_if_let(if_expr, let_expr);
         }
         let cond = self.lower_value(&if_expr.cond)?;
         let mut names = assigned::in_stmts(&if_expr.then_branch.stmts);
@@ -404,7 +404,7 @@ impl Lowerer {
     pub(super) fn lower_while(&mut self, while_loop: &syn::ExprWhile) -> syn::Result<Lowered> {
         let span = while_loop.while_token.span;
         if let Expr::Let(let_expr) = &*while_loop.cond {
-            return Err(unsupported(let_expr.let_token.span, "`while let`"));
+            return self.lower_while_let(while_loop, let_expr);
         }
         let mut names = assigned::in_expr(&while_loop.cond);
         names.extend(assigned::in_stmts(&while_loop.body.stmts));

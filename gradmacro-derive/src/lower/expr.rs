@@ -116,6 +116,16 @@ impl Lowerer {
             Expr::Index(index) => self.lower_index(index),
             Expr::Macro(mac) if is_vec_macro(&mac.mac.path) => self.lower_vec_macro(mac),
             Expr::Macro(mac) if Self::is_supported_macro(&mac.mac) => self.lower_macro(&mac.mac),
+            Expr::Macro(mac)
+                if mac
+                    .mac
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "matches") =>
+            {
+                self.lower_matches(&mac.mac)
+            }
             Expr::Repeat(repeat) => {
                 let elem = self.lower_float(&repeat.expr)?;
                 let len = crate::ir::RepeatLen::Array((*repeat.len).clone());
@@ -178,6 +188,10 @@ impl Lowerer {
             }
             UnOp::Deref(_) if self.by_reference.contains(&operand) => {
                 return Ok(Lowered::Value(operand))
+            }
+            // `*r` of `let r = &a;`: the value borrowed.
+            UnOp::Deref(_) if matches!(self.values[operand.0].op, Op::Opaque(Opaque::Ref(_))) => {
+                return Ok(Lowered::Value(self.float(operand)))
             }
             other => Op::Opaque(Opaque::Unary(other, operand)),
         };

@@ -19,6 +19,7 @@ mod binding;
 mod buffers;
 mod call;
 mod control;
+mod desugar;
 mod expr;
 mod iter;
 mod macros;
