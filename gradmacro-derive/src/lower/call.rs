@@ -18,6 +18,9 @@ impl Lowerer {
         if let Expr::Path(path) = &*call.func {
             if let (None, Some(ident)) = (&path.qself, path.path.get_ident()) {
                 if let Some(callee) = self.read(ident) {
+                    if let Lowered::Closure(closure) = callee {
+                        return self.call_closure(&closure, &call.args, ident.span());
+                    }
                     let callee = self.expect_value(callee, ident.span(), "this function")?;
                     let args = call
                         .args

@@ -143,6 +143,7 @@ impl Lowerer {
                     self.new_buffer(BufferInit::List { elems, vec: false }, span),
                 ))
             }
+            Expr::Closure(closure) => self.lower_closure(closure),
             Expr::If(if_expr) => self.lower_if(if_expr),
             Expr::Match(match_expr) => self.lower_match(match_expr),
             Expr::ForLoop(for_loop) => self.lower_for(for_loop),

@@ -381,7 +381,12 @@ impl Lowerer {
     }
 
     /// Applies a closure or a function path to lowered arguments.
-    fn apply(&mut self, function: &Expr, args: Vec<Lowered>, span: Span) -> syn::Result<Lowered> {
+    pub(super) fn apply(
+        &mut self,
+        function: &Expr,
+        args: Vec<Lowered>,
+        span: Span,
+    ) -> syn::Result<Lowered> {
         match function {
             Expr::Closure(closure) => {
                 if closure.inputs.len() != args.len() {
@@ -407,6 +412,12 @@ impl Lowerer {
                 value
             }
             Expr::Path(path) => {
+                // A closure bound to a name: `.map(f)`.
+                if let (None, Some(ident)) = (&path.qself, path.path.get_ident()) {
+                    if let Some(Lowered::Closure(closure)) = self.read(ident) {
+                        return self.inline_closure(&closure, args, span);
+                    }
+                }
                 let args = args
                     .into_iter()
                     .map(|arg| {

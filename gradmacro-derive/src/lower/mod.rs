@@ -18,6 +18,7 @@ mod assigned;
 mod binding;
 mod buffers;
 mod call;
+mod closure;
 mod control;
 mod desugar;
 mod expr;
@@ -46,6 +47,8 @@ enum Lowered {
     View(ValueId, Vec<ValueId>),
     Unit,
     Never,
+    /// A closure bound to a name: inlined where it is called.
+    Closure(std::rc::Rc<closure::Closure>),
 }
 
 /// What a user name refers to: a value (or tuple of values), or a slot.
@@ -514,6 +517,10 @@ impl Lowerer {
                 false => self.materialize_view(base, indices, span),
             }),
             Lowered::Unit | Lowered::Never => Err(syn::Error::new(span, format!("{what} has no value"))),
+            Lowered::Closure(_) => Err(syn::Error::new(
+                span,
+                format!("{what} is a closure: gradmacro inlines a closure where it is called (`f(x)`, or `.map(f)` on an iterator), and cannot pass it on as a value"),
+            )),
         }
     }
 
