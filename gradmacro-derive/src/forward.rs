@@ -88,6 +88,10 @@ impl Forward<'_> {
                 let (base, value) = (primal(*base), self.value(*value));
                 quote!(#base.push(#value);)
             }
+            Node::Overwrite { target, source } => {
+                let (target, source) = (primal(*target), primal(*source));
+                quote!(::core::clone::Clone::clone_from(&mut #target, &#source);)
+            }
             Node::Macro { mac, args } => {
                 let path = &mac.path;
                 let args = args.iter().map(|arg| match arg {

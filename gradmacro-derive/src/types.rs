@@ -47,6 +47,18 @@ impl FloatTypes {
         }
     }
 
+    /// The function setting an adjoint buffer to zero in place:
+    /// `zero_out`, or `float_zero_out::<T, _>` for a generic float.
+    pub fn zero_out_fn(&self) -> proc_macro2::TokenStream {
+        match &self.generic {
+            Some(float) => {
+                let ty = float.ident();
+                quote::quote!(::gradmacro::__private::float_zero_out::<#ty, _>)
+            }
+            None => quote::quote!(::gradmacro::__private::zero_out),
+        }
+    }
+
     /// The function adding one adjoint buffer into another (element by
     /// element, rows too): `accumulate`, or `float_accumulate::<T, _, _>` for a
     /// generic float, whose `+` the bound `T: Float` gives.
@@ -141,9 +153,12 @@ pub fn infer(body: &Body, sig: &FnSignature) -> FloatTypes {
                 changed = true;
             }
             // A buffer has the type of what is stored into it.
-            Node::Store { base, value, .. } | Node::Push { base, value }
-                if types.values[base.0].is_none() && types.values[value.0].is_some() =>
-            {
+            Node::Store { base, value, .. }
+            | Node::Push { base, value }
+            | Node::Overwrite {
+                target: base,
+                source: value,
+            } if types.values[base.0].is_none() && types.values[value.0].is_some() => {
                 types.values[base.0] = types.values[value.0].clone();
                 changed = true;
             }

@@ -290,6 +290,83 @@ accumulate_containers! {
     (const N: usize, const M: usize) [T; N], [S; M];
 }
 
+/// Sets an adjoint buffer (or row, or float) to zero in place.
+#[inline]
+pub fn zero_out<A: ZeroOut + ?Sized>(adjoint: &mut A) {
+    adjoint.zero_out();
+}
+
+/// An adjoint that can be set to zero in place.
+pub trait ZeroOut {
+    fn zero_out(&mut self);
+}
+
+impl ZeroOut for f64 {
+    #[inline]
+    fn zero_out(&mut self) {
+        *self = 0.0;
+    }
+}
+
+impl ZeroOut for f32 {
+    #[inline]
+    fn zero_out(&mut self) {
+        *self = 0.0;
+    }
+}
+
+impl<T: ZeroOut> ZeroOut for [T] {
+    #[inline]
+    fn zero_out(&mut self) {
+        for element in self {
+            element.zero_out();
+        }
+    }
+}
+
+impl<T: ZeroOut, const N: usize> ZeroOut for [T; N] {
+    #[inline]
+    fn zero_out(&mut self) {
+        self[..].zero_out();
+    }
+}
+
+impl<T: ZeroOut> ZeroOut for ::std::vec::Vec<T> {
+    #[inline]
+    fn zero_out(&mut self) {
+        self[..].zero_out();
+    }
+}
+
+/// `zero_out` in a function generic over `T: Float`.
+#[inline]
+pub fn float_zero_out<T: ::num_traits::Float, A: FloatZeroOut<T> + ?Sized>(adjoint: &mut A) {
+    adjoint.float_zero_out();
+}
+
+/// A buffer of a generic float `T` that can be set to zero in place.
+pub trait FloatZeroOut<T> {
+    fn float_zero_out(&mut self);
+}
+
+impl<T: ::num_traits::Float> FloatZeroOut<T> for [T] {
+    #[inline]
+    fn float_zero_out(&mut self) {
+        for element in self {
+            *element = T::zero();
+        }
+    }
+}
+
+impl<T: ::num_traits::Float, const M: usize> FloatZeroOut<T> for [[T; M]] {
+    #[inline]
+    fn float_zero_out(&mut self) {
+        for row in self {
+            row[..].float_zero_out();
+        }
+    }
+}
+
 /// `as` between the float types, as a trait so generated code can name it.
 pub trait CastTo<D> {
     fn cast_to(self) -> D;

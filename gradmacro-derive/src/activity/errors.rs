@@ -170,9 +170,12 @@ fn origin(body: &Body, d: &Dependence, start: ValueId) -> Origin {
                     // A buffer stored into: follow the stored value.
                     let mut source = None;
                     body.root.walk(&mut |node| match node {
-                        Node::Store { base, value, .. } | Node::Push { base, value }
-                            if *base == current && lost(*value) && source.is_none() =>
-                        {
+                        Node::Store { base, value, .. }
+                        | Node::Push { base, value }
+                        | Node::Overwrite {
+                            target: base,
+                            source: value,
+                        } if *base == current && lost(*value) && source.is_none() => {
                             source = Some(*value)
                         }
                         _ => {}

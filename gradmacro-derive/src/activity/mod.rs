@@ -169,7 +169,12 @@ fn written(node: &Node) -> Option<(SlotId, ValueId)> {
 /// The buffer an element write goes into, and the value written.
 fn stored(node: &Node) -> Option<(ValueId, ValueId)> {
     match node {
-        Node::Store { base, value, .. } | Node::Push { base, value } => Some((*base, *value)),
+        Node::Store { base, value, .. }
+        | Node::Push { base, value }
+        | Node::Overwrite {
+            target: base,
+            source: value,
+        } => Some((*base, *value)),
         _ => None,
     }
 }

@@ -265,7 +265,8 @@ impl Region {
             }
             Node::Write { slot, value } => self.slot_writes.push((*slot, *value)),
             Node::Store { base, indices, .. } => self.stored.push((*base, indices.len())),
-            Node::Push { base, .. } => {
+            // A whole-buffer assignment may change the length, like a push.
+            Node::Push { base, .. } | Node::Overwrite { target: base, .. } => {
                 self.pushed.insert(*base);
             }
             _ => {}

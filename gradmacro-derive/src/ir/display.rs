@@ -152,6 +152,9 @@ impl Body {
                     value,
                 } => writeln!(f, "{pad}{base}[{}] <- {value}", list(indices))?,
                 Node::Push { base, value } => writeln!(f, "{pad}{base}.push({value})")?,
+                Node::Overwrite { target, source } => {
+                    writeln!(f, "{pad}{target} <- all of {source}")?
+                }
                 Node::Macro { mac, args } => {
                     let name = mac
                         .path

@@ -79,7 +79,10 @@ impl Body {
     pub fn written_buffers(&self) -> std::collections::HashSet<ValueId> {
         let mut written = std::collections::HashSet::new();
         self.root.walk(&mut |node| {
-            if let Node::Store { base, .. } | Node::Push { base, .. } = node {
+            if let Node::Store { base, .. }
+            | Node::Push { base, .. }
+            | Node::Overwrite { target: base, .. } = node
+            {
                 written.insert(*base);
             }
         });
@@ -164,6 +167,13 @@ pub enum Node {
     Push {
         base: ValueId,
         value: ValueId,
+    },
+    /// `target = source;` of two buffers inside a branch or loop: the
+    /// target's elements become copies of the source's, in place (Rust moves
+    /// or copies the whole buffer; it has the source's contents either way).
+    Overwrite {
+        target: ValueId,
+        source: ValueId,
     },
     If {
         cond: ValueId,
@@ -486,6 +496,7 @@ impl Node {
                 .chain([*value])
                 .collect(),
             Node::Push { base, value } => vec![*base, *value],
+            Node::Overwrite { target, source } => vec![*target, *source],
             Node::If { cond, .. } => vec![*cond],
             Node::Match {
                 scrutinee, arms, ..
@@ -527,6 +538,7 @@ impl Node {
             | Node::Write { .. }
             | Node::Store { .. }
             | Node::Push { .. }
+            | Node::Overwrite { .. }
             | Node::Macro { .. } => {
                 vec![]
             }

@@ -87,6 +87,14 @@ impl<'ast> Visit<'ast> for BufferWrites {
         syn::visit::visit_expr_method_call(self, call);
     }
 
+    // A buffer borrowed `&mut` may be written through the borrow.
+    fn visit_expr_reference(&mut self, reference: &'ast syn::ExprReference) {
+        if reference.mutability.is_some() {
+            self.root(&reference.expr, false);
+        }
+        syn::visit::visit_expr_reference(self, reference);
+    }
+
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
@@ -143,6 +151,14 @@ impl<'ast> Visit<'ast> for Finder {
             self.place(&binary.left);
         }
         syn::visit::visit_expr_binary(self, binary);
+    }
+
+    // `&mut a` may assign `a` (`mem::swap(&mut a, &mut b)`, out-parameters).
+    fn visit_expr_reference(&mut self, reference: &'ast syn::ExprReference) {
+        if reference.mutability.is_some() {
+            self.place(&reference.expr);
+        }
+        syn::visit::visit_expr_reference(self, reference);
     }
 
     // Items and closures have scopes of their own.

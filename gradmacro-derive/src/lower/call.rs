@@ -32,6 +32,9 @@ impl Lowerer {
                 }
             }
         }
+        if let Some(swapped) = self.lower_mem_swap(call)? {
+            return Ok(swapped);
+        }
         let func = match &*call.func {
             Expr::Path(path) => path.clone(),
             other => {
@@ -58,6 +61,62 @@ impl Lowerer {
             .map(|arg| self.lower_call_argument(arg))
             .collect::<syn::Result<Vec<_>>>()?;
         self.call_with(func, args, span_of(&call.func))
+    }
+
+    /// `std::mem::swap(&mut a, &mut b)` of two variables: each is assigned
+    /// the other's value (buffers are overwritten in place in a branch or
+    /// loop, as any assignment of a whole buffer is).
+    fn lower_mem_swap(&mut self, call: &syn::ExprCall) -> syn::Result<Option<Lowered>> {
+        let Expr::Path(path) = &*call.func else {
+            return Ok(None);
+        };
+        let text = super::path_text(&path.path);
+        let is_swap = matches!(
+            text.as_str(),
+            "mem::swap"
+                | "std::mem::swap"
+                | "core::mem::swap"
+                | "::std::mem::swap"
+                | "::core::mem::swap"
+        );
+        if !is_swap || call.args.len() != 2 {
+            return Ok(None);
+        }
+        let name_of = |arg: &Expr| match arg {
+            Expr::Reference(reference) if reference.mutability.is_some() => {
+                match &*reference.expr {
+                    Expr::Path(path) => path.path.get_ident().cloned(),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        let (Some(a), Some(b)) = (name_of(&call.args[0]), name_of(&call.args[1])) else {
+            return Err(unsupported(
+                span_of(&call.func),
+                "`mem::swap` of anything but two variables (`mem::swap(&mut a, &mut b)`)",
+            ));
+        };
+        let missing = |name: &syn::Ident| {
+            syn::Error::new(name.span(), format!("`{name}` is not a variable in scope"))
+        };
+        let value_a = self.read(&a).ok_or_else(|| missing(&a))?;
+        let value_b = self.read(&b).ok_or_else(|| missing(&b))?;
+        // The first value is kept as a copy: assigning `a` may overwrite it.
+        let kept = match self.as_buffer(&value_a) {
+            Some((root, prefix)) => {
+                let init = BufferInit::Copy {
+                    source: root,
+                    prefix,
+                    method: None,
+                };
+                Lowered::Value(self.new_buffer(init, a.span()))
+            }
+            None => value_a,
+        };
+        self.assign_name(&a, value_b)?;
+        self.assign_name(&b, kept)?;
+        Ok(Some(Lowered::Unit))
     }
 
     /// An argument of a call or method. A buffer that may be written after the

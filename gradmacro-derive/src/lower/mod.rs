@@ -386,7 +386,7 @@ impl Lowerer {
     /// Turns the variables that a nested region assigns into slots declared here,
     /// before the region is lowered.
     fn slots_for(&mut self, names: &BTreeMap<String, Span>, span: Span) -> syn::Result<()> {
-        for (name, &assigned_at) in names {
+        for name in names.keys() {
             let bound = match self.binding_mut(name) {
                 Some(Binding {
                     target: Target::Value(Lowered::Value(value)),
@@ -394,11 +394,10 @@ impl Lowerer {
                 }) => Some(*value),
                 _ => None,
             };
-            if let Some(value) = bound {
-                if self.values[value.0].buffer {
-                    let message = format!("replacing the whole buffer `{name}` inside a branch or loop (copy its elements instead: `{name}[i] = ...`)");
-                    return Err(unsupported(assigned_at, &message));
-                }
+            // A buffer assigned whole is overwritten in place (see
+            // `Lowerer::assign_name`), not held in a slot.
+            if bound.is_some_and(|value| self.values[value.0].buffer) {
+                continue;
             }
             let Some(binding) = self.binding_mut(name) else {
                 continue;
@@ -437,7 +436,32 @@ impl Lowerer {
                 let value = self.expect_value(lowered, name.span(), "the assigned value")?;
                 self.push_node(Node::Write { slot, value });
             }
-            Target::Value(_) => {
+            Target::Value(current) => {
+                // `x = next;` inside a branch or loop, of a buffer declared
+                // outside it: its elements are overwritten in place.
+                if let (Lowered::Value(current), Some((root, prefix))) =
+                    (&current, self.as_buffer(&lowered))
+                {
+                    let current = *current;
+                    let target = &self.values[current.0];
+                    if target.buffer && target.home != self.current_block() {
+                        let source = if prefix.is_empty() {
+                            root
+                        } else {
+                            let init = crate::ir::BufferInit::Copy {
+                                source: root,
+                                prefix,
+                                method: None,
+                            };
+                            self.new_buffer(init, name.span())
+                        };
+                        self.push_node(Node::Overwrite {
+                            target: current,
+                            source,
+                        });
+                        return Ok(());
+                    }
+                }
                 // `u = next;` of buffers: `u` becomes a copy of `next`.
                 let lowered = if let Some((root, prefix)) = self.as_buffer(&lowered) {
                     let init = crate::ir::BufferInit::Copy {

@@ -387,8 +387,27 @@ impl Generator<'_> {
                     self.contribute(*value, false, quote!(#element), here, terms, &mut code);
                 }
             }
+            Node::Overwrite { target, source } if self.active(*target) => {
+                // The source's adjoint takes the target's; the target's
+                // earlier contents, overwritten, get none.
+                let target_adjoint = names::adjoint_buffer(*target);
+                let (accumulate_fn, zero_out_fn) = (
+                    self.inputs.types.accumulate_fn(),
+                    self.inputs.types.zero_out_fn(),
+                );
+                if self.active(*source) {
+                    let source_adjoint = names::adjoint_buffer(*source);
+                    code.extend(
+                        quote!(#accumulate_fn(&mut #source_adjoint[..], &#target_adjoint[..]);),
+                    );
+                }
+                code.extend(quote!(#zero_out_fn(&mut #target_adjoint[..]);));
+            }
             // Macros act on primal values, in the forward sweep only.
-            Node::Store { .. } | Node::Push { .. } | Node::Macro { .. } => {}
+            Node::Store { .. }
+            | Node::Push { .. }
+            | Node::Overwrite { .. }
+            | Node::Macro { .. } => {}
             Node::Write { slot, value } => {
                 if self.inputs.activity.is_slot_active(*slot) {
                     let adjoint = self.take_slot_adjoint(*slot, true, &mut code);
