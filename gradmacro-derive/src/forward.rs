@@ -346,6 +346,7 @@ impl Forward<'_> {
                     source,
                     prefix,
                     method,
+                    range,
                 } => {
                     let (source, prefix) = (p(source), prefix.iter().map(p));
                     // A plain copy (`let y = x;`) clones, so the source stays
@@ -353,7 +354,13 @@ impl Forward<'_> {
                     let method = method.clone().unwrap_or_else(|| {
                         syn::Ident::new("clone", proc_macro2::Span::call_site())
                     });
-                    quote!(#source #([#prefix])* .#method())
+                    match range {
+                        Some((start, end)) => {
+                            let (start, end) = (p(start), p(end));
+                            quote!(#source #([#prefix])* [#start..#end].to_vec())
+                        }
+                        None => quote!(#source #([#prefix])* .#method()),
+                    }
                 }
                 BufferInit::Empty { func, args } => {
                     let args = args.iter().map(p);
@@ -449,6 +456,16 @@ impl Forward<'_> {
                     let (base, indices) = (p(base), indices.iter().map(p));
                     let borrow = borrowed.then(|| quote!(&));
                     quote!(#borrow #base #([#indices])*)
+                }
+                Opaque::Slice {
+                    base,
+                    prefix,
+                    start,
+                    end,
+                } => {
+                    let (base, prefix, start, end) =
+                        (p(base), prefix.iter().map(p), p(start), p(end));
+                    quote!(&#base #([#prefix])* [#start..#end])
                 }
                 Opaque::Range {
                     start,

@@ -1,8 +1,8 @@
 use gradmacro::differentiate;
 
 #[differentiate]
-fn tail_sum(x: &[f64]) -> f64 {
-    x.iter().skip(1).sum()
+fn positive_sum(x: &[f64]) -> f64 {
+    x.iter().filter(|v| **v > 0.0).sum()
 }
 
 fn main() {}

@@ -1,9 +1,15 @@
 use gradmacro::differentiate;
 
+// A slice variable pointed at a narrower slice in every iteration.
 #[differentiate(wrt = x)]
-fn tail_sum(x: &[f64]) -> f64 {
-    let tail = &x[1..];
-    tail[0] + tail[1]
+fn pairs(x: &[f64]) -> f64 {
+    let mut p = &x[..];
+    let mut s = 0.0;
+    while p.len() > 1 {
+        s += p[0] * p[1];
+        p = &p[1..];
+    }
+    s
 }
 
 fn main() {}

@@ -100,7 +100,7 @@ fn flow(body: &Body, op: &Op) -> Flow {
             Opaque::Ref(_) => Flow::Differentiable,
             // A borrowed row of a buffer carries its dependence to the callee it is
             // passed to (see `reverse.rs`, call composition).
-            Opaque::Index { borrowed: true, .. } => Flow::Differentiable,
+            Opaque::Index { borrowed: true, .. } | Opaque::Slice { .. } => Flow::Differentiable,
             // A tuple scrutinee's elements reach the arms through pattern bindings.
             Opaque::Field { .. } | Opaque::Index { .. } | Opaque::Tuple(_) => Flow::PassThrough,
             // Composed through the callee's `_pullback` (see `reverse.rs`).
@@ -135,7 +135,9 @@ fn is_buffer_or_row(body: &Body, value: ValueId) -> bool {
     let stmt = body.def(value);
     match &stmt.op {
         _ if stmt.buffer => true,
-        Op::Opaque(Opaque::Index { base, .. } | Opaque::Ref(base)) => is_buffer_or_row(body, *base),
+        Op::Opaque(Opaque::Index { base, .. } | Opaque::Slice { base, .. } | Opaque::Ref(base)) => {
+            is_buffer_or_row(body, *base)
+        }
         _ => false,
     }
 }
@@ -193,7 +195,10 @@ fn place_of(body: &Body, mut value: ValueId) -> Place {
     loop {
         match &body.def(value).op {
             Op::Opaque(
-                Opaque::Field { base, .. } | Opaque::Index { base, .. } | Opaque::Ref(base),
+                Opaque::Field { base, .. }
+                | Opaque::Index { base, .. }
+                | Opaque::Slice { base, .. }
+                | Opaque::Ref(base),
             ) => value = *base,
             Op::ReadSlot(slot) => return Place::Slot(*slot),
             _ => return Place::Value(value),

@@ -56,9 +56,17 @@ impl fmt::Display for Op {
                     source,
                     prefix,
                     method,
-                } => match method {
-                    Some(method) => write!(f, "buffer {source}[{}].{method}()", list(prefix)),
-                    None => write!(f, "buffer copy of {source}[{}]", list(prefix)),
+                    range,
+                } => match (range, method) {
+                    (Some((start, end)), _) => write!(
+                        f,
+                        "buffer {source}[{}][{start}..{end}].to_vec()",
+                        list(prefix)
+                    ),
+                    (None, Some(method)) => {
+                        write!(f, "buffer {source}[{}].{method}()", list(prefix))
+                    }
+                    (None, None) => write!(f, "buffer copy of {source}[{}]", list(prefix)),
                 },
                 BufferInit::Empty { func, args } => {
                     write!(f, "buffer {}({})", func.to_token_stream(), list(args))
@@ -110,6 +118,12 @@ impl fmt::Display for Op {
                     let borrow = if *borrowed { "&" } else { "" };
                     write!(f, "opaque {borrow}{base}[{}]", list(indices))
                 }
+                Opaque::Slice {
+                    base,
+                    prefix,
+                    start,
+                    end,
+                } => write!(f, "opaque &{base}[{}][{start}..{end}]", list(prefix)),
                 Opaque::Range {
                     start,
                     end,

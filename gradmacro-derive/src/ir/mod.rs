@@ -293,6 +293,8 @@ pub enum BufferInit {
         source: ValueId,
         prefix: Vec<ValueId>,
         method: Option<Ident>,
+        /// A range of the last dimension (`x[a..b].to_vec()`).
+        range: Option<(ValueId, ValueId)>,
     },
     /// `Vec::new()`, `Vec::with_capacity(n)`: filled by `push`.
     Empty {
@@ -409,6 +411,14 @@ pub enum Opaque {
     },
     /// A tuple of values, as a `match` scrutinee: `match (a > 0.0, n) { .. }`.
     Tuple(Vec<ValueId>),
+    /// `&base[prefix..][start..end]`: a range slice of a float buffer (or of a
+    /// row of one), borrowed.
+    Slice {
+        base: ValueId,
+        prefix: Vec<ValueId>,
+        start: ValueId,
+        end: ValueId,
+    },
     /// A range `a..b` / `a..=b` (either end optional), the iterator of loops.
     Range {
         start: Option<ValueId>,
@@ -439,8 +449,14 @@ impl Op {
                     RepeatLen::Array(_) => vec![*elem],
                 },
                 BufferInit::List { elems, .. } => elems.clone(),
-                BufferInit::Copy { source, prefix, .. } => std::iter::once(*source)
+                BufferInit::Copy {
+                    source,
+                    prefix,
+                    range,
+                    ..
+                } => std::iter::once(*source)
                     .chain(prefix.iter().copied())
+                    .chain(range.iter().flat_map(|(start, end)| [*start, *end]))
                     .collect(),
                 BufferInit::Empty { args, .. } => args.clone(),
             },
@@ -456,6 +472,15 @@ impl Op {
                     .chain(args.iter().copied())
                     .collect(),
                 Opaque::Range { start, end, .. } => start.iter().chain(end).copied().collect(),
+                Opaque::Slice {
+                    base,
+                    prefix,
+                    start,
+                    end,
+                } => std::iter::once(*base)
+                    .chain(prefix.iter().copied())
+                    .chain([*start, *end])
+                    .collect(),
                 Opaque::Index { base, indices, .. } => std::iter::once(*base)
                     .chain(indices.iter().copied())
                     .collect(),

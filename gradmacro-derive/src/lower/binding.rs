@@ -77,6 +77,11 @@ impl Lowerer {
                     return Err(unsupported(at.span, "a `@` pattern"));
                 }
                 let mutable = ident.mutability.is_some();
+                // `let s = &x[1..];`: the slice stays a view of `x`.
+                if let Lowered::Slice(_) = &value {
+                    self.bind(&ident.ident, value, mutable);
+                    return Ok(());
+                }
                 if let Lowered::View(root, indices) = &value {
                     if self.is_place(*root, indices) {
                         self.bind(&ident.ident, value, mutable);
@@ -93,6 +98,7 @@ impl Lowerer {
                             source: root,
                             prefix,
                             method: None,
+                            range: None,
                         };
                         Lowered::Value(self.new_buffer(init, ident.ident.span()))
                     } else {

@@ -13,15 +13,23 @@ impl Lowerer {
     /// (a constant).
     pub(super) fn lower_index(&mut self, expr: &syn::ExprIndex) -> syn::Result<Lowered> {
         let (base_expr, index_exprs) = split_index(expr);
-        if let Some(range) = index_exprs.iter().find(|e| matches!(e, Expr::Range(_))) {
-            return Err(unsupported(range.span(), "slicing a buffer with a range"));
-        }
         // `self.weights[i]`: index the field where it is, not a moved-out copy.
         let base = match base_expr {
             Expr::Field(field) => self.lower_field(field, true)?,
             other => self.lower_expr(other)?,
         };
         self.promote_call_result(&base, index_exprs.len());
+        // Ranges and slices: one index at a time (`x[1..][i]`, `m[r][a..b]`).
+        let ranged = index_exprs
+            .iter()
+            .any(|e| super::slices::as_range(e).is_some());
+        if ranged || matches!(base, Lowered::Slice(_)) {
+            let mut current = base;
+            for index_expr in index_exprs {
+                current = self.index_one(current, index_expr, expr)?;
+            }
+            return Ok(current);
+        }
         let (root, mut indices) = match base {
             Lowered::View(root, prefix) => (root, prefix),
             Lowered::Value(value) if self.values[value.0].buffer => (value, Vec::new()),
@@ -60,6 +68,53 @@ impl Lowerer {
                 indices,
             },
             expr.span(),
+        )))
+    }
+
+    /// One index (or range) into a buffer, a row or a slice.
+    fn index_one(
+        &mut self,
+        base: Lowered,
+        index_expr: &Expr,
+        whole: &syn::ExprIndex,
+    ) -> syn::Result<Lowered> {
+        let span = whole.bracket_token.span.join();
+        if let Some(range) = super::slices::as_range(index_expr) {
+            return match self.slice_of(&base, range, span)? {
+                Some(slice) => Ok(Lowered::Slice(Box::new(slice))),
+                None => Err(unsupported(
+                    span,
+                    "slicing something that is not a float buffer with a range",
+                )),
+            };
+        }
+        if let Lowered::Slice(slice) = &base {
+            let index = self.lower_value(index_expr)?;
+            return Ok(self.slice_element(slice, index, span));
+        }
+        let (root, mut indices) = self.as_buffer(&base).ok_or_else(|| {
+            unsupported(
+                span,
+                "indexing a range slice of something that is not a float buffer",
+            )
+        })?;
+        indices.push(self.lower_value(index_expr)?);
+        let depth = self.buffer_depths.get(&root).copied().unwrap_or(1);
+        if indices.len() < depth {
+            return Ok(Lowered::View(root, indices));
+        }
+        if indices.len() > depth {
+            return Err(syn::Error::new(
+                index_expr.span(),
+                "this buffer has fewer dimensions than indices",
+            ));
+        }
+        Ok(Lowered::Value(self.push(
+            Op::Index {
+                base: root,
+                indices,
+            },
+            span,
         )))
     }
 
@@ -167,10 +222,48 @@ impl Lowerer {
     ) -> syn::Result<Option<(ValueId, Vec<ValueId>)>> {
         let (base_expr, index_exprs) = split_index(expr);
         let base = self.lower_expr(base_expr)?;
+        // `s[i] = v` of a slice `s` of `x`: `x[start + i] = v`.
+        if matches!(base, Lowered::Slice(_)) {
+            let Some((last, leading)) = index_exprs.split_last() else {
+                return Ok(None);
+            };
+            let mut current = base;
+            for index in leading {
+                current = self.index_one(current, index, expr)?;
+            }
+            return match current {
+                Lowered::Slice(slice) => {
+                    let index = self.lower_value(last)?;
+                    match self.slice_element(&slice, index, expr.bracket_token.span.join()) {
+                        Lowered::Value(element) => match &self.values[element.0].op {
+                            Op::Index { base, indices } => Ok(Some((*base, indices.clone()))),
+                            _ => Ok(None),
+                        },
+                        _ => Err(unsupported(
+                            expr.span(),
+                            "assigning a whole row of a buffer",
+                        )),
+                    }
+                }
+                other => match self.as_buffer(&other) {
+                    Some((root, mut indices)) => {
+                        indices.push(self.lower_value(last)?);
+                        Ok(Some((root, indices)))
+                    }
+                    None => Ok(None),
+                },
+            };
+        }
         let Some((root, mut indices)) = self.as_buffer(&base) else {
             return Ok(None);
         };
         for index in index_exprs {
+            if super::slices::as_range(index).is_some() {
+                return Err(unsupported(
+                    index.span(),
+                    "assigning to a range of a buffer (write its elements in a loop)",
+                ));
+            }
             indices.push(self.lower_value(index)?);
         }
         let depth = self.buffer_depths.get(&root).copied().unwrap_or(1);

@@ -109,6 +109,7 @@ impl Lowerer {
                     source: root,
                     prefix,
                     method: None,
+                    range: None,
                 };
                 Lowered::Value(self.new_buffer(init, a.span()))
             }
@@ -135,22 +136,30 @@ impl Lowerer {
         let is_row = matches!(inner, Expr::Index(_));
         if self.is_written_buffer(inner) || (is_row && !borrowed) {
             let lowered = self.lower_expr(inner)?;
-            if let Some((source, prefix)) = self.as_buffer(&lowered) {
-                {
-                    let span = span_of(arg);
-                    let method = Some(Ident::new("clone", span));
-                    let init = BufferInit::Copy {
+            let span = span_of(arg);
+            let init = match &lowered {
+                Lowered::Slice(slice) => Some(BufferInit::Copy {
+                    source: slice.root,
+                    prefix: slice.prefix.clone(),
+                    method: Some(Ident::new("to_vec", span)),
+                    range: Some((slice.start, slice.end)),
+                }),
+                other => self
+                    .as_buffer(other)
+                    .map(|(source, prefix)| BufferInit::Copy {
                         source,
                         prefix,
-                        method,
-                    };
-                    let copy = self.new_buffer(init, span);
-                    return Ok(if borrowed {
-                        self.push(Op::Opaque(Opaque::Ref(copy)), span)
-                    } else {
-                        copy
-                    });
-                }
+                        method: Some(Ident::new("clone", span)),
+                        range: None,
+                    }),
+            };
+            if let Some(init) = init {
+                let copy = self.new_buffer(init, span);
+                return Ok(if borrowed {
+                    self.push(Op::Opaque(Opaque::Ref(copy)), span)
+                } else {
+                    copy
+                });
             }
             let value = self.expect_value(lowered, span_of(inner), "this expression")?;
             return Ok(if borrowed {

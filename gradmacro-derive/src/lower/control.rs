@@ -86,7 +86,7 @@ impl Lowerer {
         let value = match value {
             Lowered::Value(value) => *value,
             Lowered::Unit | Lowered::Never => return Ok(()),
-            Lowered::Tuple(_) | Lowered::View(..) | Lowered::Closure(_) => {
+            Lowered::Tuple(_) | Lowered::View(..) | Lowered::Closure(_) | Lowered::Slice(_) => {
                 return Err(unsupported(
                     span,
                     "a branch or loop that produces a tuple or a row of a buffer",

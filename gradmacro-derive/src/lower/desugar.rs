@@ -94,7 +94,7 @@ impl Lowerer {
                     .find_map(|scope| scope.get(&key))
                     .is_some_and(|binding| match &binding.target {
                         super::Target::Value(Lowered::Value(value)) => self.values[value.0].buffer,
-                        super::Target::Value(Lowered::View(..)) => true,
+                        super::Target::Value(Lowered::View(..) | Lowered::Slice(_)) => true,
                         _ => false,
                     })
             }),

@@ -161,6 +161,10 @@ impl Lowerer {
                     return self.lower_field(field, true);
                 }
                 let operand = self.lower_expr(&reference.expr)?;
+                // `&x[a..b]`: the slice is the borrow.
+                if let Lowered::Slice(_) = operand {
+                    return Ok(operand);
+                }
                 // `&m[r]`: the row itself, borrowed.
                 if let Lowered::View(base, indices) = &operand {
                     if !self.is_place(*base, indices) {
@@ -292,6 +296,11 @@ impl Lowerer {
             Expr::Field(field) => self.lower_field(field, true)?,
             other => self.lower_expr(other)?,
         };
+        if let Lowered::Slice(slice) = &receiver {
+            if let Some(lowered) = self.slice_method(slice, call)? {
+                return Ok(lowered);
+            }
+        }
         if let Some((root, prefix)) = self.as_buffer(&receiver) {
             let name = call.method.to_string();
             match (name.as_str(), call.args.len()) {
@@ -301,6 +310,7 @@ impl Lowerer {
                         source: root,
                         prefix,
                         method,
+                        range: None,
                     };
                     return Ok(Lowered::Value(self.new_buffer(init, call.method.span())));
                 }

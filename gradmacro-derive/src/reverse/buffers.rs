@@ -43,11 +43,15 @@ impl Generator<'_> {
                         quote!([#(#zeros),*])
                     };
                 }
-                Op::Buffer(BufferInit::Copy { source, prefix, .. })
-                    if prefix.is_empty() && body.def(*source).home == ROOT =>
-                {
+                Op::Buffer(BufferInit::Copy {
+                    source,
+                    prefix,
+                    range,
+                    ..
+                }) if body.def(*source).home == ROOT && (prefix.is_empty() || range.is_some()) => {
                     let source = self.named(*source);
-                    return self.inputs.types.zeros_like(quote!(#source));
+                    let part = self.part_of(source, prefix, *range);
+                    return self.inputs.types.zeros_like(quote!(#part));
                 }
                 _ => {}
             }
@@ -103,19 +107,34 @@ impl Generator<'_> {
                 continue;
             }
             match buffer_behind(body, *arg) {
-                Some((root, prefix)) => {
-                    if self.active(root) {
-                        let prefix: Vec<TokenStream> =
-                            prefix.iter().map(|index| self.primal(*index)).collect();
-                        let target = names::adjoint_buffer(root);
-                        code.extend(
-                            quote!(#accumulate_fn(&mut #target #([#prefix])* [..], &#adjoint[..]);),
-                        );
+                Some(behind) => {
+                    if self.active(behind.root) {
+                        let target = names::adjoint_buffer(behind.root);
+                        let part = self.part_of(quote!(#target), &behind.prefix, behind.range);
+                        code.extend(quote!(#accumulate_fn(&mut #part, &#adjoint[..]);));
                     }
                 }
                 None => self.contribute(*arg, false, quote!(#adjoint), here, terms, code),
             }
         }
+    }
+
+    /// `buffer[prefix..][start..end]` (or `[..]`), with the primal indices.
+    pub(super) fn part_of(
+        &mut self,
+        buffer: TokenStream,
+        prefix: &[ValueId],
+        range: Option<(ValueId, ValueId)>,
+    ) -> TokenStream {
+        let prefix: Vec<TokenStream> = prefix.iter().map(|index| self.primal(*index)).collect();
+        let range = match range {
+            Some((start, end)) => {
+                let (start, end) = (self.primal(start), self.primal(end));
+                quote!(#start..#end)
+            }
+            None => quote!(..),
+        };
+        quote!(#buffer #([#prefix])* [#range])
     }
 
     /// A fresh name for a buffer element's adjoint.
@@ -172,11 +191,15 @@ impl Generator<'_> {
                     }
                 }
             }
-            BufferInit::Copy { source, prefix, .. } if self.active(*source) => {
-                let prefix: Vec<TokenStream> =
-                    prefix.iter().map(|index| self.primal(*index)).collect();
+            BufferInit::Copy {
+                source,
+                prefix,
+                range,
+                ..
+            } if self.active(*source) => {
                 let target = names::adjoint_buffer(*source);
-                code.extend(quote!(#accumulate_fn(&mut #target #([#prefix])* [..], &#buffer[..]);));
+                let part = self.part_of(quote!(#target), prefix, *range);
+                code.extend(quote!(#accumulate_fn(&mut #part, &#buffer[..]);));
             }
             _ => {}
         }
@@ -189,15 +212,36 @@ fn pullback_name(name: &syn::Ident) -> syn::Ident {
     names::companion(name, "pullback")
 }
 
-/// The buffer (and row) an argument passes: `x`, `&x` or `&m[r]`.
-fn buffer_behind(body: &Body, value: ValueId) -> Option<(ValueId, Vec<ValueId>)> {
+/// The part of a buffer an argument passes: `x`, `&x`, `&m[r]`, `&x[a..b]`.
+struct Behind {
+    root: ValueId,
+    prefix: Vec<ValueId>,
+    range: Option<(ValueId, ValueId)>,
+}
+
+fn buffer_behind(body: &Body, value: ValueId) -> Option<Behind> {
     let stmt = body.def(value);
+    let whole = |root, prefix| Behind {
+        root,
+        prefix,
+        range: None,
+    };
     match &stmt.op {
-        _ if stmt.buffer => Some((value, Vec::new())),
+        _ if stmt.buffer => Some(whole(value, Vec::new())),
         Op::Opaque(Opaque::Ref(inner)) => buffer_behind(body, *inner),
         Op::Opaque(Opaque::Index { base, indices, .. }) if body.def(*base).buffer => {
-            Some((*base, indices.clone()))
+            Some(whole(*base, indices.clone()))
         }
+        Op::Opaque(Opaque::Slice {
+            base,
+            prefix,
+            start,
+            end,
+        }) => Some(Behind {
+            root: *base,
+            prefix: prefix.clone(),
+            range: Some((*start, *end)),
+        }),
         _ => None,
     }
 }

@@ -127,6 +127,16 @@ impl Generator<'_> {
                 let v = self.primal(*v);
                 quote!(&#v)
             }
+            Op::Opaque(Opaque::Slice {
+                base,
+                prefix,
+                start,
+                end,
+            }) => {
+                let base = self.primal(*base);
+                let part = self.part_of(base, prefix, Some((*start, *end)));
+                quote!(&#part)
+            }
             Op::Index { base, indices } | Op::Opaque(Opaque::Index { base, indices, .. }) => {
                 let borrow = matches!(stmt.op, Op::Opaque(Opaque::Index { borrowed: true, .. }))
                     .then(|| quote!(&));
@@ -189,7 +199,7 @@ impl Generator<'_> {
             // `*item` of a loop over references (`for &id in ids`): the
             // value is saved, not the reference it was read through.
             Op::Deref(v) => !matches!(body.def(*v).op, Op::LoopItem),
-            Op::Opaque(Opaque::Index { borrowed: true, .. }) => true,
+            Op::Opaque(Opaque::Index { borrowed: true, .. } | Opaque::Slice { .. }) => true,
             // Rules that cost about as much as reading a saved partial back, and
             // rules whose partial follows from a value a fused loop stored.
             Op::Rule { rule, .. } => {

@@ -1,0 +1,215 @@
+//! Variables: binding names to values, reading them, turning the ones a
+//! branch or loop assigns into slots, and assignment (of scalars, tuples and
+//! whole buffers).
+
+use super::{unsupported, Binding, Lowered, Lowerer, Target};
+use crate::ir::{Node, Op, SlotId, SlotInit, ValueId};
+use proc_macro2::Span;
+use std::collections::BTreeMap;
+use syn::{Ident, Type};
+
+impl Lowerer {
+    pub(super) fn bind(&mut self, name: &Ident, lowered: Lowered, mutable: bool) {
+        if let Lowered::Value(value) = lowered {
+            self.value_names
+                .entry(value)
+                .or_insert_with(|| name.to_string());
+        }
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.insert(
+                name.to_string(),
+                Binding {
+                    target: Target::Value(lowered),
+                    mutable,
+                },
+            );
+        }
+    }
+
+    pub(super) fn binding_mut(&mut self, name: &str) -> Option<&mut Binding> {
+        self.scopes
+            .iter_mut()
+            .rev()
+            .find_map(|scope| scope.get_mut(name))
+    }
+
+    /// The current value of a variable: a slot is read.
+    pub(super) fn read(&mut self, name: &Ident) -> Option<Lowered> {
+        let key = name.to_string();
+        let binding = self
+            .scopes
+            .iter()
+            .rev()
+            .find_map(|scope| scope.get(&key))?
+            .clone();
+        Some(match binding.target {
+            Target::Value(lowered) => lowered,
+            Target::Slot(slot) => Lowered::Value(self.read_slot(slot, name.span())),
+        })
+    }
+
+    /// Reads a slot, reusing the block's latest read while nothing wrote it.
+    pub(super) fn read_slot(&mut self, slot: SlotId, span: Span) -> ValueId {
+        if let Some(&value) = self.slot_reads.get(&slot) {
+            if self.values[value.0].home == self.current_block() {
+                return value;
+            }
+        }
+        let value = self.push(Op::ReadSlot(slot), span);
+        self.slot_reads.insert(slot, value);
+        value
+    }
+
+    /// Turns the variables that a nested region assigns into slots declared here,
+    /// before the region is lowered.
+    pub(super) fn slots_for(
+        &mut self,
+        names: &BTreeMap<String, Span>,
+        span: Span,
+    ) -> syn::Result<()> {
+        for (name, &assigned_at) in names {
+            let bound = match self.binding_mut(name) {
+                Some(Binding {
+                    target: Target::Value(Lowered::Value(value)),
+                    ..
+                }) => Some(*value),
+                _ => None,
+            };
+            // A buffer assigned whole is overwritten in place (see
+            // `Lowerer::assign_name`), not held in a slot.
+            if bound.is_some_and(|value| self.values[value.0].buffer) {
+                continue;
+            }
+            let Some(binding) = self.binding_mut(name) else {
+                continue;
+            };
+            let value = match &binding.target {
+                Target::Slot(_) => continue,
+                Target::Value(Lowered::Value(value)) => *value,
+                Target::Value(Lowered::Slice(_)) => {
+                    return Err(unsupported(
+                        assigned_at,
+                        &format!("re-pointing the slice `{name}` inside a branch or loop (index the buffer with an offset instead: `x[start + i]`)"),
+                    ))
+                }
+                Target::Value(_) => {
+                    return Err(unsupported(
+                        span,
+                        &format!("assigning the tuple `{name}` inside a branch or loop"),
+                    ))
+                }
+            };
+            let slot = self.declare_slot(name, SlotInit::Value(value));
+            if let Some(binding) = self.binding_mut(name) {
+                binding.target = Target::Slot(slot);
+            }
+        }
+        Ok(())
+    }
+
+    /// Points an existing variable at a new value (assignment).
+    pub(super) fn assign_name(&mut self, name: &Ident, lowered: Lowered) -> syn::Result<()> {
+        let key = name.to_string();
+        let binding = self.binding_mut(&key).cloned().ok_or_else(|| {
+            syn::Error::new(
+                name.span(),
+                format!(
+                    "`{name}` is not a local variable or parameter, so it cannot be assigned here"
+                ),
+            )
+        })?;
+        match binding.target {
+            Target::Slot(slot) => {
+                let value = self.expect_value(lowered, name.span(), "the assigned value")?;
+                self.push_node(Node::Write { slot, value });
+            }
+            Target::Value(current) => {
+                // `x = next;` inside a branch or loop, of a buffer declared
+                // outside it: its elements are overwritten in place.
+                if let (Lowered::Value(current), Some((root, prefix))) =
+                    (&current, self.as_buffer(&lowered))
+                {
+                    let current = *current;
+                    let target = &self.values[current.0];
+                    if target.buffer && target.home != self.current_block() {
+                        let source = if prefix.is_empty() {
+                            root
+                        } else {
+                            let init = crate::ir::BufferInit::Copy {
+                                source: root,
+                                prefix,
+                                method: None,
+                                range: None,
+                            };
+                            self.new_buffer(init, name.span())
+                        };
+                        self.push_node(Node::Overwrite {
+                            target: current,
+                            source,
+                        });
+                        return Ok(());
+                    }
+                }
+                // `u = next;` of buffers: `u` becomes a copy of `next`.
+                let lowered = if let Some((root, prefix)) = self.as_buffer(&lowered) {
+                    let init = crate::ir::BufferInit::Copy {
+                        source: root,
+                        prefix,
+                        method: None,
+                        range: None,
+                    };
+                    Lowered::Value(self.new_buffer(init, name.span()))
+                } else if binding.mutable {
+                    self.fresh_copy(lowered, None, true, name.span())
+                } else {
+                    lowered
+                };
+                if let Some(binding) = self.binding_mut(&key) {
+                    binding.target = Target::Value(lowered);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Gives a value its own statement, carrying a type annotation or `mut`.
+    pub(super) fn fresh_copy(
+        &mut self,
+        lowered: Lowered,
+        ty: Option<Type>,
+        mutable: bool,
+        span: Span,
+    ) -> Lowered {
+        match lowered {
+            // A temporary nothing else names (`s * 0.9 + x` of `s = s * 0.9 + x`)
+            // takes the annotation itself: one statement fewer.
+            Lowered::Value(value) if self.is_unnamed_temporary(value) => {
+                self.annotated.insert(value);
+                let stmt = &mut self.values[value.0];
+                stmt.ty = ty;
+                stmt.mutable = mutable;
+                Lowered::Value(value)
+            }
+            Lowered::Value(value) => {
+                let copy = self.push(Op::Copy(value), span);
+                self.values[copy.0].ty = ty;
+                self.values[copy.0].mutable = mutable;
+                Lowered::Value(copy)
+            }
+            other => other,
+        }
+    }
+
+    /// Whether `value` is the fresh result of arithmetic or a rule that no
+    /// variable names yet (so giving it a type or `mut` changes nothing else).
+    pub(super) fn is_unnamed_temporary(&self, value: ValueId) -> bool {
+        let stmt = &self.values[value.0];
+        matches!(
+            stmt.op,
+            Op::Arith(..) | Op::Neg(_) | Op::Rule { .. } | Op::Cast { .. }
+        ) && stmt.ty.is_none()
+            && !self.value_names.contains_key(&value)
+            && !self.annotated.contains(&value)
+            && stmt.home == self.current_block()
+    }
+}
