@@ -172,3 +172,21 @@ fn zero_adjoints_contribute_nothing() {
     assert_closed("d/dx", dx, 1.0);
     assert_closed("d/dy", dy, 0.0);
 }
+
+/// `rev` inside a zip with a shorter side: the reversed side is read from its
+/// own end (it once read from the zip's length, pairing the wrong elements).
+#[differentiate]
+fn reversed_against_shorter(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().rev().zip(b.iter()).map(|(x, y)| x * y).sum()
+}
+
+#[test]
+fn rev_in_a_shorter_zip() {
+    let (a, b) = ([1.0, 2.0, 3.0, 4.0], [10.0, 100.0]);
+    let (value, (da, db)) = reversed_against_shorter_grad(&a, &b);
+    // a reversed is 4, 3, 2, 1: 4·10 + 3·100.
+    assert_closed("value", value, 340.0);
+    assert_eq!(value, reversed_against_shorter(&a, &b));
+    assert_eq!(da, vec![0.0, 0.0, 100.0, 10.0]);
+    assert_eq!(db, vec![4.0, 3.0]);
+}
