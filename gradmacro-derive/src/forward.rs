@@ -88,6 +88,10 @@ impl Forward<'_> {
                 let (base, value) = (primal(*base), self.value(*value));
                 quote!(#base.push(#value);)
             }
+            Node::WriteBack { target, value } => {
+                let (target, value) = (primal(*target), self.value(*value));
+                quote!(*#target = #value;)
+            }
             Node::Overwrite { target, source } => {
                 let (target, source) = (primal(*target), primal(*source));
                 quote!(::core::clone::Clone::clone_from(&mut #target, &#source);)
@@ -456,6 +460,23 @@ impl Forward<'_> {
                     let (base, indices) = (p(base), indices.iter().map(p));
                     let borrow = borrowed.then(|| quote!(&));
                     quote!(#borrow #base #([#indices])*)
+                }
+                Opaque::BorrowMut {
+                    base,
+                    prefix,
+                    range,
+                    ..
+                } => {
+                    let (base, prefix) = (p(base), prefix.iter().map(p));
+                    let range = range.map(|(start, end)| {
+                        let (start, end) = (p(&start), p(&end));
+                        quote!([#start..#end])
+                    });
+                    quote!(&mut #base #([#prefix])* #range)
+                }
+                Opaque::ConstantMut { value, .. } => {
+                    let value = p(value);
+                    quote!(&mut #value)
                 }
                 Opaque::Slice {
                     base,

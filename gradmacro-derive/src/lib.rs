@@ -84,7 +84,12 @@ mod expand {
             eprintln!("gradmacro IR of `{}`:\n{}\n", sig.name, lowered.body);
         }
         let wrt_values: Vec<_> = sig.wrt.iter().filter_map(|&i| lowered.params[i]).collect();
-        let activity = activity::analyze(&lowered.body, &wrt_values)?;
+        // A function returning `()` has outputs only through its
+        // out-parameters: no `NAME_grad`, only the pullback.
+        let activity = match sig.unit_return {
+            true => None,
+            false => Some(activity::analyze(&lowered.body, &wrt_values, &[])?),
+        };
         let source = emit::Source {
             function: &function,
             sig: &sig,
@@ -98,14 +103,24 @@ mod expand {
             .filter(|&i| sig.params[i].is_differentiable())
             .filter_map(|i| lowered.params[i])
             .collect();
-        let pullback_activity = activity::analyze(&lowered.body, &all_values)
-            .ok()
-            .filter(|all| !needs_more_pullbacks(&lowered.body, &activity, all));
+        let outputs: Vec<_> = lowered.outs.iter().map(|out| out.last).collect();
+        let pullback_activity = match &activity {
+            None => Some(activity::analyze(&lowered.body, &all_values, &outputs)?),
+            Some(grad) => activity::analyze(&lowered.body, &all_values, &outputs)
+                .ok()
+                .filter(|all| !needs_more_pullbacks(&lowered.body, grad, all)),
+        };
         let gradient_and_pullback =
-            emit::gradient_and_pullback(&source, &activity, pullback_activity.as_ref());
-        let explain = match &options.explain {
-            Some(flag) => Some(emit::explain(&source, &activity, flag)?),
-            None => None,
+            emit::gradient_and_pullback(&source, activity.as_ref(), pullback_activity.as_ref());
+        let explain = match (&options.explain, &activity) {
+            (Some(flag), Some(activity)) => Some(emit::explain(&source, activity, flag)?),
+            (Some(flag), None) => {
+                return Err(syn::Error::new(
+                    flag.span(),
+                    "`explain` needs a function that returns a float: this one returns `()`",
+                ))
+            }
+            (None, _) => None,
         };
         let companions = quote!(#gradient_and_pullback #explain);
         if std::env::var_os("GRADMACRO_DUMP").is_some_and(|value| value == "code") {

@@ -216,6 +216,11 @@ pub fn element_snapshot(index: usize) -> Ident {
     hygienic(format!("__gm_e{index}"))
 }
 
+/// The pullback's `&mut` adjoint parameter of the out-parameter at `index`.
+pub fn out_adjoint(index: usize) -> Ident {
+    hygienic(format!("__gm_out{index}"))
+}
+
 /// The adjoint a callee's pullback returns for its `index`-th argument.
 pub fn call_adjoint(value: ValueId, index: usize) -> Ident {
     hygienic(format!("__gm_c{}_{index}", value.0))

@@ -16,6 +16,10 @@ pub struct FloatTypes {
     slots: Vec<Option<FloatTy>>,
     /// The function's generic float type (`T` of `T: Float`), if it has one.
     generic: Option<FloatTy>,
+    /// The function's float type (its return type's, or its out-parameters'):
+    /// the type of an active value whose own type the pass cannot see (a
+    /// variable lent `&mut` to a call and read back).
+    default: FloatTy,
 }
 
 impl FloatTypes {
@@ -25,6 +29,11 @@ impl FloatTypes {
 
     pub fn of_slot(&self, slot: SlotId) -> Option<FloatTy> {
         self.slots[slot.0].clone()
+    }
+
+    /// The float type of an active value or slot: its own, or the function's.
+    pub fn of_active(&self, float: Option<FloatTy>) -> FloatTy {
+        float.unwrap_or_else(|| self.default.clone())
     }
 
     /// Whether the function is generic over its float type: its generated code
@@ -88,6 +97,7 @@ pub fn infer(body: &Body, sig: &FnSignature) -> FloatTypes {
         values: vec![None; body.value_count()],
         slots: vec![None; body.slots.len()],
         generic: matches!(sig.ret, FloatTy::Generic(_)).then(|| sig.ret.clone()),
+        default: sig.ret.clone(),
     };
     let mut changed = true;
     while changed {

@@ -135,6 +135,14 @@ impl<T: AdjointShape + ?Sized> AdjointShape for &T {
     }
 }
 
+impl<T: AdjointShape + ?Sized> AdjointShape for &mut T {
+    type Adjoint = T::Adjoint;
+    #[inline]
+    fn zeros(&self) -> Self::Adjoint {
+        (**self).zeros()
+    }
+}
+
 /// Adds `source` into `target` element by element: the adjoint of a copy,
 /// or a callee's adjoint of a buffer argument. The two may be different
 /// containers of the same shape (an array and a `Vec`, say).
@@ -202,6 +210,14 @@ impl<T: ::num_traits::Float, const M: usize> FloatZeros<T> for ::std::vec::Vec<[
 }
 
 impl<T, B: FloatZeros<T> + ?Sized> FloatZeros<T> for &B {
+    type Adjoint = B::Adjoint;
+    #[inline]
+    fn float_zeros(&self) -> Self::Adjoint {
+        (**self).float_zeros()
+    }
+}
+
+impl<T, B: FloatZeros<T> + ?Sized> FloatZeros<T> for &mut B {
     type Adjoint = B::Adjoint;
     #[inline]
     fn float_zeros(&self) -> Self::Adjoint {

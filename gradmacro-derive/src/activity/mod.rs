@@ -100,7 +100,10 @@ fn flow(body: &Body, op: &Op) -> Flow {
             Opaque::Ref(_) => Flow::Differentiable,
             // A borrowed row of a buffer carries its dependence to the callee it is
             // passed to (see `reverse.rs`, call composition).
-            Opaque::Index { borrowed: true, .. } | Opaque::Slice { .. } => Flow::Differentiable,
+            Opaque::Index { borrowed: true, .. }
+            | Opaque::Slice { .. }
+            | Opaque::BorrowMut { .. } => Flow::Differentiable,
+            Opaque::ConstantMut { .. } => Flow::PassThrough,
             // A tuple scrutinee's elements reach the arms through pattern bindings.
             Opaque::Field { .. } | Opaque::Index { .. } | Opaque::Tuple(_) => Flow::PassThrough,
             // Composed through the callee's `_pullback` (see `reverse.rs`).
@@ -198,6 +201,8 @@ fn place_of(body: &Body, mut value: ValueId) -> Place {
                 Opaque::Field { base, .. }
                 | Opaque::Index { base, .. }
                 | Opaque::Slice { base, .. }
+                | Opaque::BorrowMut { base, .. }
+                | Opaque::ConstantMut { value: base, .. }
                 | Opaque::Ref(base),
             ) => value = *base,
             Op::ReadSlot(slot) => return Place::Slot(*slot),
@@ -249,11 +254,12 @@ fn changed_places(body: &Body, call: ValueId, unused: bool) -> Vec<Place> {
             places.push(place);
         }
     }
-    if unused {
-        for arg in args {
-            if let Op::Opaque(Opaque::Ref(_)) = body.def(*arg).op {
-                places.push(place_of(body, *arg));
-            }
+    for arg in args {
+        match body.def(*arg).op {
+            // Lent `&mut`, a constant may be changed whatever the result.
+            Op::Opaque(Opaque::ConstantMut { .. }) => places.push(place_of(body, *arg)),
+            Op::Opaque(Opaque::Ref(_)) if unused => places.push(place_of(body, *arg)),
+            _ => {}
         }
     }
     places
@@ -320,6 +326,18 @@ fn dependence(body: &Body, seeds: &[ValueId]) -> Dependence {
                     (d.depends[value.0], d.varied[value.0]) = updated;
                     changed = true;
                 }
+                // A buffer lent `&mut` to a call holds what the call
+                // computed from its arguments (through the callee's pullback).
+                for buffer in body.written_by_call(*value) {
+                    let updated = (
+                        d.depends[buffer.0] | d.depends[value.0],
+                        d.varied[buffer.0] | d.varied[value.0],
+                    );
+                    if updated != (d.depends[buffer.0], d.varied[buffer.0]) {
+                        (d.depends[buffer.0], d.varied[buffer.0]) = updated;
+                        changed = true;
+                    }
+                }
                 // A call may change what it borrows: the change depends on
                 // its arguments, with no derivative the macro could follow.
                 if any_depends {
@@ -369,13 +387,15 @@ struct Reach {
     slot_useful: Vec<bool>,
 }
 
-fn reach(body: &Body) -> Reach {
+fn reach(body: &Body, outputs: &[ValueId]) -> Reach {
     let (count, slot_count) = (body.value_count(), body.slots.len());
     let mut needed = vec![false; count];
     let mut useful = vec![false; count];
     let (mut slot_needed, mut slot_useful) = (vec![false; slot_count], vec![false; slot_count]);
-    needed[body.ret.0] = true;
-    useful[body.ret.0] = true;
+    for output in std::iter::once(&body.ret).chain(outputs) {
+        needed[output.0] = true;
+        useful[output.0] = true;
+    }
     // Walked backwards, from uses to definitions, so that straight-line code
     // settles in one pass (forwards, a chain of n statements took n passes).
     let mut nodes: Vec<&Node> = Vec::new();
@@ -395,6 +415,12 @@ fn reach(body: &Body) -> Reach {
                 if let Op::ReadSlot(slot) = stmt.op {
                     mark(&mut slot_needed, slot.0, needed[value.0]);
                     mark(&mut slot_useful, slot.0, useful[value.0]);
+                }
+                // A call that writes a buffer that reaches the output does too.
+                for buffer in body.written_by_call(*value) {
+                    let (buffer_needed, buffer_useful) = (needed[buffer.0], useful[buffer.0]);
+                    mark(&mut needed, value.0, buffer_needed);
+                    mark(&mut useful, value.0, buffer_useful);
                 }
                 if !needed[value.0] {
                     continue;
@@ -422,10 +448,12 @@ fn reach(body: &Body) -> Reach {
     }
 }
 
-/// Analyses `body` for gradients with respect to the parameter values `seeds`.
-pub fn analyze(body: &Body, seeds: &[ValueId]) -> syn::Result<Activity> {
+/// Analyses `body` for gradients with respect to the parameter values `seeds`,
+/// of the returned value and of `outputs` (the last values of out-parameters,
+/// for the pullback).
+pub fn analyze(body: &Body, seeds: &[ValueId], outputs: &[ValueId]) -> syn::Result<Activity> {
     let dependence = dependence(body, seeds);
-    let reach = reach(body);
+    let reach = reach(body, outputs);
     if let Some(error) = errors::find(body, &dependence, &reach) {
         return Err(error);
     }

@@ -11,7 +11,7 @@ fn active(item: proc_macro2::TokenStream, wrt: &[usize]) -> syn::Result<String> 
     let sig = signature::analyze(&function.sig, &Options::default()).unwrap();
     let lowered = lower::lower(&function.block, &sig).unwrap();
     let seeds: Vec<ValueId> = wrt.iter().filter_map(|&i| lowered.params[i]).collect();
-    let activity = analyze(&lowered.body, &seeds)?;
+    let activity = analyze(&lowered.body, &seeds, &[])?;
     let names: Vec<String> = (0..lowered.body.value_count())
         .map(ValueId)
         .filter(|&v| activity.is_active(v))

@@ -12,7 +12,7 @@ fn fusion(item: TokenStream) -> String {
     let sig = signature::analyze(&function.sig, &Options::default()).unwrap();
     let lowered = lower::lower(&function.block, &sig).unwrap();
     let wrt: Vec<_> = sig.wrt.iter().filter_map(|&i| lowered.params[i]).collect();
-    let activity = activity::analyze(&lowered.body, &wrt).unwrap();
+    let activity = activity::analyze(&lowered.body, &wrt, &[]).unwrap();
     super::analyze(&lowered.body, &activity).to_string()
 }
 

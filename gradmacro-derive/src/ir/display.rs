@@ -118,6 +118,24 @@ impl fmt::Display for Op {
                     let borrow = if *borrowed { "&" } else { "" };
                     write!(f, "opaque {borrow}{base}[{}]", list(indices))
                 }
+                Opaque::BorrowMut {
+                    base,
+                    prefix,
+                    range,
+                    before,
+                } => {
+                    let range = range
+                        .map(|(start, end)| format!("[{start}..{end}]"))
+                        .unwrap_or_default();
+                    write!(
+                        f,
+                        "opaque &mut {base}[{}]{range} (as it was: {before})",
+                        list(prefix)
+                    )
+                }
+                Opaque::ConstantMut { value, before } => {
+                    write!(f, "opaque &mut {value} (as it was: {before})")
+                }
                 Opaque::Slice {
                     base,
                     prefix,
@@ -166,6 +184,7 @@ impl Body {
                     value,
                 } => writeln!(f, "{pad}{base}[{}] <- {value}", list(indices))?,
                 Node::Push { base, value } => writeln!(f, "{pad}{base}.push({value})")?,
+                Node::WriteBack { target, value } => writeln!(f, "{pad}*{target} <- {value}")?,
                 Node::Overwrite { target, source } => {
                     writeln!(f, "{pad}{target} <- all of {source}")?
                 }

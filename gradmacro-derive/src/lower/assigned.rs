@@ -123,9 +123,24 @@ struct Finder {
     names: BTreeMap<String, Span>,
 }
 
+/// The name under which the lowering keeps `*x` of an out-parameter
+/// `x: &mut f64` (assigned as `*x = ..`).
+pub fn deref_name(param: &str) -> String {
+    format!("__gm_deref_{param}")
+}
+
 impl Finder {
     fn place(&mut self, place: &Expr) {
         match place {
+            Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Deref(_)) => {
+                if let Expr::Path(path) = &*unary.expr {
+                    if let Some(ident) = path.path.get_ident() {
+                        self.names
+                            .entry(deref_name(&ident.to_string()))
+                            .or_insert_with(|| unary.span());
+                    }
+                }
+            }
             Expr::Path(path) => {
                 if let Some(ident) = path.path.get_ident() {
                     self.names

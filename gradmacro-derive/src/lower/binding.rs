@@ -251,6 +251,15 @@ impl Lowerer {
                 }
             }
             Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Deref(_)) => {
+                // `*x = ..` of an out-parameter `x: &mut f64`.
+                if let Expr::Path(path) = &*unary.expr {
+                    if let Some(ident) = path.path.get_ident() {
+                        let current = super::deref_name(ident);
+                        if self.read_binding_exists(&current) {
+                            return self.assign_name(&current, value);
+                        }
+                    }
+                }
                 let target = self.lower_expr(&unary.expr)?;
                 match target {
                     Lowered::View(base, indices) if self.is_place(base, &indices) => {

@@ -28,7 +28,9 @@ impl Lowerer {
                         .map(|arg| self.lower_call_argument(arg))
                         .collect::<syn::Result<Vec<_>>>()?;
                     let op = Op::Opaque(Opaque::Invoke { callee, args });
-                    return Ok(Lowered::Value(self.push(op, ident.span())));
+                    let call = self.push(op, ident.span());
+                    self.finish_call(ident.span())?;
+                    return Ok(Lowered::Value(call));
                 }
             }
         }
@@ -127,6 +129,15 @@ impl Lowerer {
     /// further down) no longer holds them. The copy's adjoint flows back into
     /// the buffer's as any copy's does.
     pub(super) fn lower_call_argument(&mut self, arg: &Expr) -> syn::Result<ValueId> {
+        // Lent `&mut`: the call may write it (see `borrow.rs`).
+        if let Expr::Reference(reference) = arg {
+            if reference.mutability.is_some() {
+                return self.lower_mut_argument(&reference.expr);
+            }
+        }
+        if self.is_out_scalar(arg) {
+            return self.lower_mut_argument(arg);
+        }
         let (inner, borrowed) = match arg {
             Expr::Reference(reference) if reference.mutability.is_none() => {
                 (&*reference.expr, true)
@@ -149,13 +160,19 @@ impl Lowerer {
                     .map(|(source, prefix)| BufferInit::Copy {
                         source,
                         prefix,
-                        method: Some(Ident::new("clone", span)),
+                        method: Some(Ident::new("to_owned", span)),
                         range: None,
                     }),
             };
+            // A `&[f64]` or `&mut [f64]` parameter passed by name is a
+            // reference: so is its copy.
+            let by_reference = match &lowered {
+                Lowered::Value(value) => self.reference_buffers.contains(value),
+                _ => false,
+            };
             if let Some(init) = init {
                 let copy = self.new_buffer(init, span);
-                return Ok(if borrowed {
+                return Ok(if borrowed || by_reference {
                     self.push(Op::Opaque(Opaque::Ref(copy)), span)
                 } else {
                     copy
@@ -232,7 +249,9 @@ impl Lowerer {
             },
             None => Op::Opaque(Opaque::Call { func, args }),
         };
-        Ok(Lowered::Value(self.push(op, span)))
+        let call = self.push(op, span);
+        self.finish_call(span)?;
+        Ok(Lowered::Value(call))
     }
 }
 

@@ -488,6 +488,7 @@ impl Lowerer {
         let span = return_expr.return_token.span;
         let value = match &return_expr.expr {
             Some(value) => self.lower_value(value)?,
+            None if self.unit_return => self.push(Op::Const(quote!(())), span),
             None => {
                 return Err(syn::Error::new(
                     span,

@@ -41,6 +41,12 @@ impl Lowerer {
                 if path.qself.is_none() {
                     if let Some(ident) = path.path.get_ident() {
                         if let Some(lowered) = self.read(ident) {
+                            // `x: &mut f64`: its current value.
+                            if let Lowered::Value(param) = lowered {
+                                if let Some(current) = self.out_scalar_current(param)? {
+                                    return Ok(Lowered::Value(current));
+                                }
+                            }
                             return Ok(lowered);
                         }
                     }
@@ -350,7 +356,9 @@ impl Lowerer {
                 args,
             }),
         };
-        Ok(Lowered::Value(self.push(op, span)))
+        let value = self.push(op, span);
+        self.finish_call(span)?;
+        Ok(Lowered::Value(value))
     }
 
     /// `x.sin_cos()` is the pair of the `sin` and `cos` rules.

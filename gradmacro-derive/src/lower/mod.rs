@@ -16,6 +16,7 @@
 
 mod assigned;
 mod binding;
+mod borrow;
 mod buffers;
 mod call;
 mod chain;
@@ -38,7 +39,7 @@ use crate::signature::{FnSignature, ParamKind};
 use proc_macro2::Span;
 use std::collections::HashMap;
 use syn::spanned::Spanned;
-use syn::{Expr, Type};
+use syn::{Expr, Ident, Type};
 
 /// What an expression evaluates to: one value, a tuple of them, `()`, or nothing
 /// at all because control never gets past it (`break`, `return`).
@@ -111,21 +112,39 @@ pub fn lower(block: &syn::Block, sig: &FnSignature) -> syn::Result<LoweredBody> 
         if let ParamKind::Buffer { depth, .. } = param.kind {
             lowerer.values[value.0].buffer = true;
             lowerer.buffer_depths.insert(value, depth);
+            if let Type::Reference(_) = &param.ty {
+                lowerer.reference_buffers.insert(value);
+            }
+        }
+        if let ParamKind::Scalar { .. } = param.kind {
+            lowerer.float_params.insert(value);
         }
         if let ParamKind::Scalar { by_ref: true, .. } = param.kind {
             let dereferenced = lowerer.push(Op::Deref(value), param.name.span());
             lowerer.dereferenced.insert(value, dereferenced);
+            if param.out {
+                // `*x` of `x: &mut f64` is a variable of its own, written
+                // back through `x` when the function returns.
+                let current = deref_name(&param.name);
+                lowerer.bind(&current, Lowered::Value(dereferenced), true);
+                lowerer.out_scalars.insert(value, current);
+            }
         }
         lowerer.bind(&param.name, Lowered::Value(value), param.mutable);
         params.push(Some(value));
     }
+    lowerer.unit_return = sig.unit_return;
     let close = block.brace_token.span.close();
     let ret = if assigned::has_early_return(&block.stmts) {
         lowerer.lower_with_early_returns(&block.stmts, close)?
     } else {
         let result = lowerer.lower_stmts(&block.stmts)?;
-        lowerer.expect_value(result, close, "the function's result")?
+        match sig.unit_return {
+            true => lowerer.push(Op::Const(quote::quote!(())), close),
+            false => lowerer.expect_value(result, close, "the function's result")?,
+        }
     };
+    let outs = lowerer.write_back_outs(sig, &params, close)?;
     let nodes = lowerer.open.pop().unwrap_or_default();
     let body = Body {
         items: lowerer.items,
@@ -140,7 +159,23 @@ pub fn lower(block: &syn::Block, sig: &FnSignature) -> syn::Result<LoweredBody> 
         body,
         params,
         names: lowerer.value_names,
+        outs,
     })
+}
+
+/// The variable holding `*x` for an out-parameter `x: &mut f64`.
+pub(super) fn deref_name(param: &Ident) -> Ident {
+    Ident::new(&assigned::deref_name(&param.to_string()), param.span())
+}
+
+/// An out-parameter: its contents when the function returns are an output.
+pub struct Out {
+    /// Its index among the parameters.
+    pub param: usize,
+    /// The value written back at the end (`*x`), or the buffer itself.
+    pub last: ValueId,
+    /// `x: &mut f64` rather than a buffer.
+    pub scalar: bool,
 }
 
 /// The IR body together with the value each parameter starts as (`None` for `_`).
@@ -150,6 +185,8 @@ pub struct LoweredBody {
     /// The first name each value was bound to (`let u = ..`, a parameter), for
     /// the graph `NAME_explain` returns.
     pub names: HashMap<ValueId, String>,
+    /// The out-parameters (`&mut` floats and float buffers), in order.
+    pub outs: Vec<Out>,
 }
 
 #[derive(Default)]
@@ -200,6 +237,18 @@ struct Lowerer {
     /// Temporaries that took a binding's type or `mut` themselves (see
     /// `Lowerer::fresh_copy`): a second binding copies them.
     annotated: std::collections::HashSet<ValueId>,
+    /// Out-parameters `x: &mut f64`, and the variable that holds `*x`.
+    out_scalars: HashMap<ValueId, Ident>,
+    /// Buffer parameters taken by reference (`&[f64]`, `&mut [f64]`).
+    reference_buffers: std::collections::HashSet<ValueId>,
+    /// Float parameters (`f64`, `&f64`, `&mut f64`).
+    float_params: std::collections::HashSet<ValueId>,
+    /// Slots that start from a float.
+    float_slots: std::collections::HashSet<SlotId>,
+    /// Variables lent `&mut` to the call being lowered, to update after it.
+    after_call: Vec<borrow::AfterCall>,
+    /// The function returns `()`.
+    unit_return: bool,
 }
 
 /// The token an expression's statement is reported at: its operator, method
@@ -265,6 +314,59 @@ fn unsupported(span: Span, what: &str) -> syn::Error {
 }
 
 impl Lowerer {
+    /// At the end of the body: `*x = ...` for every `x: &mut f64`, and the
+    /// out-parameters.
+    fn write_back_outs(
+        &mut self,
+        sig: &FnSignature,
+        params: &[Option<ValueId>],
+        span: Span,
+    ) -> syn::Result<Vec<Out>> {
+        let mut outs = Vec::new();
+        for (index, param) in sig.params.iter().enumerate() {
+            let (true, Some(value)) = (param.out, params[index]) else {
+                continue;
+            };
+            match self.out_scalars.get(&value).cloned() {
+                Some(current) => {
+                    let last = match self.read(&current) {
+                        Some(lowered) => self.expect_value(lowered, span, "the parameter")?,
+                        None => continue,
+                    };
+                    self.push_node(Node::WriteBack {
+                        target: value,
+                        value: last,
+                    });
+                    outs.push(Out {
+                        param: index,
+                        last,
+                        scalar: true,
+                    });
+                }
+                None => outs.push(Out {
+                    param: index,
+                    last: value,
+                    scalar: false,
+                }),
+            }
+        }
+        Ok(outs)
+    }
+
+    /// `x` of an out-parameter `x: &mut f64`: the current `*x`, which `*x`
+    /// (or a method called on `x`) reads.
+    fn out_scalar_current(&mut self, param: ValueId) -> syn::Result<Option<ValueId>> {
+        let Some(current) = self.out_scalars.get(&param).cloned() else {
+            return Ok(None);
+        };
+        let Some(lowered) = self.read(&current) else {
+            return Ok(None);
+        };
+        let value = self.expect_value(lowered, current.span(), "this parameter")?;
+        self.by_reference.insert(value);
+        Ok(Some(value))
+    }
+
     fn current_block(&self) -> BlockId {
         self.block_ids.last().copied().unwrap_or(ROOT)
     }

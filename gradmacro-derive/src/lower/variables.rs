@@ -26,6 +26,15 @@ impl Lowerer {
         }
     }
 
+    /// Whether a name is bound in scope (without reading it).
+    pub(super) fn read_binding_exists(&self, name: &Ident) -> bool {
+        let key = name.to_string();
+        self.scopes
+            .iter()
+            .rev()
+            .any(|scope| scope.contains_key(&key))
+    }
+
     pub(super) fn binding_mut(&mut self, name: &str) -> Option<&mut Binding> {
         self.scopes
             .iter_mut()
@@ -100,6 +109,9 @@ impl Lowerer {
                 }
             };
             let slot = self.declare_slot(name, SlotInit::Value(value));
+            if self.is_float_value(value) {
+                self.float_slots.insert(slot);
+            }
             if let Some(binding) = self.binding_mut(name) {
                 binding.target = Target::Slot(slot);
             }

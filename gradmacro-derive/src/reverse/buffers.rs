@@ -68,7 +68,7 @@ impl Generator<'_> {
     pub(super) fn call_operands(
         &mut self,
         value: ValueId,
-        seed: TokenStream,
+        seed: Option<TokenStream>,
         here: BlockId,
         terms: &mut Terms,
         code: &mut TokenStream,
@@ -96,14 +96,62 @@ impl Generator<'_> {
             }
             _ => return,
         };
-        let arg_tokens: Vec<TokenStream> = args.iter().map(|arg| self.primal(*arg)).collect();
+        // A call lending `&mut` arguments follows the out-parameter
+        // convention (see `emit/pullback.rs`): an optional seed, then each
+        // lent part's adjoint, which the pullback turns from the adjoint after
+        // the call into the adjoint before it. The callee is handed the copy
+        // of each lent part taken before the call.
+        let lends = body.lends_mut(value);
+        let mut out_adjoints = Vec::new();
+        let arg_tokens: Vec<TokenStream> = args
+            .iter()
+            .map(|arg| match &body.def(*arg).op {
+                Op::Opaque(Opaque::BorrowMut {
+                    base,
+                    prefix,
+                    range,
+                    before,
+                }) => {
+                    let before_name = self.named(*before);
+                    let target = match self.active(*base) {
+                        true => {
+                            let buffer = names::adjoint_buffer(*base);
+                            quote!(#buffer)
+                        }
+                        false => self.inputs.types.zeros_like(before_name.clone()),
+                    };
+                    let adjoint = self.lent_part(target, prefix, *range);
+                    out_adjoints.push(quote!(&mut #adjoint));
+                    let lent = self.lent_part(before_name, prefix, *range);
+                    quote!(&mut #lent)
+                }
+                Op::Opaque(Opaque::ConstantMut { before, .. }) => {
+                    let before = self.named(*before);
+                    quote!(&mut #before)
+                }
+                _ => self.primal(*arg),
+            })
+            .collect();
+        let seed = match (lends, seed) {
+            (true, Some(seed)) => quote!(::core::option::Option::Some(#seed)),
+            (true, None) => quote!(::core::option::Option::None),
+            (false, Some(seed)) => seed,
+            (false, None) => return,
+        };
         let adjoints: Vec<proc_macro2::Ident> = (0..args.len())
             .map(|k| names::call_adjoint(value, k))
             .collect();
-        code.extend(quote!(let (_, (#(#adjoints,)*)) = #pullback(#(#arg_tokens,)* #seed);));
+        code.extend(quote!(
+            let (_, (#(#adjoints,)*)) = #pullback(#(#arg_tokens,)* #seed, #(#out_adjoints),*);
+        ));
         let accumulate_fn = self.inputs.types.accumulate_fn();
         for (arg, adjoint) in args.iter().zip(&adjoints) {
-            if !self.active(*arg) {
+            // Lent parts took their adjoint in place.
+            let lent = matches!(
+                body.def(*arg).op,
+                Op::Opaque(Opaque::BorrowMut { .. } | Opaque::ConstantMut { .. })
+            );
+            if lent || !self.active(*arg) {
                 continue;
             }
             match buffer_behind(body, *arg) {
@@ -117,6 +165,22 @@ impl Generator<'_> {
                 None => self.contribute(*arg, false, quote!(#adjoint), here, terms, code),
             }
         }
+    }
+
+    /// `buffer[prefix..][start..end]`, `buffer[prefix..]` or `buffer`: a part
+    /// lent `&mut` (a whole buffer, a row, an element or a slice).
+    fn lent_part(
+        &mut self,
+        buffer: TokenStream,
+        prefix: &[ValueId],
+        range: Option<(ValueId, ValueId)>,
+    ) -> TokenStream {
+        let prefix: Vec<TokenStream> = prefix.iter().map(|index| self.primal(*index)).collect();
+        let range = range.map(|(start, end)| {
+            let (start, end) = (self.primal(start), self.primal(end));
+            quote!([#start..#end])
+        });
+        quote!(#buffer #([#prefix])* #range)
     }
 
     /// `buffer[prefix..][start..end]` (or `[..]`), with the primal indices.

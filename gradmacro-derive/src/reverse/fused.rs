@@ -14,7 +14,21 @@ impl Generator<'_> {
     pub(super) fn buffer_adjoint_declaration(&mut self, value: ValueId) -> TokenStream {
         let mut code = TokenStream::new();
         if self.active(value) {
-            let (name, zeros) = (names::adjoint_buffer(value), self.zero_buffer(value));
+            let name = names::adjoint_buffer(value);
+            // An out-parameter's adjoint buffer is the caller's, holding the
+            // adjoint of its contents on return.
+            let zeros = match self
+                .inputs
+                .out_seeds
+                .iter()
+                .find(|out| out.buffer && out.value == value)
+            {
+                Some(out) => {
+                    let adjoint = &out.adjoint;
+                    quote!(#adjoint)
+                }
+                None => self.zero_buffer(value),
+            };
             code.extend(quote!(let mut #name = #zeros;));
             if self.pushed.contains(&value) {
                 let (counter, buffer) = (names::push_counter(value), self.named(value));

@@ -80,6 +80,17 @@ pub struct Inputs<'a> {
     pub fusion: &'a Fusion,
     /// Bind every adjoint to its own name (`NAME_explain` reads them all).
     pub name_every_adjoint: bool,
+    /// The out-parameters' adjoints at the end of the body (a pullback's).
+    pub out_seeds: &'a [OutSeed],
+}
+
+/// An out-parameter's adjoint where the reverse sweep starts: the `&mut`
+/// adjoint parameter of the pullback, taken as the buffer's adjoint buffer, or
+/// read as the last value's adjoint (`&mut f64`).
+pub struct OutSeed {
+    pub value: ValueId,
+    pub adjoint: proc_macro2::Ident,
+    pub buffer: bool,
 }
 
 /// Builds the reverse sweep of `body`, seeding the output's adjoint with `seed`.
@@ -100,7 +111,7 @@ pub fn reverse(inputs: &Inputs, seed: TokenStream) -> Reverse {
         fused: HashMap::new(),
         in_place: in_place::in_place_updates(inputs.body),
     };
-    let mut seeds = HashMap::new();
+    let mut seeds: Terms = HashMap::new();
     if inputs.activity.is_active(inputs.body.ret) {
         seeds.insert(
             inputs.body.ret,
@@ -109,6 +120,15 @@ pub fn reverse(inputs: &Inputs, seed: TokenStream) -> Reverse {
                 expr: seed,
             }],
         );
+    }
+    for out in inputs.out_seeds.iter().filter(|out| !out.buffer) {
+        if inputs.activity.is_active(out.value) {
+            let adjoint = &out.adjoint;
+            seeds.entry(out.value).or_default().push(Term {
+                negative: false,
+                expr: quote!((*#adjoint)),
+            });
+        }
     }
     let code = generator.block(&inputs.body.root, seeds);
     let buffer_adjoints = inputs
@@ -182,19 +202,12 @@ impl Generator<'_> {
         }
     }
 
+    /// `: ty = 0` for an accumulator of an active value: of its float type,
+    /// or the function's where the value's own is not visible.
     fn zero(&self, float: Option<crate::signature::FloatTy>) -> TokenStream {
-        match float {
-            Some(float) => {
-                let (ty, zero) = (float.ident(), float.constant(0.0));
-                quote!(: #ty = #zero)
-            }
-            // An active value of unknown type in a generic function is a `T`.
-            None if self.inputs.types.is_generic() => {
-                let zero = self.inputs.types.zero(None);
-                quote!(= #zero)
-            }
-            None => quote!(= ::core::default::Default::default()),
-        }
+        let float = self.inputs.types.of_active(float);
+        let (ty, zero) = (float.ident(), float.constant(0.0));
+        quote!(: #ty = #zero)
     }
 
     fn block(&mut self, block: &Block, mut terms: Terms) -> TokenStream {
@@ -321,12 +334,8 @@ impl Generator<'_> {
         self.snapshots += 1;
         code.extend(quote!(let #snapshot = #adjoint;));
         if reset {
-            let float = self.inputs.types.of_slot(slot);
-            let zero = match float {
-                Some(float) => self.inputs.types.zero(Some(&float)),
-                None if self.inputs.types.is_generic() => self.inputs.types.zero(None),
-                None => quote!(::core::default::Default::default()),
-            };
+            let float = self.inputs.types.of_active(self.inputs.types.of_slot(slot));
+            let zero = float.constant(0.0);
             code.extend(quote!(#adjoint = #zero;));
         }
         quote!(#snapshot)
@@ -404,9 +413,11 @@ impl Generator<'_> {
                 code.extend(quote!(#zero_out_fn(&mut #target_adjoint[..]);));
             }
             // Macros act on primal values, in the forward sweep only.
+            // An out-parameter's last value is seeded where the sweep starts.
             Node::Store { .. }
             | Node::Push { .. }
             | Node::Overwrite { .. }
+            | Node::WriteBack { .. }
             | Node::Macro { .. } => {}
             Node::Write { slot, value } => {
                 if self.inputs.activity.is_slot_active(*slot) {
@@ -502,7 +513,7 @@ impl Generator<'_> {
             if self.active(value) {
                 if let Op::Opaque(Opaque::Call { .. }) = self.body().def(value).op {
                     let buffer = names::adjoint_buffer(value);
-                    self.call_operands(value, quote!(&#buffer), here, terms, code);
+                    self.call_operands(value, Some(quote!(&#buffer)), here, terms, code);
                 } else {
                     self.buffer_operands(value, here, terms, code);
                 }
@@ -532,6 +543,14 @@ impl Generator<'_> {
         {
             let adjoint = own_terms[0].expr.clone();
             self.operands(value, adjoint, here, terms, code);
+            return;
+        }
+        if self.active(value) && own_terms.is_empty() && !accumulated {
+            // A call that writes `&mut` arguments is reversed for them, even
+            // where its result is unused (`rhs(&y, &mut k1);`).
+            if self.body().lends_mut(value) {
+                self.call_operands(value, None, here, terms, code);
+            }
             return;
         }
         if self.active(value) && (!own_terms.is_empty() || accumulated) {

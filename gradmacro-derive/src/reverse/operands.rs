@@ -44,7 +44,7 @@ impl Generator<'_> {
             } => self.contribute(*scrutinee, false, adj, here, terms, code),
             Op::Neg(v) => self.contribute(*v, true, adj, here, terms, code),
             Op::Opaque(Opaque::Call { .. } | Opaque::Method { .. }) => {
-                self.call_operands(value, adj, here, terms, code)
+                self.call_operands(value, Some(adj), here, terms, code)
             }
             Op::Index { base, indices } if self.active(*base) => {
                 let indices: Vec<TokenStream> =

@@ -45,6 +45,9 @@ pub struct Param {
     /// without `mut`: a constant, named `self` in the body, that the companions
     /// take the same way and that gets no adjoint.
     pub receiver: Option<syn::Receiver>,
+    /// A float or float buffer taken by `&mut`: its contents when the function
+    /// returns are an output (an *out-parameter*), as well as an input.
+    pub out: bool,
 }
 
 impl Param {
@@ -78,6 +81,30 @@ impl Param {
     pub fn is_buffer(&self) -> bool {
         matches!(self.kind, ParamKind::Buffer { .. })
     }
+
+    /// The type of the adjoint the pullback takes for an out-parameter: the
+    /// parameter's own `&mut` type, with a slice for a `Vec`.
+    pub fn out_adjoint_type(&self) -> Option<TokenStream> {
+        if !self.out {
+            return None;
+        }
+        let Type::Reference(reference) = &self.ty else {
+            return None;
+        };
+        let elem = &reference.elem;
+        Some(match (&self.kind, &**elem) {
+            (
+                ParamKind::Buffer {
+                    float, depth: 1, ..
+                },
+                Type::Path(_),
+            ) => {
+                let ty = float.ident();
+                quote!(&mut [#ty])
+            }
+            _ => quote!(&mut #elem),
+        })
+    }
 }
 
 /// The checked signature.
@@ -85,8 +112,12 @@ impl Param {
 pub struct FnSignature {
     pub name: Ident,
     pub params: Vec<Param>,
-    /// The scalar return type.
+    /// The scalar return type (for a function returning `()`, the float type
+    /// of its out-parameters).
     pub ret: FloatTy,
+    /// The function returns `()`: its outputs are its out-parameters, so it
+    /// has a pullback and no `NAME_grad`.
+    pub unit_return: bool,
     /// Indices into `params`, in the order the gradient is returned.
     pub wrt: Vec<usize>,
 }
@@ -111,17 +142,15 @@ pub fn analyze(sig: &SynSignature, options: &Options) -> syn::Result<FnSignature
         .enumerate()
         .map(|(index, arg)| classify_param(index, arg, generic.as_ref()))
         .collect::<syn::Result<Vec<_>>>()?;
-    let ret = match &sig.output {
-        syn::ReturnType::Default => {
-            return Err(syn::Error::new(
-                sig.ident.span(),
-                format!(
-                    "`{}` returns nothing: a differentiated function must return a scalar `f64` or `f32`",
-                    sig.ident
-                ),
-            ))
+    let out_float = params.iter().find(|param| param.out).and_then(Param::float);
+    let unit = match &sig.output {
+        syn::ReturnType::Default => true,
+        syn::ReturnType::Type(_, ty) => {
+            matches!(&**ty, Type::Tuple(tuple) if tuple.elems.is_empty())
         }
-        syn::ReturnType::Type(_, ty) => FloatTy::of_in(ty, generic.as_ref()).ok_or_else(|| {
+    };
+    let ret = match &sig.output {
+        syn::ReturnType::Type(_, ty) if !unit => FloatTy::of_in(ty, generic.as_ref()).ok_or_else(|| {
             syn::Error::new_spanned(
                 ty,
                 format!(
@@ -135,12 +164,23 @@ pub fn analyze(sig: &SynSignature, options: &Options) -> syn::Result<FnSignature
                 ),
             )
         })?,
+        // `()`: the outputs are the out-parameters.
+        _ => out_float.ok_or_else(|| {
+            syn::Error::new(
+                sig.ident.span(),
+                format!(
+                    "`{}` returns nothing: a differentiated function must return a scalar `f64` or `f32`, or write its results into `&mut` float parameters",
+                    sig.ident
+                ),
+            )
+        })?,
     };
     let wrt = resolve_wrt(sig, &params, options)?;
     Ok(FnSignature {
         name: sig.ident.clone(),
         params,
         ret,
+        unit_return: unit,
         wrt,
     })
 }
@@ -183,6 +223,7 @@ fn classify_param(index: usize, arg: &FnArg, generic: Option<&Ident>) -> syn::Re
                 ty: (*receiver.ty).clone(),
                 kind: ParamKind::Constant,
                 receiver: Some(as_declared),
+                out: false,
             });
         }
         FnArg::Typed(typed) => typed,
@@ -201,6 +242,8 @@ fn classify_param(index: usize, arg: &FnArg, generic: Option<&Ident>) -> syn::Re
     };
     let ty = (*typed.ty).clone();
     let kind = classify_type(&ty, generic);
+    let out = matches!(&ty, Type::Reference(r) if r.mutability.is_some())
+        && !matches!(kind, ParamKind::Constant);
     Ok(Param {
         name,
         is_wild,
@@ -208,13 +251,14 @@ fn classify_param(index: usize, arg: &FnArg, generic: Option<&Ident>) -> syn::Re
         ty,
         kind,
         receiver: None,
+        out,
     })
 }
 
 /// What kind of parameter a type makes.
 fn classify_type(ty: &Type, generic: Option<&Ident>) -> ParamKind {
     let (inner, by_ref) = match ty {
-        Type::Reference(reference) if reference.mutability.is_none() => (&*reference.elem, true),
+        Type::Reference(reference) => (&*reference.elem, true),
         other => (other, false),
     };
     if let Some(float) = FloatTy::of_in(inner, generic) {

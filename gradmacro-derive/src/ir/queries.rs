@@ -1,0 +1,239 @@
+//! What the IR's nodes read and write: the operands of each operation and
+//! node, the blocks a node holds, walking a block, and the questions about
+//! a body that several passes ask (which buffers are written, pushed, lent).
+
+use super::*;
+
+impl Body {
+    /// The number of values; `ValueId`s index `0..value_count()`.
+    pub fn value_count(&self) -> usize {
+        self.values.len()
+    }
+
+    /// The statement defining a value.
+    pub fn def(&self, value: ValueId) -> &Stmt {
+        &self.values[value.0]
+    }
+
+    /// The buffers that `push` grows.
+    pub fn pushed_buffers(&self) -> std::collections::HashSet<ValueId> {
+        let mut pushed = std::collections::HashSet::new();
+        self.root.walk(&mut |node| {
+            if let Node::Push { base, .. } = node {
+                pushed.insert(*base);
+            }
+        });
+        pushed
+    }
+
+    /// The buffers that stores or pushes write into: an element read from any
+    /// other buffer has the same value at every point of the call.
+    pub fn written_buffers(&self) -> std::collections::HashSet<ValueId> {
+        let mut written = std::collections::HashSet::new();
+        self.root.walk(&mut |node| {
+            if let Node::Store { base, .. }
+            | Node::Push { base, .. }
+            | Node::Overwrite { target: base, .. } = node
+            {
+                written.insert(*base);
+            }
+            if let Node::Def(value) = node {
+                written.extend(self.written_by_call(*value));
+            }
+        });
+        written
+    }
+
+    /// The buffers a call (or method) writes through `&mut` arguments.
+    pub fn written_by_call(&self, call: ValueId) -> Vec<ValueId> {
+        let args = match &self.def(call).op {
+            Op::Opaque(Opaque::Call { args, .. } | Opaque::Method { args, .. }) => args,
+            _ => return Vec::new(),
+        };
+        args.iter()
+            .filter_map(|arg| match &self.def(*arg).op {
+                Op::Opaque(Opaque::BorrowMut { base, .. }) => Some(*base),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Whether a call lends `&mut` arguments (so its pullback follows the
+    /// out-parameter convention).
+    pub fn lends_mut(&self, call: ValueId) -> bool {
+        let args = match &self.def(call).op {
+            Op::Opaque(Opaque::Call { args, .. } | Opaque::Method { args, .. }) => args,
+            _ => return false,
+        };
+        args.iter().any(|arg| {
+            matches!(
+                self.def(*arg).op,
+                Op::Opaque(Opaque::BorrowMut { .. } | Opaque::ConstantMut { .. })
+            )
+        })
+    }
+
+    /// Whether `block` executes inside a loop body (possibly several times per
+    /// call), so values defined in it are overwritten.
+    pub fn in_loop(&self, block: BlockId) -> bool {
+        self.blocks[block.0].in_loop
+    }
+}
+
+impl Op {
+    /// The values this operation reads, in order.
+    pub fn operands(&self) -> Vec<ValueId> {
+        match self {
+            Op::Param { .. }
+            | Op::Const(_)
+            | Op::ReadSlot(_)
+            | Op::LoopItem
+            | Op::TripCount
+            | Op::Decision => vec![],
+            Op::Copy(v) | Op::Deref(v) | Op::Neg(v) | Op::Cast { value: v, .. } => vec![*v],
+            Op::Binding { scrutinee, .. } => vec![*scrutinee],
+            Op::Arith(_, a, b) => vec![*a, *b],
+            Op::Index { base, indices } => std::iter::once(*base)
+                .chain(indices.iter().copied())
+                .collect(),
+            Op::Buffer(init) => match init {
+                BufferInit::Repeat { elem, len } => match len {
+                    RepeatLen::Vec(len) => vec![*elem, *len],
+                    RepeatLen::Array(_) => vec![*elem],
+                },
+                BufferInit::List { elems, .. } => elems.clone(),
+                BufferInit::Copy {
+                    source,
+                    prefix,
+                    range,
+                    ..
+                } => std::iter::once(*source)
+                    .chain(prefix.iter().copied())
+                    .chain(range.iter().flat_map(|(start, end)| [*start, *end]))
+                    .collect(),
+                BufferInit::Empty { args, .. } => args.clone(),
+            },
+            Op::Rule { args, .. } => args.clone(),
+            Op::Opaque(opaque) => match opaque {
+                Opaque::Unary(_, v) | Opaque::Ref(v) | Opaque::Field { base: v, .. } => vec![*v],
+                Opaque::Binary(_, a, b) => vec![*a, *b],
+                Opaque::Method { receiver, args, .. } => std::iter::once(*receiver)
+                    .chain(args.iter().copied())
+                    .collect(),
+                Opaque::Call { args, .. } | Opaque::Tuple(args) => args.clone(),
+                Opaque::Invoke { callee, args } => std::iter::once(*callee)
+                    .chain(args.iter().copied())
+                    .collect(),
+                Opaque::Range { start, end, .. } => start.iter().chain(end).copied().collect(),
+                Opaque::Slice {
+                    base,
+                    prefix,
+                    start,
+                    end,
+                } => std::iter::once(*base)
+                    .chain(prefix.iter().copied())
+                    .chain([*start, *end])
+                    .collect(),
+                // The copy taken before the call is read by the reverse sweep
+                // only (it gets no adjoint of its own).
+                Opaque::BorrowMut {
+                    base,
+                    prefix,
+                    range,
+                    ..
+                } => std::iter::once(*base)
+                    .chain(prefix.iter().copied())
+                    .chain(range.iter().flat_map(|(start, end)| [*start, *end]))
+                    .collect(),
+                Opaque::ConstantMut { value, .. } => vec![*value],
+                Opaque::Index { base, indices, .. } => std::iter::once(*base)
+                    .chain(indices.iter().copied())
+                    .collect(),
+            },
+        }
+    }
+}
+
+impl Block {
+    /// Calls `visit` on every node of this block and of the blocks nested in it,
+    /// in program order (a node before the blocks it holds).
+    pub fn walk<'a>(&'a self, visit: &mut dyn FnMut(&'a Node)) {
+        for node in &self.nodes {
+            visit(node);
+            for block in node.blocks() {
+                block.walk(visit);
+            }
+        }
+    }
+}
+
+impl Node {
+    /// The values a node itself reads (not those of the blocks it holds).
+    pub fn operands(&self) -> Vec<ValueId> {
+        match self {
+            Node::Def(_) => vec![],
+            Node::Declare { init, .. } => match init {
+                SlotInit::Value(value) => vec![*value],
+                SlotInit::Default => vec![],
+            },
+            Node::Write { value, .. } => vec![*value],
+            Node::Store {
+                base,
+                indices,
+                value,
+            } => std::iter::once(*base)
+                .chain(indices.iter().copied())
+                .chain([*value])
+                .collect(),
+            Node::Push { base, value } => vec![*base, *value],
+            Node::Overwrite { target, source } => vec![*target, *source],
+            Node::WriteBack { target, value } => vec![*target, *value],
+            Node::If { cond, .. } => vec![*cond],
+            Node::Match {
+                scrutinee, arms, ..
+            } => std::iter::once(*scrutinee)
+                .chain(
+                    arms.iter()
+                        .filter_map(|arm| arm.guard.as_ref().map(|g| g.1)),
+                )
+                .collect(),
+            Node::Loop(lp) => match lp.kind {
+                LoopKind::For { iter, .. } => vec![iter],
+                LoopKind::Infinite => vec![],
+            },
+            Node::Macro { args, .. } => args
+                .iter()
+                .filter_map(|arg| match arg {
+                    MacroArg::Tokens(_) => None,
+                    MacroArg::Value(value)
+                    | MacroArg::Borrowed(value)
+                    | MacroArg::Named(_, value) => Some(*value),
+                })
+                .collect(),
+        }
+    }
+
+    /// The blocks a node holds, in program order (a guard before its arm).
+    pub fn blocks(&self) -> Vec<&Block> {
+        match self {
+            Node::If {
+                then, otherwise, ..
+            } => vec![then, otherwise],
+            Node::Match { arms, .. } => arms
+                .iter()
+                .flat_map(|arm| arm.guard.iter().map(|(block, _)| block).chain([&arm.body]))
+                .collect(),
+            Node::Loop(lp) => vec![&lp.body],
+            Node::Def(_)
+            | Node::Declare { .. }
+            | Node::Write { .. }
+            | Node::Store { .. }
+            | Node::Push { .. }
+            | Node::Overwrite { .. }
+            | Node::WriteBack { .. }
+            | Node::Macro { .. } => {
+                vec![]
+            }
+        }
+    }
+}

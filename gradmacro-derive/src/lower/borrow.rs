@@ -1,0 +1,221 @@
+//! `&mut` arguments: out-parameters of the calls a body makes
+//! (`rhs(&y, &mut k1)`, `update(&mut x, v)`, `step(state, dt)` passing on an
+//! out-parameter of the function itself).
+//!
+//! A float buffer (or row, slice, element) lent `&mut` is written by the
+//! call in place: the call is lowered with a [`Opaque::BorrowMut`] argument,
+//! which records a copy of the lent part taken just before the call (what the
+//! callee's pullback must be given in the reverse sweep: the call saw those
+//! contents, and the buffer has changed since). A float variable lent `&mut`
+//! goes through a one-element buffer, read back into the variable after the
+//! call, so it is the same mechanism. Anything else lent `&mut` (a
+//! workspace, a random number generator) is a constant the callee may change:
+//! a clone taken before the call is what the pullback gets, and the variable
+//! is written back after the call.
+
+use super::{span_of, unsupported, Lowered, Lowerer};
+use crate::ir::{BufferInit, Op, Opaque, ValueId};
+use quote::quote;
+use syn::{Expr, Ident};
+
+/// What to do once the call that lends a variable has been lowered: the
+/// variable takes the lent copy's new value.
+pub(super) enum AfterCall {
+    /// `x = tmp[0]`.
+    Element { name: Ident, buffer: ValueId },
+    /// `x = value` (the value the callee changed in place).
+    Value { name: Ident, value: ValueId },
+}
+
+impl Lowerer {
+    /// `&mut expr` as a call argument (or an out-parameter of this function
+    /// passed on by name).
+    pub(super) fn lower_mut_argument(&mut self, expr: &Expr) -> syn::Result<ValueId> {
+        let span = span_of(expr);
+        // A variable: a float goes through a one-element buffer.
+        if let Some(ident) = variable_name(expr) {
+            let name = self.current_name(ident);
+            if let Some(Lowered::Value(value)) = self.read(&name) {
+                if !self.values[value.0].buffer {
+                    return match self.is_float_value(value) {
+                        true => Ok(self.lend_float(name, value, span)),
+                        false => Ok(self.lend_constant(name, value, span)),
+                    };
+                }
+            }
+        }
+        let lowered = self.lower_expr(expr)?;
+        let (base, prefix, range) = match &lowered {
+            Lowered::Slice(slice) => (
+                slice.root,
+                slice.prefix.clone(),
+                Some((slice.start, slice.end)),
+            ),
+            Lowered::Value(value) if self.values[value.0].buffer => (*value, Vec::new(), None),
+            // `&mut x[i]`: the element's place (the read itself is unused).
+            Lowered::Value(value) if matches!(self.values[value.0].op, Op::Index { .. }) => {
+                match &self.values[value.0].op {
+                    Op::Index { base, indices } => (*base, indices.clone(), None),
+                    _ => (*value, Vec::new(), None),
+                }
+            }
+            Lowered::View(root, prefix) => (*root, prefix.clone(), None),
+            _ => {
+                return Err(unsupported(
+                    span,
+                    "lending `&mut` something that is neither a variable nor a float buffer, row, slice or element",
+                ))
+            }
+        };
+        let before = self.copy_before(base, span);
+        let op = Op::Opaque(Opaque::BorrowMut {
+            base,
+            prefix,
+            range,
+            before,
+        });
+        Ok(self.push(op, span))
+    }
+
+    /// A copy of the whole lent buffer taken before the call (the reverse
+    /// sweep reads the lent row, slice or element of it by the same indices).
+    /// `to_owned` copies the elements of a `&mut [f64]` too.
+    fn copy_before(&mut self, base: ValueId, span: proc_macro2::Span) -> ValueId {
+        let init = BufferInit::Copy {
+            source: base,
+            prefix: Vec::new(),
+            method: Some(Ident::new("to_owned", span)),
+            range: None,
+        };
+        let copy = self.new_buffer(init, span);
+        self.fresh_buffers.remove(&copy);
+        copy
+    }
+
+    /// `&mut x` of a float variable: `tmp = [x]`, lend `&mut tmp[0]`, and
+    /// `x = tmp[0]` after the call.
+    fn lend_float(&mut self, name: Ident, value: ValueId, span: proc_macro2::Span) -> ValueId {
+        let value = self.float(value);
+        let init = BufferInit::List {
+            elems: vec![value],
+            vec: false,
+        };
+        let buffer = self.new_buffer(init, span);
+        self.fresh_buffers.remove(&buffer);
+        let zero = self.push(Op::Const(quote!(0usize)), span);
+        let before = self.copy_before(buffer, span);
+        let op = Op::Opaque(Opaque::BorrowMut {
+            base: buffer,
+            prefix: vec![zero],
+            range: None,
+            before,
+        });
+        self.after_call.push(AfterCall::Element { name, buffer });
+        self.push(op, span)
+    }
+
+    /// `&mut w` of anything else: a constant the callee may change in place.
+    fn lend_constant(&mut self, name: Ident, value: ValueId, span: proc_macro2::Span) -> ValueId {
+        self.values[value.0].mutable = true;
+        let clone = Op::Opaque(Opaque::Method {
+            receiver: value,
+            method: Ident::new("clone", span),
+            turbofish: None,
+            args: Vec::new(),
+        });
+        let before = self.push(clone, span);
+        self.values[before.0].mutable = true;
+        self.after_call.push(AfterCall::Value { name, value });
+        self.push(Op::Opaque(Opaque::ConstantMut { value, before }), span)
+    }
+
+    /// After a call: the variables it was lent take their new values.
+    pub(super) fn finish_call(&mut self, span: proc_macro2::Span) -> syn::Result<()> {
+        for action in std::mem::take(&mut self.after_call) {
+            match action {
+                AfterCall::Element { name, buffer } => {
+                    let zero = self.push(Op::Const(quote!(0usize)), span);
+                    let element = self.push(
+                        Op::Index {
+                            base: buffer,
+                            indices: vec![zero],
+                        },
+                        span,
+                    );
+                    self.assign_name(&name, Lowered::Value(element))?;
+                }
+                AfterCall::Value { name, value } => {
+                    self.assign_name(&name, Lowered::Value(value))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The name a variable is kept under: `x` itself, or, for an
+    /// out-parameter `x: &mut f64` of this function, its `*x`.
+    fn current_name(&self, ident: &Ident) -> Ident {
+        let deref = super::deref_name(ident);
+        match self.read_binding_exists(&deref) {
+            true => deref,
+            false => ident.clone(),
+        }
+    }
+
+    /// Whether an out-parameter `x: &mut f64` of this function is passed on
+    /// by name (`update(x, v)`): it is lent `&mut` again. (A `&mut [f64]`
+    /// passed by name is taken to be read: `rhs(y, &mut k1)` reads `y`; write
+    /// `&mut y[..]` to lend it.)
+    pub(super) fn is_out_scalar(&self, expr: &Expr) -> bool {
+        matches!(expr, Expr::Path(_))
+            && variable_name(expr)
+                .is_some_and(|ident| self.read_binding_exists(&super::deref_name(ident)))
+    }
+
+    /// Whether a value is visibly a float: a float parameter or literal, a
+    /// rule's result, arithmetic on one, an element of a float buffer.
+    pub(super) fn is_float_value(&self, value: ValueId) -> bool {
+        let mut current = value;
+        for _ in 0..self.values.len() {
+            match &self.values[current.0].op {
+                Op::Param { .. } => return self.float_params.contains(&current),
+                Op::Deref(inner) | Op::Copy(inner) | Op::Neg(inner) => current = *inner,
+                Op::Const(tokens) => {
+                    let text = tokens.to_string();
+                    return (text.contains('.')
+                        || text.contains('e')
+                        || text.ends_with("f64")
+                        || text.ends_with("f32"))
+                        && !text.starts_with('"');
+                }
+                Op::Rule { rule, .. } => return !rule.piecewise_constant || rule.name != "signum",
+                Op::Arith(_, a, b) => {
+                    if self.is_float_value(*a) {
+                        return true;
+                    }
+                    current = *b;
+                }
+                Op::Cast { target, .. } => return *target == crate::ir::CastTarget::Float,
+                Op::Index { .. } => return true,
+                Op::ReadSlot(slot) => return self.float_slots.contains(slot),
+                Op::Binding {
+                    scrutinee,
+                    whole: true,
+                    ..
+                } => current = *scrutinee,
+                _ => return false,
+            }
+        }
+        false
+    }
+}
+
+/// `x` of an argument `x` or `*x`.
+fn variable_name(expr: &Expr) -> Option<&Ident> {
+    match expr {
+        Expr::Path(path) if path.qself.is_none() => path.path.get_ident(),
+        Expr::Paren(paren) => variable_name(&paren.expr),
+        Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Deref(_)) => variable_name(&unary.expr),
+        _ => None,
+    }
+}
