@@ -33,6 +33,19 @@ pub fn over<T: ::num_traits::Float>(adjoint: T, divisor: T) -> T {
     }
 }
 
+/// The permutation that sorts `values` by `compare` (a stable sort, as
+/// `sort_by`): element `k` of the sorted buffer is `values[order[k]]`. The
+/// generated code sorts a float buffer by gathering through it, so each
+/// element's adjoint follows it to its new place.
+pub fn sort_permutation<T, F: FnMut(&T, &T) -> ::core::cmp::Ordering>(
+    values: &[T],
+    mut compare: F,
+) -> ::std::vec::Vec<usize> {
+    let mut order: ::std::vec::Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&i, &j| compare(&values[i], &values[j]));
+    order
+}
+
 /// Pops the state a loop's forward sweep saved. The reverse sweep mirrors the
 /// forward sweep exactly, so the stack is never empty here.
 #[inline]

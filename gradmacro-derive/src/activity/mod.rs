@@ -106,6 +106,12 @@ fn flow(body: &Body, op: &Op) -> Flow {
             Opaque::ConstantMut { .. } => Flow::PassThrough,
             // A tuple scrutinee's elements reach the arms through pattern bindings.
             Opaque::Field { .. } | Opaque::Index { .. } | Opaque::Tuple(_) => Flow::PassThrough,
+            // The order that sorts a buffer is a constant.
+            Opaque::Call { func, .. }
+                if crate::lower::path_text(&func.path) == crate::lower::SORT_PERMUTATION =>
+            {
+                Flow::Stops
+            }
             // Composed through the callee's `_pullback` (see `reverse.rs`).
             Opaque::Call { .. } => Flow::Differentiable,
             Opaque::Unary(UnOp::Not(_), _) => Flow::Stops,
@@ -339,8 +345,15 @@ fn dependence(body: &Body, seeds: &[ValueId]) -> Dependence {
                     }
                 }
                 // A call may change what it borrows: the change depends on
-                // its arguments, with no derivative the macro could follow.
-                if any_depends {
+                // its arguments (a receiver alone adds no dependence it did
+                // not have), with no derivative the macro could follow.
+                let args_depend = match &stmt.op {
+                    Op::Opaque(Opaque::Method { args, .. } | Opaque::Call { args, .. }) => {
+                        args.iter().any(|arg| d.depends[arg.0])
+                    }
+                    _ => false,
+                };
+                if args_depend {
                     for place in changed_places(body, *value, uses[value.0] == 0) {
                         let flag = match place {
                             Place::Value(v) => &mut d.depends[v.0],

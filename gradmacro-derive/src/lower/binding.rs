@@ -88,6 +88,15 @@ impl Lowerer {
                         return Ok(());
                     }
                 }
+                // `let r = &y;`: a view of `y`, not a copy.
+                if let Lowered::Value(reference) = &value {
+                    if let Op::Opaque(Opaque::Ref(inner)) = self.values[reference.0].op {
+                        if self.values[inner.0].buffer {
+                            self.bind(&ident.ident, Lowered::View(inner, Vec::new()), mutable);
+                            return Ok(());
+                        }
+                    }
+                }
                 if let Some((root, prefix)) = self.as_buffer(&value) {
                     // A freshly made buffer is bound in place. Binding an existing
                     // one copies it, as Rust does for arrays (`let prev = u;`), so
@@ -184,6 +193,13 @@ impl Lowerer {
         mutable: bool,
         span: Span,
     ) -> Lowered {
+        // `let b: Box<f64> = Box::new(x);`: the box is the float itself.
+        if let (Lowered::Value(boxed), Some(Type::Path(path))) = (&value, &ty) {
+            let is_box = path.path.segments.last().is_some_and(|s| s.ident == "Box");
+            if is_box && self.by_reference.contains(boxed) && !mutable {
+                return value;
+            }
+        }
         match (value, ty) {
             (Lowered::Tuple(elements), Some(Type::Tuple(types)))
                 if types.elems.len() == elements.len() =>

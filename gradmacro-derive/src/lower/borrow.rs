@@ -77,6 +77,28 @@ impl Lowerer {
         Ok(self.push(op, span))
     }
 
+    /// `&mut place` outside a call's arguments (`let e = &mut x[i];`): the
+    /// place itself, written through `*e = ..` as the place would be.
+    pub(super) fn lower_mut_place(
+        &mut self,
+        expr: &Expr,
+        span: proc_macro2::Span,
+    ) -> syn::Result<Lowered> {
+        let lowered = self.lower_expr(expr)?;
+        match lowered {
+            Lowered::View(..) | Lowered::Slice(_) => Ok(lowered),
+            Lowered::Value(value) if self.values[value.0].buffer => Ok(lowered),
+            Lowered::Value(value) => match &self.values[value.0].op {
+                Op::Index { base, indices } => Ok(Lowered::View(*base, indices.clone())),
+                _ => Err(unsupported(
+                    span,
+                    "a `&mut` borrow of a variable outside a call's arguments (assign to the variable itself)",
+                )),
+            },
+            _ => Err(unsupported(span, "this `&mut` borrow")),
+        }
+    }
+
     /// A copy of the whole lent buffer taken before the call (the reverse
     /// sweep reads the lent row, slice or element of it by the same indices).
     /// `to_owned` copies the elements of a `&mut [f64]` too.

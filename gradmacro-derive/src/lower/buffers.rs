@@ -30,10 +30,10 @@ impl Lowerer {
             }
             return Ok(current);
         }
-        let (root, mut indices) = match base {
-            Lowered::View(root, prefix) => (root, prefix),
-            Lowered::Value(value) if self.values[value.0].buffer => (value, Vec::new()),
-            other => {
+        let (root, mut indices) = match self.as_buffer(&base) {
+            Some(buffer) => buffer,
+            None => {
+                let other = base;
                 let base = self.expect_value(other, span_of(base_expr), "this expression")?;
                 let indices = index_exprs
                     .iter()
@@ -211,6 +211,13 @@ impl Lowerer {
         match lowered {
             Lowered::View(root, prefix) => Some((*root, prefix.clone())),
             Lowered::Value(value) if self.values[value.0].buffer => Some((*value, Vec::new())),
+            // `r` of `let r = &y;`: the buffer borrowed.
+            Lowered::Value(value) => match &self.values[value.0].op {
+                Op::Opaque(Opaque::Ref(inner)) if self.values[inner.0].buffer => {
+                    Some((*inner, Vec::new()))
+                }
+                _ => None,
+            },
             _ => None,
         }
     }
@@ -281,7 +288,9 @@ impl Lowerer {
     pub(super) fn promote_call_result(&mut self, lowered: &Lowered, depth: usize) {
         if let Lowered::Value(value) = lowered {
             let stmt = &mut self.values[value.0];
-            if matches!(stmt.op, Op::Opaque(Opaque::Call { .. })) && !stmt.buffer {
+            let is_order = matches!(&stmt.op, Op::Opaque(Opaque::Call { func, .. })
+                if super::path_text(&func.path) == super::SORT_PERMUTATION);
+            if matches!(stmt.op, Op::Opaque(Opaque::Call { .. })) && !stmt.buffer && !is_order {
                 stmt.buffer = true;
                 self.buffer_depths.insert(*value, depth.max(1));
             }

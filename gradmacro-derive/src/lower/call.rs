@@ -57,10 +57,18 @@ impl Lowerer {
                 span_of(&call.func),
             )));
         }
+        // The sort order's comparator is kept as written (it reads the
+        // values, it does not compute them).
+        let keeps_closures = super::path_text(&func.path) == SORT_PERMUTATION;
         let args = call
             .args
             .iter()
-            .map(|arg| self.lower_call_argument(arg))
+            .map(|arg| match arg {
+                Expr::Closure(_) if keeps_closures => {
+                    Ok(self.push(Op::Const(quote::quote!(#arg)), span_of(arg)))
+                }
+                other => self.lower_call_argument(other),
+            })
             .collect::<syn::Result<Vec<_>>>()?;
         self.call_with(func, args, span_of(&call.func))
     }
@@ -167,7 +175,11 @@ impl Lowerer {
             // A `&[f64]` or `&mut [f64]` parameter passed by name is a
             // reference: so is its copy.
             let by_reference = match &lowered {
-                Lowered::Value(value) => self.reference_buffers.contains(value),
+                Lowered::Value(value) => {
+                    self.reference_buffers.contains(value)
+                        || matches!(self.values[value.0].op, Op::Opaque(Opaque::Ref(_)))
+                }
+                Lowered::View(_, prefix) => prefix.is_empty(),
                 _ => false,
             };
             if let Some(init) = init {
@@ -215,6 +227,20 @@ impl Lowerer {
         args: Vec<ValueId>,
         span: Span,
     ) -> syn::Result<Lowered> {
+        // `Box::new(x)` of a float: the float, read back by `*b`.
+        let segments: Vec<String> = func
+            .path
+            .segments
+            .iter()
+            .map(|segment| segment.ident.to_string())
+            .collect();
+        if let ([.., owner, new], [argument]) = (&segments[..], &args[..]) {
+            if owner == "Box" && new == "new" && !self.values[argument.0].buffer {
+                let boxed = self.push(Op::Copy(self.float(*argument)), span);
+                self.by_reference.insert(boxed);
+                return Ok(Lowered::Value(boxed));
+            }
+        }
         // `f64::from(x)`: the lossless conversion is a cast.
         let generic = self.generic_float.as_deref();
         if let (Some(name), [argument], Some(owner)) = (
@@ -254,6 +280,10 @@ impl Lowerer {
         Ok(Lowered::Value(call))
     }
 }
+
+/// The runtime function a `sort_by` is lowered through (see
+/// `buffer_methods.rs`): its result is a permutation, a constant.
+pub(crate) const SORT_PERMUTATION: &str = "::gradmacro::__private::sort_permutation";
 
 /// The paths whose associated functions are the float methods: `f64::exp(x)`,
 /// `<f64>::exp(x)`, and the num-traits traits (`Float::exp(x)`). A user type that

@@ -160,7 +160,7 @@ impl Lowerer {
             Expr::Return(return_expr) => self.lower_return(return_expr),
             Expr::Reference(reference) => {
                 if let Some(mutability) = &reference.mutability {
-                    return Err(unsupported(mutability.span, "a `&mut` borrow"));
+                    return self.lower_mut_place(&reference.expr, mutability.span);
                 }
                 // `&self.weights`: the field borrowed, not moved out.
                 if let Expr::Field(field) = &*reference.expr {
@@ -325,7 +325,13 @@ impl Lowerer {
                     self.push_node(crate::ir::Node::Push { base: root, value });
                     return Ok(Lowered::Unit);
                 }
-                _ => {}
+                _ => {
+                    let depth = self.buffer_depths.get(&root).copied().unwrap_or(1);
+                    let depth = depth.saturating_sub(prefix.len());
+                    if let Some(lowered) = self.lower_buffer_method(call, depth)? {
+                        return Ok(lowered);
+                    }
+                }
             }
         }
         let receiver = self.expect_value(receiver, span_of(&call.receiver), "this expression")?;

@@ -17,6 +17,7 @@
 mod assigned;
 mod binding;
 mod borrow;
+mod buffer_methods;
 mod buffers;
 mod call;
 mod chain;
@@ -30,6 +31,7 @@ mod pattern;
 mod slices;
 mod variables;
 
+pub(crate) use call::SORT_PERMUTATION;
 pub(crate) use expr::path_text;
 
 use crate::ir::{

@@ -1,0 +1,114 @@
+//! Methods that rearrange a float buffer, lowered as the element reads and
+//! writes they are made of, so their derivatives follow from the elements':
+//!
+//! | method | is |
+//! |---|---|
+//! | `b.fill(v)` | `for k in 0..b.len() { b[k] = v }` |
+//! | `b.swap(i, j)` | the two elements (or rows) exchanged through a temporary |
+//! | `b.reverse()` | `swap(k, n - 1 - k)` for the first half |
+//! | `b.copy_from_slice(s)`, `b.clone_from_slice(s)` | `b[k] = s[k]` |
+//! | `b.extend_from_slice(s)` | `b.push(s[k])` |
+//! | `b.sort_by(cmp)`, `b.sort_unstable_by(cmp)` | the permutation that sorts `b` (computed on its values, a constant), then `b[k] = old[perm[k]]` |
+//!
+//! Methods that shrink a buffer (`clear`, `truncate`, `resize`, `pop`) have no
+//! such form: on a buffer that depends on a differentiated parameter they
+//! are errors (see `activity`), and on anything else they run as written.
+
+use super::{Lowered, Lowerer};
+use syn::{parse_quote, Expr};
+
+impl Lowerer {
+    /// `receiver.method(args)` on a float buffer, if it is one of the methods
+    /// above: its lowering.
+    pub(super) fn lower_buffer_method(
+        &mut self,
+        call: &syn::ExprMethodCall,
+        depth: usize,
+    ) -> syn::Result<Option<Lowered>> {
+        // Parenthesized: `&z[1..]` as a source must not become `&(z[1..].len())`.
+        let receiver: Expr = {
+            let receiver = &*call.receiver;
+            parse_quote!((#receiver))
+        };
+        let args: Vec<Expr> = call
+            .args
+            .iter()
+            .map(|arg| match arg {
+                Expr::Closure(_) => arg.clone(),
+                other => parse_quote!((#other)),
+            })
+            .collect();
+        let k = crate::names::local("k");
+        let desugared: Expr = match (call.method.to_string().as_str(), &args[..]) {
+            ("fill", [value]) => {
+                let filled = crate::names::local("filled");
+                parse_quote!({
+                    let #filled = #value;
+                    for #k in 0..#receiver.len() {
+                        #receiver[#k] = #filled;
+                    }
+                })
+            }
+            ("swap", [i, j]) => {
+                let (a, b, t) = (
+                    crate::names::local("swap_a"),
+                    crate::names::local("swap_b"),
+                    crate::names::local("swap_t"),
+                );
+                match depth {
+                    1 => parse_quote!({
+                        let (#a, #b) = (#i, #j);
+                        let #t = #receiver[#a];
+                        #receiver[#a] = #receiver[#b];
+                        #receiver[#b] = #t;
+                    }),
+                    // Rows: exchanged element by element.
+                    _ => parse_quote!({
+                        let (#a, #b) = (#i, #j);
+                        for #k in 0..#receiver[#a].len() {
+                            let #t = #receiver[#a][#k];
+                            #receiver[#a][#k] = #receiver[#b][#k];
+                            #receiver[#b][#k] = #t;
+                        }
+                    }),
+                }
+            }
+            ("reverse", []) if depth == 1 => {
+                let (n, t) = (crate::names::local("n"), crate::names::local("swap_t"));
+                parse_quote!({
+                    let #n = #receiver.len();
+                    for #k in 0..#n / 2 {
+                        let #t = #receiver[#k];
+                        #receiver[#k] = #receiver[#n - 1 - #k];
+                        #receiver[#n - 1 - #k] = #t;
+                    }
+                })
+            }
+            ("copy_from_slice" | "clone_from_slice", [source]) if depth == 1 => parse_quote!({
+                for #k in 0..#receiver.len() {
+                    #receiver[#k] = #source[#k];
+                }
+            }),
+            ("extend_from_slice", [source]) if depth == 1 => parse_quote!({
+                for #k in 0..#source.len() {
+                    #receiver.push(#source[#k]);
+                }
+            }),
+            ("sort_by" | "sort_unstable_by", [compare]) if depth == 1 => {
+                let (order, old) = (
+                    crate::names::local("order"),
+                    crate::names::local("unsorted"),
+                );
+                parse_quote!({
+                    let #order = ::gradmacro::__private::sort_permutation(&#receiver, #compare);
+                    let #old = #receiver.to_vec();
+                    for #k in 0..#order.len() {
+                        #receiver[#k] = #old[#order[#k]];
+                    }
+                })
+            }
+            _ => return Ok(None),
+        };
+        self.lower_expr(&desugared).map(Some)
+    }
+}
