@@ -154,3 +154,26 @@ fn indices_read_through_references() {
     assert_closed("d/de1", grad[1], 0.0);
     assert_closed("d/de2", grad[2], 2.0 * slope);
 }
+
+/// A stray `;` is an empty statement.
+#[differentiate]
+#[rustfmt::skip]
+#[allow(redundant_semicolons)]
+fn stray_semicolon(x: f64) -> f64 {
+    ; x * 2.0
+}
+
+/// A body that never returns is valid Rust, and differentiates (its
+/// companions never return either).
+#[differentiate]
+#[allow(unreachable_code, unused_variables, clippy::empty_loop)]
+fn never_returns(x: f64) -> f64 {
+    loop {}
+}
+
+#[test]
+fn empty_statements_and_diverging_bodies() {
+    assert_closed("d/dx", stray_semicolon_grad(1.5).1, 2.0);
+    // Only compiled: calling it would not return.
+    let _: fn(f64) -> (f64, f64) = never_returns_grad;
+}

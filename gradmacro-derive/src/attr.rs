@@ -38,7 +38,7 @@ impl Parse for Options {
                 if options.wrt.is_some() {
                     return Err(syn::Error::new(key.span(), "`wrt` is given twice"));
                 }
-                input.parse::<Token![=]>()?;
+                expect_equals(input, &key, "`wrt = [w, b]` (or `wrt = w`)")?;
                 options.wrt = Some(parse_wrt_list(input, &key)?);
             } else if key == "explain" {
                 if options.explain.is_some() {
@@ -49,13 +49,13 @@ impl Parse for Options {
                 if options.float.is_some() {
                     return Err(syn::Error::new(key.span(), "`float` is given twice"));
                 }
-                input.parse::<Token![=]>()?;
+                expect_equals(input, &key, "`float = T`")?;
                 options.float = Some(input.parse()?);
             } else {
                 return Err(syn::Error::new(
                     key.span(),
                     format!(
-                        "unknown option `{key}`: the options are `wrt = [...]` and `float = T`"
+                        "unknown option `{key}`: the options are `wrt = [...]`, `float = T` and `explain`"
                     ),
                 ));
             }
@@ -66,6 +66,18 @@ impl Parse for Options {
         }
         Ok(options)
     }
+}
+
+/// The `=` after `key`, or an error on `key` saying what the option looks like.
+fn expect_equals(input: ParseStream, key: &Ident, form: &str) -> syn::Result<()> {
+    if input.peek(Token![=]) {
+        input.parse::<Token![=]>()?;
+        return Ok(());
+    }
+    Err(syn::Error::new(
+        key.span(),
+        format!("`{key}` needs a value: write {form}"),
+    ))
 }
 
 /// `wrt = x` or `wrt = [x, y]`; rejects duplicates and the empty list.
@@ -85,9 +97,14 @@ fn parse_wrt_list(input: ParseStream, key: &Ident) -> syn::Result<Vec<Ident>> {
     } else if input.peek(Ident::peek_any) {
         vec![Ident::parse_any(input)?]
     } else {
+        // Point at what was written instead of a name or a list.
+        let span = match input.parse::<proc_macro2::TokenTree>() {
+            Ok(tree) => tree.span(),
+            Err(_) => key.span(),
+        };
         return Err(syn::Error::new(
-            key.span(),
-            "`wrt` expects a parameter name or a list of them, as in `wrt = [w, b]`",
+            span,
+            "`wrt` expects a parameter name or a list of them in brackets, as in `wrt = [w, b]`",
         ));
     };
     for (index, name) in names.iter().enumerate() {

@@ -301,7 +301,7 @@ impl Forward<'_> {
             }
             Op::Arith(arith, a, b) => {
                 let (a, b) = (p(a), p(b));
-                let op = arith.token();
+                let op = arith.token(stmt.span);
                 plain(quote!(#a #op #b))
             }
             Op::Cast { value, ty, .. } => {

@@ -67,18 +67,45 @@ mod expand {
     /// tell which.)
     pub fn differentiate(attr: TokenStream, item: TokenStream) -> TokenStream {
         crate::names::tag_expansion(&item.to_string());
-        let output = match companions(attr, item.clone()) {
+        let output = match expand(attr, item.clone()) {
             Ok(companions) => companions,
-            Err(error) => error.to_compile_error(),
+            Err((error, stubs)) => {
+                let error = error.to_compile_error();
+                quote!(#error #stubs)
+            }
         };
         crate::names::tag_expansion("");
         quote!(#[allow(dead_code)] #item #output)
     }
 
+    /// The companions, or the error (the unit tests' entry point).
+    #[cfg(test)]
     pub(crate) fn companions(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
-        let function = parse_function(crate::names::unraw(item))?;
-        let options = Options::parse(attr)?;
-        let sig = signature::analyze(&function.sig, &options)?;
+        expand(attr, item).map_err(|(error, _)| error)
+    }
+
+    /// The companions, or the error with, when the signature was understood
+    /// and only the body was rejected, stubs of the companions (as
+    /// thiserror's fallback impls do): callers then see the one error on the
+    /// offending token, and no ``cannot find function`` at every call.
+    fn expand(
+        attr: TokenStream,
+        item: TokenStream,
+    ) -> Result<TokenStream, (syn::Error, TokenStream)> {
+        let no_stubs = |error| (error, TokenStream::new());
+        let function = parse_function(crate::names::unraw(item)).map_err(no_stubs)?;
+        let options = Options::parse(attr).map_err(no_stubs)?;
+        let sig = signature::analyze(&function.sig, &options).map_err(no_stubs)?;
+        body_companions(&function, &options, &sig)
+            .map_err(|error| (error, emit::stubs(&function, &sig)))
+    }
+
+    fn body_companions(
+        function: &syn::ItemFn,
+        options: &Options,
+        sig: &signature::FnSignature,
+    ) -> syn::Result<TokenStream> {
+        let sig = sig.clone();
         let lowered = lower::lower(&function.block, &sig)?;
         if std::env::var_os("GRADMACRO_DUMP").is_some() {
             eprintln!("gradmacro IR of `{}`:\n{}\n", sig.name, lowered.body);
@@ -91,7 +118,7 @@ mod expand {
             false => Some(activity::analyze(&lowered.body, &wrt_values, &[])?),
         };
         let source = emit::Source {
-            function: &function,
+            function,
             sig: &sig,
             lowered: &lowered,
         };

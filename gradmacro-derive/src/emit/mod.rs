@@ -262,17 +262,10 @@ fn gradient(source: &Source, sweeps: &Sweeps, prelude: TokenStream) -> TokenStre
         adjoints,
         ..
     } = sweeps;
-    let ret_ty = sig.ret.ident();
     let wrt_adjoints: Vec<&TokenStream> = sig.wrt.iter().map(|&i| &adjoints[i]).collect();
-    let wrt_types: Vec<_> = sig
-        .wrt
-        .iter()
-        .filter_map(|&i| sig.params[i].gradient_type())
-        .collect();
-    let (gradient_ty, gradient) = if let ([ty], [adjoint]) = (&wrt_types[..], &wrt_adjoints[..]) {
-        (quote!(#ty), quote!(#adjoint))
-    } else {
-        (quote!((#(#wrt_types),*)), quote!((#(#wrt_adjoints),*)))
+    let gradient = match &wrt_adjoints[..] {
+        [adjoint] => quote!(#adjoint),
+        _ => quote!((#(#wrt_adjoints),*)),
     };
     let value = returned(lowered);
     companion(
@@ -280,7 +273,7 @@ fn gradient(source: &Source, sweeps: &Sweeps, prelude: TokenStream) -> TokenStre
         &name,
         &doc,
         &[],
-        quote!((#ret_ty, #gradient_ty)),
+        gradient_return(sig),
         quote! {
             #prelude
             #declarations
@@ -355,6 +348,31 @@ pub(super) fn companion(
         sig,
         lowered,
     } = *source;
+    // Items declared anywhere in the body (`const`, `use`, nested `fn`) are
+    // hoisted: the generated body is flat.
+    let items = &lowered.body.items;
+    function_item(
+        function,
+        sig,
+        name,
+        doc,
+        extra_params,
+        ret,
+        quote!(#(#items)* #body),
+    )
+}
+
+/// A generated function beside `function`: its attributes, visibility,
+/// generics and parameters, then `extra_params`, returning `ret`.
+fn function_item(
+    function: &ItemFn,
+    sig: &FnSignature,
+    name: &syn::Ident,
+    doc: &str,
+    extra_params: &[TokenStream],
+    ret: TokenStream,
+    body: TokenStream,
+) -> TokenStream {
     let allow = allow_attributes();
     let carried = carried_attributes(function);
     let vis = &function.vis;
@@ -363,18 +381,54 @@ pub(super) fn companion(
     let generics = &function.sig.generics;
     let where_clause = &generics.where_clause;
     let params = parameters(sig);
-    // Items declared anywhere in the body (`const`, `use`, nested `fn`) are
-    // hoisted: the generated body is flat.
-    let items = &lowered.body.items;
     quote! {
         #[doc = #doc]
         #allow
         #carried
         #vis #unsafety fn #name #generics (#(#params,)* #(#extra_params),*) -> #ret #where_clause {
-            #(#items)*
             #body
         }
     }
+}
+
+/// The return type of `NAME_grad`: `(R, G)`, `G` the gradient's shape.
+fn gradient_return(sig: &FnSignature) -> TokenStream {
+    let ret_ty = sig.ret.ident();
+    let wrt_types: Vec<_> = sig
+        .wrt
+        .iter()
+        .filter_map(|&i| sig.params[i].gradient_type())
+        .collect();
+    match &wrt_types[..] {
+        [ty] => quote!((#ret_ty, #ty)),
+        _ => quote!((#ret_ty, (#(#wrt_types),*))),
+    }
+}
+
+/// `NAME_grad` and `NAME_pullback` with their signatures and no body, for a
+/// function whose body was rejected: callers then get the one error on the
+/// offending token, not a second ``cannot find function`` at each call.
+pub fn stubs(function: &ItemFn, sig: &FnSignature) -> TokenStream {
+    let body = quote!(::core::unimplemented!(
+        "the body was rejected by #[differentiate]"
+    ));
+    let doc = " Not generated: the body was rejected (see the error on it).";
+    let grad = (!sig.unit_return).then(|| {
+        let name = format_ident!("{}_grad", sig.name);
+        function_item(
+            function,
+            sig,
+            &name,
+            doc,
+            &[],
+            gradient_return(sig),
+            body.clone(),
+        )
+    });
+    let (extra_params, ret) = pullback::signature(sig);
+    let name = format_ident!("{}_pullback", sig.name);
+    let pullback = function_item(function, sig, &name, doc, &extra_params, ret, body);
+    quote!(#grad #pullback)
 }
 
 mod pullback;

@@ -213,10 +213,14 @@ pub enum Arith {
 
 impl Arith {
     /// The operator as a token (made directly: parsing its text would be a
-    /// round trip to the compiler per statement).
-    pub fn token(self) -> proc_macro2::Punct {
+    /// round trip to the compiler per statement), at `span`: the user's
+    /// operator, so that a type error in it (`x * 300u8`) is reported once,
+    /// there, rather than again at the attribute for each companion.
+    pub fn token(self, span: Span) -> proc_macro2::Punct {
         let symbol = self.symbol().chars().next().unwrap_or('+');
-        proc_macro2::Punct::new(symbol, proc_macro2::Spacing::Alone)
+        let mut punct = proc_macro2::Punct::new(symbol, proc_macro2::Spacing::Alone);
+        punct.set_span(span);
+        punct
     }
 
     pub fn symbol(self) -> &'static str {

@@ -86,6 +86,7 @@ impl Lowerer {
         let value = match value {
             Lowered::Value(value) => *value,
             Lowered::Unit | Lowered::Never => return Ok(()),
+            Lowered::Poison => return Err(super::cascade(span)),
             Lowered::Tuple(_) | Lowered::View(..) | Lowered::Closure(_) | Lowered::Slice(_) => {
                 return Err(unsupported(
                     span,
@@ -321,6 +322,8 @@ impl Lowerer {
         for (offset, node) in context.declarations.into_iter().enumerate() {
             nodes.insert(insert_at + offset, node);
         }
+        // `loop { .. }` with nothing that leaves it never ends.
+        let endless = matches!(kind, LoopKind::Infinite) && exit_flags.is_empty();
         self.push_node(Node::Loop(Loop {
             kind,
             body,
@@ -330,6 +333,7 @@ impl Lowerer {
         }));
         match context.result {
             Some(slot) => Lowered::Value(self.push(Op::ReadSlot(slot), span)),
+            None if endless => Lowered::Never,
             None => Lowered::Unit,
         }
     }

@@ -57,6 +57,8 @@ enum Lowered {
     Closure(std::rc::Rc<closure::Closure>),
     /// A range of a buffer's last dimension: `x[a..b]` (see `slices.rs`).
     Slice(Box<slices::SliceView>),
+    /// A variable whose `let` was rejected: using it is not a second error.
+    Poison,
 }
 
 /// What a user name refers to: a value (or tuple of values), or a slot.
@@ -137,16 +139,23 @@ pub fn lower(block: &syn::Block, sig: &FnSignature) -> syn::Result<LoweredBody> 
     }
     lowerer.unit_return = sig.unit_return;
     let close = block.brace_token.span.close();
-    let ret = if assigned::has_early_return(&block.stmts) {
-        lowerer.lower_with_early_returns(&block.stmts, close)?
-    } else {
-        let result = lowerer.lower_stmts(&block.stmts)?;
-        match sig.unit_return {
-            true => lowerer.push(Op::Const(quote::quote!(())), close),
-            false => lowerer.expect_value(result, close, "the function's result")?,
+    let lowered = lowerer.lower_body(block, sig, &params, close);
+    // Every statement's error, in order (an error that only follows from an
+    // earlier one is left out).
+    let (ret, outs) = match lowered {
+        Ok(lowered) if lowerer.errors.is_empty() => lowered,
+        other => {
+            if let Err(error) = other {
+                let checkpoint = lowerer.checkpoint();
+                lowerer.reject(error, checkpoint);
+            }
+            let errors = lowerer.errors.drain(..).reduce(|mut all, error| {
+                all.combine(error);
+                all
+            });
+            return Err(errors.unwrap_or_else(|| cascade(close)));
         }
     };
-    let outs = lowerer.write_back_outs(sig, &params, close)?;
     let nodes = lowerer.open.pop().unwrap_or_default();
     let body = Body {
         items: lowerer.items,
@@ -251,6 +260,26 @@ struct Lowerer {
     after_call: Vec<borrow::AfterCall>,
     /// The function returns `()`.
     unit_return: bool,
+    /// The errors found so far: lowering goes on past a rejected statement
+    /// to report the next one too.
+    errors: Vec<syn::Error>,
+}
+
+/// The error of a use of a [`Lowered::Poison`] variable: dropped, as the
+/// statement that defined it was reported already.
+fn cascade(span: Span) -> syn::Error {
+    syn::Error::new(span, CASCADE)
+}
+
+const CASCADE: &str = "\u{0}gradmacro: follows from an error reported already";
+
+/// The stacks a statement pushes onto, to restore when it is rejected.
+struct Checkpoint {
+    open: usize,
+    block_ids: usize,
+    scopes: usize,
+    loops: usize,
+    pending: usize,
 }
 
 /// The token an expression's statement is reported at: its operator, method
@@ -316,6 +345,31 @@ fn unsupported(span: Span, what: &str) -> syn::Error {
 }
 
 impl Lowerer {
+    /// The body's statements, its result, and the out-parameters' last values.
+    fn lower_body(
+        &mut self,
+        block: &syn::Block,
+        sig: &FnSignature,
+        params: &[Option<ValueId>],
+        close: Span,
+    ) -> syn::Result<(ValueId, Vec<Out>)> {
+        let ret = if assigned::has_early_return(&block.stmts) {
+            self.lower_with_early_returns(&block.stmts, close)?
+        } else {
+            let result = self.lower_stmts(&block.stmts)?;
+            match (sig.unit_return, result) {
+                (true, _) => self.push(Op::Const(quote::quote!(())), close),
+                // A body that never returns (`loop {}`, `panic!()`).
+                (false, Lowered::Never) => {
+                    self.push(Op::Const(quote::quote!(::core::unreachable!())), close)
+                }
+                (false, result) => self.expect_value(result, close, "the function's result")?,
+            }
+        };
+        let outs = self.write_back_outs(sig, params, close)?;
+        Ok((ret, outs))
+    }
+
     /// At the end of the body: `*x = ...` for every `x: &mut f64`, and the
     /// out-parameters.
     fn write_back_outs(
@@ -462,6 +516,7 @@ impl Lowerer {
             }),
             Lowered::Unit | Lowered::Never => Err(syn::Error::new(span, format!("{what} has no value"))),
             Lowered::Slice(slice) => Ok(self.materialize_slice(&slice, span)),
+            Lowered::Poison => Err(cascade(span)),
             Lowered::Closure(_) => Err(syn::Error::new(
                 span,
                 format!("{what} is a closure: gradmacro inlines a closure where it is called (`f(x)`, or `.map(f)` on an iterator), and cannot pass it on as a value"),
@@ -507,18 +562,39 @@ impl Lowerer {
             }
             let last = index + 1 == stmts.len();
             let pending_before = self.pending.len();
-            let (value, tail) = match stmt {
-                syn::Stmt::Local(local) => (self.lower_local(local)?, false),
+            let checkpoint = self.checkpoint();
+            let lowered = match stmt {
+                syn::Stmt::Local(local) => self.lower_local(local).map(|value| (value, false)),
                 syn::Stmt::Item(item) => {
                     self.items.push(item.clone());
-                    (Lowered::Unit, false)
+                    Ok((Lowered::Unit, false))
                 }
-                syn::Stmt::Macro(mac) => (self.lower_macro(&mac.mac)?, false),
+                syn::Stmt::Macro(mac) => self.lower_macro(&mac.mac).map(|value| (value, false)),
+                // A stray `;` (an empty statement).
+                syn::Stmt::Expr(Expr::Verbatim(tokens), Some(_)) if tokens.is_empty() => {
+                    Ok((Lowered::Unit, false))
+                }
                 syn::Stmt::Expr(expr, semi) => {
                     // `return x;` as the last statement of a function without early
                     // returns gives the function's value.
                     let returns = matches!(expr, Expr::Return(_));
-                    (self.lower_expr(expr)?, last && (semi.is_none() || returns))
+                    self.lower_expr(expr)
+                        .map(|value| (value, last && (semi.is_none() || returns)))
+                }
+            };
+            let (value, tail) = match lowered {
+                Ok(lowered) => lowered,
+                Err(error) => {
+                    // Report it, and go on with the next statement: what the
+                    // rejected one would have bound is poisoned.
+                    self.reject(error, checkpoint);
+                    if let syn::Stmt::Local(local) = stmt {
+                        self.poison(&local.pat);
+                    }
+                    if last {
+                        return Ok(Lowered::Poison);
+                    }
+                    continue;
                 }
             };
             if matches!(value, Lowered::Never) {
@@ -534,6 +610,45 @@ impl Lowerer {
             }
         }
         Ok(Lowered::Unit)
+    }
+
+    fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            open: self.open.len(),
+            block_ids: self.block_ids.len(),
+            scopes: self.scopes.len(),
+            loops: self.loops.len(),
+            pending: self.pending.len(),
+        }
+    }
+
+    /// Records a rejected statement's error (not one that follows from an
+    /// earlier error) and undoes what the statement left half open.
+    fn reject(&mut self, error: syn::Error, checkpoint: Checkpoint) {
+        let new: Vec<syn::Error> = error
+            .into_iter()
+            .filter(|error| error.to_string() != CASCADE)
+            .collect();
+        self.errors.extend(new);
+        self.open.truncate(checkpoint.open);
+        self.block_ids.truncate(checkpoint.block_ids);
+        self.scopes.truncate(checkpoint.scopes);
+        self.loops.truncate(checkpoint.loops);
+        self.pending.truncate(checkpoint.pending);
+        self.after_call.clear();
+    }
+
+    /// Binds the names of a rejected `let`'s pattern to [`Lowered::Poison`].
+    fn poison(&mut self, pat: &syn::Pat) {
+        match pat {
+            syn::Pat::Ident(ident) => self.bind(&ident.ident, Lowered::Poison, true),
+            syn::Pat::Type(typed) => self.poison(&typed.pat),
+            syn::Pat::Paren(paren) => self.poison(&paren.pat),
+            syn::Pat::Reference(reference) => self.poison(&reference.pat),
+            syn::Pat::Tuple(tuple) => tuple.elems.iter().for_each(|pat| self.poison(pat)),
+            syn::Pat::Slice(slice) => slice.elems.iter().for_each(|pat| self.poison(pat)),
+            _ => {}
+        }
     }
 
     /// After a statement that may have set an exit flag, the rest of the block

@@ -84,13 +84,18 @@ impl Generator<'_> {
                     Arith::Mul => {
                         // A factor that is the constant 0 passes nothing back
                         // (`0 · ∞` would be `NaN`): `x * 0.0` is constant in `x`.
+                        // At the user's `*`: a type error in it is then the
+                        // primal's, reported once.
+                        let span = body.def(value).span;
                         if self.active(a) && !self.is_zero_constant(b) {
                             let pb = self.primal(b);
-                            self.contribute(a, false, quote!(#adj * #pb), here, terms, code);
+                            let product = quote::quote_spanned!(span=> #adj * #pb);
+                            self.contribute(a, false, product, here, terms, code);
                         }
                         if self.active(b) && !self.is_zero_constant(a) {
                             let pa = self.primal(a);
-                            self.contribute(b, false, quote!(#adj * #pa), here, terms, code);
+                            let product = quote::quote_spanned!(span=> #adj * #pa);
+                            self.contribute(b, false, product, here, terms, code);
                         }
                     }
                     Arith::Div => {

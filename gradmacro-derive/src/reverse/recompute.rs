@@ -109,7 +109,7 @@ impl Generator<'_> {
         }
         let expr = match &stmt.op {
             Op::Arith(arith, a, b) => {
-                let op = arith.token();
+                let op = arith.token(stmt.span);
                 let (a, b) = (self.primal(*a), self.primal(*b));
                 quote!(#a #op #b)
             }

@@ -136,6 +136,21 @@ pub fn analyze(sig: &SynSignature, options: &Options) -> syn::Result<FnSignature
         }
         (declared, named) => declared.or_else(|| named.clone()),
     };
+    // `float = U` where the function's float is visibly another type
+    // parameter: the mistake is in the attribute.
+    if let (Some(named), syn::ReturnType::Type(_, ty)) = (&options.float, &sig.output) {
+        if let Type::Path(path) = &**ty {
+            if let Some(returned) = path.path.get_ident() {
+                let known = FloatTy::of(ty).is_some();
+                if returned != named && !known {
+                    return Err(syn::Error::new(
+                        named.span(),
+                        format!("`float = {named}`, but `{}` returns `{returned}`: write `float = {returned}` for the float type parameter of the enclosing `impl`", sig.ident),
+                    ));
+                }
+            }
+        }
+    }
     let params = sig
         .inputs
         .iter()
