@@ -25,6 +25,7 @@ mod emit;
 mod explain;
 mod forward;
 mod fuse;
+mod impl_block;
 mod ir;
 mod lower;
 mod names;
@@ -67,15 +68,26 @@ mod expand {
     /// tell which.)
     pub fn differentiate(attr: TokenStream, item: TokenStream) -> TokenStream {
         crate::names::tag_expansion(&item.to_string());
-        let output = match expand(attr, item.clone()) {
+        // On an `impl` block: its methods' companions (see `impl_block.rs`).
+        if let Ok(syn::Item::Impl(block)) = syn::parse2::<syn::Item>(item.clone()) {
+            let expanded = crate::impl_block::expand(attr, block);
+            crate::names::tag_expansion("");
+            return quote!(#[allow(dead_code)] #expanded);
+        }
+        let output = companions_or_errors(attr, item.clone());
+        crate::names::tag_expansion("");
+        quote!(#[allow(dead_code)] #item #output)
+    }
+
+    /// The companions of a function, or its errors (with stubs).
+    pub(crate) fn companions_or_errors(attr: TokenStream, item: TokenStream) -> TokenStream {
+        match expand(attr, item) {
             Ok(companions) => companions,
             Err((error, stubs)) => {
                 let error = error.to_compile_error();
                 quote!(#error #stubs)
             }
-        };
-        crate::names::tag_expansion("");
-        quote!(#[allow(dead_code)] #item #output)
+        }
     }
 
     /// The companions, or the error (the unit tests' entry point).
@@ -178,7 +190,7 @@ mod expand {
             Ok(syn::Item::Fn(function)) => Ok(function),
             Ok(other) => Err(syn::Error::new(
                 keyword_span(&other, &item),
-                "#[differentiate] applies to functions only, as in `fn loss(w: f64) -> f64 { ... }`",
+                "#[differentiate] applies to functions (as in `fn loss(w: f64) -> f64 { ... }`) and to `impl` blocks (for their methods)",
             )),
             Err(_) => Err(syn::Error::new(
                 first_span(&item),
