@@ -96,17 +96,74 @@
 //! | `match` on integers, bools, enums and floats: guards, or-patterns, ranges, bindings | supported |
 //! | `for` over ranges (`a..b`, `a..=b`, `.rev()`, `.step_by(k)`), `while`, `loop`, nesting | supported |
 //! | `break`, `continue` (labelled too), `break value`, `return` anywhere | supported |
-//! | buffer parameters `&[f64]`, `&Vec<f64>`, `[f64; N]`, `[[f64; M]; N]`, `&[[f64; M]]` (and `f32`) | supported |
-//! | indexing reads and writes, `.len()`, local buffers (`vec![..]`, `[x; N]`, `to_vec`, `Vec::with_capacity` + `push`) | supported |
-//! | iterator chains over buffers: `iter`, `iter_mut`, `enumerate`, `zip`, `rev`, `map`, then `sum`, `product`, `fold`, `collect` | supported |
+//! | buffer parameters `&[f64]`, `&Vec<f64>`, `[f64; N]`, `[[f64; M]; N]`, `&[[f64; M]]`, `&[Vec<f64>]`, `&Vec<Vec<f64>>` (and `f32`) | supported |
+//! | indexing reads and writes, `.len()`, local buffers (`vec![..]`, `[x; N]`, `to_vec`, `Vec::with_capacity` + `push`), whole buffers assigned in loops (`x = x_new`), `std::mem::swap` | supported |
+//! | range slices `&x[1..]`, `x[a..b]`, `m[r][..k]` (views, passed to helpers too), `x.get(i)` | supported |
+//! | iterator chains over buffers and slices: `iter`, `iter_mut`, `enumerate`, `zip`, `rev`, `map`, `skip`, `take`, `step_by`, `windows`, `chunks`, `chunks_exact`, then `sum`, `product`, `fold`, `collect` | supported |
+//! | buffer methods `fill`, `swap`, `reverse`, `copy_from_slice`, `extend_from_slice`, `sort_by`, `sort_unstable_by` | supported (lowered as element reads and writes) |
+//! | `&mut` out-parameters: `fn rhs(y: &[f64], dydt: &mut [f64])`, `fn update(x: &mut f64, v: f64)`, functions returning `()`; calls lending `&mut` buffers, rows, slices, elements, float variables and constants | supported (see "Out-parameters") |
+//! | closures bound to names, `let f = \|t\| t * w; f(x) + f(y)`, used by iterator adapters (`.map(f)`), capturing, `FnMut`, `move` | supported (inlined where called) |
+//! | references `let r = &a; *r`, `let e = &mut x[i]; *e += ..`, `Box::new(x)` | supported |
+//! | `if let`, `while let`, `matches!` | supported |
+//! | `println!`, `eprintln!`, `dbg!`, `assert!` and friends, `panic!`, `unreachable!` | supported (run on primal values, in the forward sweep only) |
 //! | calls with differentiated arguments, composed through the callee's `NAME_pullback` (the [vector] rules, any `#[differentiate]`d function, or a hand-written pullback): in loops, branches, nested expressions, recursion | supported |
 //! | methods of constant receivers with differentiated arguments (`self.predict(x)`, `model.eval(x)`), composed through `receiver.NAME_pullback`; `Self::f(x)` through `Self::f_pullback` | supported |
-//! | `#[differentiate]` on methods (`&self`, `&mut self`, `self`: a constant) and associated functions in `impl` blocks | supported |
+//! | `#[differentiate]` on methods (`&self`, `&mut self`, `self`: a constant) and associated functions in `impl` blocks; on an `impl` block (a trait impl's methods get their companions in an inherent `impl`) | supported |
 //! | generic floats `fn f<T: Float>(x: T, v: &[T]) -> T` (num-traits' `Float`; `float = T` for an `impl<T: Float>`), const generics, lifetimes | supported |
 //! | any call or method whose arguments are all constants (`n.pow(2)`, `helper(k)`), fields of constant parameters (`config.scale`, `self.weights[i]`) | supported, kept as written |
-//! | `if let`, `while let` | not yet: compile error |
-//! | slicing with ranges, closures outside iterator chains | not yet: compile error |
-//! | macros inside the body (`println!`, `assert!`) | not yet: compile error |
+//! | struct literals, fields and tuples of values built from differentiated ones, buffers that shrink (`truncate`, `clear`, `pop`), a slice variable re-pointed in a loop, closures passed to other functions, other macros | not yet: compile error (never a silent zero) |
+//!
+//! # Out-parameters
+//!
+//! A `&mut` float or float buffer parameter is an input and an output: its
+//! contents when the function returns are a result too. A function may
+//! return `()` and write its results there, as numeric Rust does:
+//!
+//! ```
+//! use gradmacro::differentiate;
+//!
+//! /// dy/dt = -k y², written into `dydt`.
+//! #[differentiate]
+//! fn rhs(y: &[f64], k: f64, dydt: &mut [f64]) {
+//!     for i in 0..y.len() {
+//!         dydt[i] = -k * y[i] * y[i];
+//!     }
+//! }
+//!
+//! /// Explicit Euler steps, lending a stage buffer to `rhs`.
+//! #[differentiate(wrt = [y0, k])]
+//! fn final_sum(y0: &[f64], k: f64, dt: f64, steps: usize) -> f64 {
+//!     let mut y = y0.to_vec();
+//!     let mut slope = vec![0.0; y.len()];
+//!     for _ in 0..steps {
+//!         rhs(&y, k, &mut slope);
+//!         for i in 0..y.len() {
+//!             y[i] += dt * slope[i];
+//!         }
+//!     }
+//!     y.iter().sum()
+//! }
+//!
+//! let (_, (dy0, dk)) = final_sum_grad(&[1.0, 0.5], 0.3, 0.1, 1);
+//! // One step: y + dt·(−k y²), so ∂/∂y0 = 1 − 2 dt k y0 and ∂/∂k = −dt Σ y².
+//! assert!((dy0[0] - (1.0 - 2.0 * 0.1 * 0.3)).abs() < 1e-15);
+//! assert!((dk + 0.1 * 1.25).abs() < 1e-15);
+//! ```
+//!
+//! The pullback of a function with out-parameters takes, after the seed
+//! (`Option<R>`: `None` when its result is not used, `R` being `()` for a
+//! function returning nothing), one `&mut` adjoint per out-parameter in
+//! parameter order: on entry the adjoint of the parameter's contents on
+//! return, on exit the adjoint of its contents on entry. Its adjoint tuple
+//! has `()` in the out-parameters' places. `NAME_grad` (for a function that
+//! returns a float) gives the gradient with respect to the out-parameters'
+//! contents on entry. A call lending `&mut` float data (`&mut k1`,
+//! `&mut x[1..]`, `&mut m[r]`, `&mut x[i]`, `&mut acc` of a float variable)
+//! composes through this convention; the reverse sweep hands the callee a
+//! copy of what it was lent, taken before the call. A `&mut` constant (a
+//! workspace, a random number generator) is cloned the same way. A `&mut`
+//! buffer parameter passed on by name (`rhs(y, &mut k1)` inside a function
+//! taking `y: &mut [f64]`) is read; write `&mut y[..]` to lend it.
 //!
 //! # Calls, custom derivatives, methods and generic floats
 //!
@@ -220,7 +277,65 @@
 //! | `` `gamma` has no derivative rule `` | use a method with a rule (listed in the message), or compute the value from them |
 //! | ``cannot find function `softplus_pullback` `` (from rustc, on the call `softplus(..)`) | the function has no derivative: annotate `softplus` with `#[differentiate]`, or write `softplus_pullback` by hand (a custom derivative); then import it beside `softplus` |
 //! | ``no method named `eval_pullback` found`` (from rustc, on `model.eval(..)`) | the same for a method: annotate `eval`, or write `eval_pullback` in the same `impl` |
-//! | `` `if let` is not supported yet `` (and other syntax) | rewrite with the supported constructs, e.g. `match` for an `Option` |
+//! | `` a struct expression is not supported yet `` (and other syntax) | rewrite with the supported constructs; every rejected statement of the body is reported |
+//! | `` the field `v` is read from a value that depends on a differentiated parameter `` | the value is a struct or tuple built from differentiated values: return the float itself from the helper, or compute it in the function |
+//! | `` `set_data` is given a value that depends on a differentiated parameter and may change its receiver `` | a method may have stored the value in its receiver: compute it with a function that returns it |
+//! | ``method `loss_grad` is not a member of trait`` (from rustc) | the attribute is on a method of `impl Trait for S`: put `#[differentiate]` on the `impl` block instead |
+//!
+//! # Why a gradient is never silently wrong
+//!
+//! The macro either differentiates a function or refuses it, on the token
+//! that it cannot differentiate. The argument is a closure over what a
+//! function body can contain after lowering (every expression becomes one
+//! operation of the IR; see the crate `gradmacro-derive`):
+//!
+//! 1. **Each operation is classified**, exhaustively (no catch-all case). It
+//!    is *differentiable* (arithmetic, float casts, the [rules], element reads
+//!    and writes of float buffers, copies, borrows and slices of them, calls
+//!    and methods composed through a pullback), a *step* whose derivative is
+//!    zero wherever it exists (comparisons, casts to integers, `floor`,
+//!    `is_nan`, lengths of float buffers, the order that sorts a buffer), or
+//!    *opaque*: anything else (a field, a tuple element or enum payload of a
+//!    value, an element of a collection of non-floats, a cast to an unknown
+//!    type, a call of a function value, an unknown method on a float).
+//! 2. **Dependence is tracked through everything but steps.** The activity
+//!    analysis follows two facts: *varied* (reached from a differentiated
+//!    parameter through differentiable operations) and *depends* (reached
+//!    through anything but a step). A value that depends but is not varied has
+//!    lost a derivative. If such a value reaches the returned value (or an
+//!    out-parameter) through differentiable operations, slots or buffer
+//!    writes, the function is refused, at the operation that lost it. So an
+//!    opaque operation is harmless exactly when what it computes does not
+//!    reach the output differentiably (a field used in a condition, a count).
+//! 3. **Effects are dependence too.** A value can also travel through what a
+//!    call changes. A `&mut` float argument is an out-parameter, differentiated
+//!    through the callee's pullback. Any other `&mut` argument, the receiver of
+//!    a method called with arguments that depend on a parameter when the
+//!    receiver is mutable (`let mut a`, `&mut self`), and any receiver or
+//!    borrowed argument of such a call whose result is unused (it was called
+//!    for its effect, as `Cell::set`), are marked as depending without a
+//!    derivative, so reading them on the way to the output is refused.
+//!    Writing a `static mut` needs `unsafe`, which is refused; closures are
+//!    inlined, so what they capture is ordinary dependence.
+//! 4. **Control is not differentiated**, by convention: a branch's
+//!    condition, a loop's trip count and a `match`'s arm contribute no
+//!    derivative, and the gradient is that of the path taken (the derivative
+//!    almost everywhere, as every AD tool computes it).
+//! 5. **What cannot be seen is refused.** Macros other than the printing,
+//!    assertion and panicking ones (which act on primal values only) are
+//!    refused, as are struct literals, `unsafe`, and closures passed on as
+//!    values. A call with differentiated arguments needs the callee's
+//!    pullback: if it has none, the compiler says so on the call.
+//!
+//! What is left outside is interior mutability that hides a value from this
+//! analysis: a method with differentiated arguments, on a receiver that is
+//! neither mutable nor called for its effect, that stores them in a `Cell`
+//! *and* returns a value that is used (its result is composed through
+//! `receiver.NAME_pullback`, which then has to exist), or a value stashed in
+//! global state (a `static` `Mutex`) and read back later. A hand-written
+//! pullback is trusted. Numerical edge cases follow the rules' conventions
+//! ([rules]: the value of a partial at a kink, and `0 · ∞ = 0` for zero
+//! adjoints).
 //!
 //! # How it works, and why
 //!
