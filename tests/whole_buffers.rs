@@ -96,3 +96,35 @@ fn swaps() {
     assert_closed("d/da", da, 9.625);
     assert_closed("d/db", db, 26.0625);
 }
+
+/// Layers of different widths: the activation buffer is replaced by one of
+/// another length each layer (its adjoint takes back the old length).
+#[differentiate(wrt = params)]
+fn layers_of_other_widths(params: &[f64], x: &[f64], sizes: &[usize]) -> f64 {
+    let mut act = x.to_vec();
+    let mut offset = 0;
+    for layer in 0..sizes.len() - 1 {
+        let (n_in, n_out) = (sizes[layer], sizes[layer + 1]);
+        let mut next = vec![0.0; n_out];
+        for o in 0..n_out {
+            let mut z = params[offset + n_in * n_out + o];
+            for i in 0..n_in {
+                z += params[offset + o * n_in + i] * act[i];
+            }
+            next[o] = z.tanh();
+        }
+        offset += n_in * n_out + n_out;
+        act = next;
+    }
+    act[0] * act[0]
+}
+
+#[test]
+fn buffers_replaced_by_buffers_of_another_length() {
+    let sizes = [3, 4, 1];
+    let x = [0.5, -0.3, 0.8];
+    let params: Vec<f64> = (0..21).map(|k| ((k * 7 % 11) as f64 - 5.0) / 7.0).collect();
+    let (value, grad) = layers_of_other_widths_grad(&params, &x, &sizes);
+    assert_closed("value", value, layers_of_other_widths(&params, &x, &sizes));
+    assert_fd_all("params", |p| layers_of_other_widths(p, &x, &sizes), &params, &grad);
+}

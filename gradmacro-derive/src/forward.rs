@@ -92,7 +92,7 @@ impl Forward<'_> {
                 let (target, value) = (primal(*target), self.value(*value));
                 quote!(*#target = #value;)
             }
-            Node::Overwrite { target, source } => {
+            Node::Overwrite { target, source, .. } => {
                 let (target, source) = (primal(*target), primal(*source));
                 quote!(::core::clone::Clone::clone_from(&mut #target, &#source);)
             }

@@ -56,15 +56,15 @@ impl FloatTypes {
         }
     }
 
-    /// The function setting an adjoint buffer to zero in place:
-    /// `zero_out`, or `float_zero_out::<T, _>` for a generic float.
-    pub fn zero_out_fn(&self) -> proc_macro2::TokenStream {
+    /// The function setting an adjoint buffer to zero at a given length:
+    /// `reset`, or `float_reset::<T, _>` for a generic float.
+    pub fn reset_fn(&self) -> proc_macro2::TokenStream {
         match &self.generic {
             Some(float) => {
                 let ty = float.ident();
-                quote::quote!(::gradmacro::__private::float_zero_out::<#ty, _>)
+                quote::quote!(::gradmacro::__private::float_reset::<#ty, _>)
             }
-            None => quote::quote!(::gradmacro::__private::zero_out),
+            None => quote::quote!(::gradmacro::__private::reset),
         }
     }
 
@@ -168,6 +168,7 @@ pub fn infer(body: &Body, sig: &FnSignature) -> FloatTypes {
             | Node::Overwrite {
                 target: base,
                 source: value,
+                ..
             } if types.values[base.0].is_none() && types.values[value.0].is_some() => {
                 types.values[base.0] = types.values[value.0].clone();
                 changed = true;

@@ -319,80 +319,133 @@ accumulate_containers! {
     (const N: usize, const M: usize) [T; N], [S; M];
 }
 
-/// Sets an adjoint buffer (or row, or float) to zero in place.
+/// Sets an adjoint buffer to zero at length `len` (a `Vec` grows or shrinks
+/// to it: the buffer it stands for had that length before being overwritten
+/// whole by a buffer of another length: a layer of another width).
 #[inline]
-pub fn zero_out<A: ZeroOut + ?Sized>(adjoint: &mut A) {
-    adjoint.zero_out();
+pub fn reset<A: Reset + ?Sized>(adjoint: &mut A, len: usize) {
+    adjoint.reset(len);
 }
 
-/// An adjoint that can be set to zero in place.
-pub trait ZeroOut {
-    fn zero_out(&mut self);
+/// An adjoint buffer that can be set to zero at a length.
+pub trait Reset {
+    fn reset(&mut self, len: usize);
 }
 
-impl ZeroOut for f64 {
+impl<T: ZeroValue> Reset for ::std::vec::Vec<T> {
     #[inline]
-    fn zero_out(&mut self) {
+    fn reset(&mut self, len: usize) {
+        // Rows keep their own lengths (a `Vec<Vec<f64>>`'s rows).
+        self.truncate(len);
+        for element in self.iter_mut() {
+            element.zero_in_place();
+        }
+        self.resize_with(len, T::zero_value);
+    }
+}
+
+impl<T: ZeroValue, const N: usize> Reset for [T; N] {
+    #[inline]
+    fn reset(&mut self, _len: usize) {
+        for element in self.iter_mut() {
+            element.zero_in_place();
+        }
+    }
+}
+
+/// The zero of an adjoint element (a float, or a row of them), made anew or
+/// written over an existing one (which keeps its length).
+pub trait ZeroValue {
+    fn zero_value() -> Self;
+    fn zero_in_place(&mut self);
+}
+
+impl ZeroValue for f64 {
+    #[inline]
+    fn zero_value() -> f64 {
+        0.0
+    }
+    #[inline]
+    fn zero_in_place(&mut self) {
         *self = 0.0;
     }
 }
 
-impl ZeroOut for f32 {
+impl ZeroValue for f32 {
     #[inline]
-    fn zero_out(&mut self) {
+    fn zero_value() -> f32 {
+        0.0
+    }
+    #[inline]
+    fn zero_in_place(&mut self) {
         *self = 0.0;
     }
 }
 
-impl<T: ZeroOut> ZeroOut for [T] {
+impl<T: ZeroValue, const N: usize> ZeroValue for [T; N] {
     #[inline]
-    fn zero_out(&mut self) {
-        for element in self {
-            element.zero_out();
+    fn zero_value() -> [T; N] {
+        ::core::array::from_fn(|_| T::zero_value())
+    }
+    #[inline]
+    fn zero_in_place(&mut self) {
+        for element in self.iter_mut() {
+            element.zero_in_place();
         }
     }
 }
 
-impl<T: ZeroOut, const N: usize> ZeroOut for [T; N] {
+impl<T: ZeroValue> ZeroValue for ::std::vec::Vec<T> {
     #[inline]
-    fn zero_out(&mut self) {
-        self[..].zero_out();
+    fn zero_value() -> ::std::vec::Vec<T> {
+        ::std::vec::Vec::new()
+    }
+    #[inline]
+    fn zero_in_place(&mut self) {
+        for element in self.iter_mut() {
+            element.zero_in_place();
+        }
     }
 }
 
-impl<T: ZeroOut> ZeroOut for ::std::vec::Vec<T> {
-    #[inline]
-    fn zero_out(&mut self) {
-        self[..].zero_out();
-    }
-}
-
-/// `zero_out` in a function generic over `T: Float`.
+/// `reset` in a function generic over `T: Float`.
 #[inline]
-pub fn float_zero_out<T: ::num_traits::Float, A: FloatZeroOut<T> + ?Sized>(adjoint: &mut A) {
-    adjoint.float_zero_out();
+pub fn float_reset<T: ::num_traits::Float, A: FloatReset<T> + ?Sized>(adjoint: &mut A, len: usize) {
+    adjoint.float_reset(len);
 }
 
-/// A buffer of a generic float `T` that can be set to zero in place.
-pub trait FloatZeroOut<T> {
-    fn float_zero_out(&mut self);
+/// A buffer of a generic float `T` that can be set to zero at a length.
+pub trait FloatReset<T> {
+    fn float_reset(&mut self, len: usize);
 }
 
-impl<T: ::num_traits::Float> FloatZeroOut<T> for [T] {
+impl<T: ::num_traits::Float> FloatReset<T> for ::std::vec::Vec<T> {
     #[inline]
-    fn float_zero_out(&mut self) {
-        for element in self {
-            *element = T::zero();
-        }
+    fn float_reset(&mut self, len: usize) {
+        self.clear();
+        self.resize(len, T::zero());
     }
 }
 
-impl<T: ::num_traits::Float, const M: usize> FloatZeroOut<T> for [[T; M]] {
+impl<T: ::num_traits::Float, const M: usize> FloatReset<T> for ::std::vec::Vec<[T; M]> {
     #[inline]
-    fn float_zero_out(&mut self) {
-        for row in self {
-            row[..].float_zero_out();
-        }
+    fn float_reset(&mut self, len: usize) {
+        self.clear();
+        self.resize(len, [T::zero(); M]);
+    }
+}
+
+impl<T: ::num_traits::Float, const N: usize> FloatReset<T> for [T; N] {
+    #[inline]
+    fn float_reset(&mut self, _len: usize) {
+        *self = [T::zero(); N];
+    }
+}
+
+impl<T: ::num_traits::Float, const N: usize, const M: usize> FloatReset<T> for [[T; M]; N] {
+    #[inline]
+    fn float_reset(&mut self, _len: usize) {
+        *self = [[T::zero(); M]; N];
     }
 }
 

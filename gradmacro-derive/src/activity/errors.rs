@@ -175,6 +175,7 @@ fn origin(body: &Body, d: &Dependence, start: ValueId) -> Origin {
                         | Node::Overwrite {
                             target: base,
                             source: value,
+                            ..
                         } if *base == current && lost(*value) && source.is_none() => {
                             source = Some(*value)
                         }

@@ -185,6 +185,7 @@ fn stored(node: &Node) -> Option<(ValueId, ValueId)> {
         | Node::Overwrite {
             target: base,
             source: value,
+            ..
         } => Some((*base, *value)),
         _ => None,
     }

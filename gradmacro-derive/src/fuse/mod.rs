@@ -186,7 +186,7 @@ struct Facts {
     uses: HashMap<ValueId, Vec<Use>>,
     /// The index of the root node defining each root value.
     position: HashMap<ValueId, usize>,
-    /// Buffers grown by `push` anywhere.
+    /// Buffers whose length may change (`push`, whole assignment, `&mut`).
     pushed: HashSet<ValueId>,
 }
 
@@ -219,7 +219,7 @@ impl Facts {
         Facts {
             uses,
             position,
-            pushed: body.pushed_buffers(),
+            pushed: body.resized_buffers(),
         }
     }
 

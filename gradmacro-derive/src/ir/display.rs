@@ -185,9 +185,11 @@ impl Body {
                 } => writeln!(f, "{pad}{base}[{}] <- {value}", list(indices))?,
                 Node::Push { base, value } => writeln!(f, "{pad}{base}.push({value})")?,
                 Node::WriteBack { target, value } => writeln!(f, "{pad}*{target} <- {value}")?,
-                Node::Overwrite { target, source } => {
-                    writeln!(f, "{pad}{target} <- all of {source}")?
-                }
+                Node::Overwrite {
+                    target,
+                    source,
+                    old_len,
+                } => writeln!(f, "{pad}{target} <- all of {source} (was {old_len} long)")?,
                 Node::Macro { mac, args } => {
                     let name = mac
                         .path

@@ -136,6 +136,9 @@ pub enum Node {
     Overwrite {
         target: ValueId,
         source: ValueId,
+        /// The target's length before (the source's may differ: a layer of
+        /// another width), which its adjoint takes back in the reverse sweep.
+        old_len: ValueId,
     },
     If {
         cond: ValueId,

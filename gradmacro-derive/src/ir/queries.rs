@@ -26,6 +26,20 @@ impl Body {
         pushed
     }
 
+    /// The buffers whose length may change: pushed, overwritten whole by
+    /// another buffer, or lent `&mut` to a call.
+    pub fn resized_buffers(&self) -> std::collections::HashSet<ValueId> {
+        let mut resized = self.pushed_buffers();
+        self.root.walk(&mut |node| match node {
+            Node::Overwrite { target, .. } => {
+                resized.insert(*target);
+            }
+            Node::Def(value) => resized.extend(self.written_by_call(*value)),
+            _ => {}
+        });
+        resized
+    }
+
     /// The buffers that stores or pushes write into: an element read from any
     /// other buffer has the same value at every point of the call.
     pub fn written_buffers(&self) -> std::collections::HashSet<ValueId> {
@@ -186,7 +200,11 @@ impl Node {
                 .chain([*value])
                 .collect(),
             Node::Push { base, value } => vec![*base, *value],
-            Node::Overwrite { target, source } => vec![*target, *source],
+            Node::Overwrite {
+                target,
+                source,
+                old_len,
+            } => vec![*target, *source, *old_len],
             Node::WriteBack { target, value } => vec![*target, *value],
             Node::If { cond, .. } => vec![*cond],
             Node::Match {

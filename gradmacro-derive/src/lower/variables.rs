@@ -155,9 +155,11 @@ impl Lowerer {
                             };
                             self.new_buffer(init, name.span())
                         };
+                        let old_len = self.index_method(current, "len", Vec::new(), name.span());
                         self.push_node(Node::Overwrite {
                             target: current,
                             source,
+                            old_len,
                         });
                         return Ok(());
                     }

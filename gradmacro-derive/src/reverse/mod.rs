@@ -105,6 +105,7 @@ pub fn reverse(inputs: &Inputs, seed: TokenStream) -> Reverse {
         homes: homes(inputs.body),
         pushed: inputs.body.pushed_buffers(),
         written: inputs.body.written_buffers(),
+        resized: inputs.body.resized_buffers(),
         recomputed: std::collections::BTreeSet::new(),
         recomputed_code: HashMap::new(),
         seed: seed.clone(),
@@ -169,6 +170,9 @@ struct Generator<'a> {
     pushed: std::collections::HashSet<ValueId>,
     /// Buffers some node writes into.
     written: std::collections::HashSet<ValueId>,
+    /// Buffers whose length may change (pushed, overwritten whole, lent
+    /// `&mut`): their `len()` is not recomputed.
+    resized: std::collections::HashSet<ValueId>,
     /// Values read by the reverse sweep that are recomputed rather than saved.
     recomputed: std::collections::BTreeSet<ValueId>,
     recomputed_code: HashMap<ValueId, TokenStream>,
@@ -396,21 +400,25 @@ impl Generator<'_> {
                     self.contribute(*value, false, quote!(#element), here, terms, &mut code);
                 }
             }
-            Node::Overwrite { target, source } if self.active(*target) => {
+            Node::Overwrite {
+                target,
+                source,
+                old_len,
+            } if self.active(*target) => {
                 // The source's adjoint takes the target's; the target's
-                // earlier contents, overwritten, get none.
+                // earlier contents, overwritten, get none, at the length
+                // they had.
                 let target_adjoint = names::adjoint_buffer(*target);
-                let (accumulate_fn, zero_out_fn) = (
-                    self.inputs.types.accumulate_fn(),
-                    self.inputs.types.zero_out_fn(),
-                );
+                let accumulate_fn = self.inputs.types.accumulate_fn();
                 if self.active(*source) {
                     let source_adjoint = names::adjoint_buffer(*source);
                     code.extend(
                         quote!(#accumulate_fn(&mut #source_adjoint[..], &#target_adjoint[..]);),
                     );
                 }
-                code.extend(quote!(#zero_out_fn(&mut #target_adjoint[..]);));
+                let old_len = self.primal(*old_len);
+                let reset = self.inputs.types.reset_fn();
+                code.extend(quote!(#reset(&mut #target_adjoint, #old_len);));
             }
             // Macros act on primal values, in the forward sweep only.
             // An out-parameter's last value is seeded where the sweep starts.

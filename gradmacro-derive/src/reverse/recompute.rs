@@ -209,13 +209,18 @@ impl Generator<'_> {
             // The constants of `num_traits::Float` (`T::one()`, `T::epsilon()`):
             // pure by contract, and a generic float has no literals.
             Op::Opaque(Opaque::Call { func, args }) => args.is_empty() && is_float_constant(func),
-            // Lengths, and `min`/`max` of integers (float ones are rules).
-            Op::Opaque(Opaque::Method { method, args, .. }) => {
-                matches!(
-                    (method.to_string().as_str(), args.len()),
-                    ("len", 0) | ("min" | "max", 1)
-                )
-            }
+            // Lengths (of buffers whose length never changes), and
+            // `min`/`max` of integers (float ones are rules).
+            Op::Opaque(Opaque::Method {
+                method,
+                args,
+                receiver,
+                ..
+            }) => match (method.to_string().as_str(), args.len()) {
+                ("len", 0) => !self.resized.contains(receiver),
+                ("min" | "max", 1) => true,
+                _ => false,
+            },
             // An element of a buffer nothing writes reads the same in reverse.
             Op::Index { base, .. } => {
                 (!self.written.contains(base) && body.def(*base).home == ROOT)
