@@ -126,5 +126,10 @@ fn buffers_replaced_by_buffers_of_another_length() {
     let params: Vec<f64> = (0..21).map(|k| ((k * 7 % 11) as f64 - 5.0) / 7.0).collect();
     let (value, grad) = layers_of_other_widths_grad(&params, &x, &sizes);
     assert_closed("value", value, layers_of_other_widths(&params, &x, &sizes));
-    assert_fd_all("params", |p| layers_of_other_widths(p, &x, &sizes), &params, &grad);
+    assert_fd_all(
+        "params",
+        |p| layers_of_other_widths(p, &x, &sizes),
+        &params,
+        &grad,
+    );
 }
