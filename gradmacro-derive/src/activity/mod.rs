@@ -228,25 +228,9 @@ fn is_mutable_place(body: &Body, place: Place) -> bool {
     }
 }
 
-/// How many times each value is read (by operations, nodes, or as the result).
-fn use_counts(body: &Body) -> Vec<usize> {
-    let mut uses = vec![0; body.value_count()];
-    uses[body.ret.0] += 1;
-    body.root.walk(&mut |node| {
-        let operands = match node {
-            Node::Def(value) => body.def(*value).op.operands(),
-            other => other.operands(),
-        };
-        for operand in operands {
-            uses[operand.0] += 1;
-        }
-    });
-    uses
-}
-
 /// The places a call with arguments that depend on differentiated parameters
 /// may change: its receiver when that is mutable, and, when its result is
-/// unused (so it is called for its effect), its receiver and borrowed
+/// thrown away (so it is called for its effect), its receiver and borrowed
 /// arguments whatever they are (`Cell::set` changes a shared one).
 fn changed_places(body: &Body, call: ValueId, unused: bool) -> Vec<Place> {
     let (receiver, args) = match &body.def(call).op {
@@ -291,7 +275,6 @@ fn dependence(body: &Body, seeds: &[ValueId]) -> Dependence {
         slot_varied: vec![false; slot_count],
         changed_by: HashMap::new(),
     };
-    let uses = use_counts(body);
     let mut loop_items: Vec<(ValueId, ValueId)> = Vec::new();
     body.root.walk(&mut |node| {
         if let Node::Loop(lp) = node {
@@ -355,7 +338,7 @@ fn dependence(body: &Body, seeds: &[ValueId]) -> Dependence {
                     _ => false,
                 };
                 if args_depend {
-                    for place in changed_places(body, *value, uses[value.0] == 0) {
+                    for place in changed_places(body, *value, body.discarded.contains(value)) {
                         let flag = match place {
                             Place::Value(v) => &mut d.depends[v.0],
                             Place::Slot(s) => &mut d.slot_depends[s.0],

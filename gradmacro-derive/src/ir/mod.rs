@@ -50,6 +50,9 @@ pub struct Body {
     pub ret: ValueId,
     /// Which values are visibly `usize` (see `save.rs`), computed once.
     pub usize_like: std::cell::OnceCell<Vec<bool>>,
+    /// Values whose statement throws them away (`c.set(x);`, `let _ = f(&b);`):
+    /// calls made for their effect, which may change what they borrow.
+    pub discarded: std::collections::HashSet<ValueId>,
 }
 
 /// Where a block sits.

@@ -100,10 +100,20 @@ impl<'ast> Visit<'ast> for BufferWrites {
 
 /// Whether `stmts` contain a `return` anywhere but as their very last statement.
 pub fn has_early_return(stmts: &[syn::Stmt]) -> bool {
+    early_return(stmts).is_some()
+}
+
+/// The first `return` anywhere in `expr` (not in nested closures or items).
+pub fn any_return(expr: &Expr) -> Option<Span> {
     let mut finder = ReturnFinder::default();
-    let Some((last, rest)) = stmts.split_last() else {
-        return false;
-    };
+    finder.visit_expr(expr);
+    finder.found
+}
+
+/// The first `return` of `stmts` that is not the final statement itself.
+pub fn early_return(stmts: &[syn::Stmt]) -> Option<Span> {
+    let mut finder = ReturnFinder::default();
+    let (last, rest) = stmts.split_last()?;
     for stmt in rest {
         finder.visit_stmt(stmt);
     }
@@ -184,12 +194,12 @@ impl<'ast> Visit<'ast> for Finder {
 
 #[derive(Default)]
 struct ReturnFinder {
-    found: bool,
+    found: Option<Span>,
 }
 
 impl<'ast> Visit<'ast> for ReturnFinder {
-    fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
-        self.found = true;
+    fn visit_expr_return(&mut self, ret: &'ast syn::ExprReturn) {
+        self.found = self.found.or(Some(ret.return_token.span));
     }
     fn visit_item(&mut self, _: &'ast syn::Item) {}
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}

@@ -68,7 +68,12 @@ impl Lowerer {
                 };
                 self.bind_pattern(&reference.pat, value, ty)
             }
-            Pat::Wild(_) => Ok(()),
+            Pat::Wild(_) => {
+                if let Lowered::Value(value) = value {
+                    self.discarded.insert(value);
+                }
+                Ok(())
+            }
             Pat::Ident(ident) => {
                 if let Some(by_ref) = &ident.by_ref {
                     return Err(unsupported(by_ref.span, "a `ref` binding"));
@@ -111,6 +116,11 @@ impl Lowerer {
                         };
                         Lowered::Value(self.new_buffer(init, ident.ident.span()))
                     } else {
+                        // `let h: Vec<f64> = vec![0.0; n];`: the annotation is
+                        // what gives the literal elements their float type.
+                        if fresh && !matches!(ty, None | Some(Type::Reference(_))) {
+                            self.values[root.0].ty = ty;
+                        }
                         value
                     };
                     self.fresh_buffers.clear();

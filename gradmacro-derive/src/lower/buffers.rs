@@ -287,6 +287,26 @@ impl Lowerer {
     /// its adjoint is a buffer, passed as the seed of the callee's pullback.
     pub(super) fn promote_call_result(&mut self, lowered: &Lowered, depth: usize) {
         if let Lowered::Value(value) = lowered {
+            // `let mut b = softmax(&h); b[0] += x;`: the binding copied the call's
+            // result as a float; it is a copy of a buffer.
+            if let Op::Copy(source) = self.values[value.0].op {
+                let is_call = matches!(self.values[source.0].op, Op::Opaque(Opaque::Call { .. }));
+                if is_call && !self.values[value.0].buffer {
+                    self.promote_call_result(&Lowered::Value(source), depth);
+                    if self.values[source.0].buffer {
+                        let stmt = &mut self.values[value.0];
+                        stmt.op = Op::Buffer(crate::ir::BufferInit::Copy {
+                            source,
+                            prefix: Vec::new(),
+                            method: None,
+                            range: None,
+                        });
+                        stmt.buffer = true;
+                        self.buffer_depths.insert(*value, depth.max(1));
+                    }
+                    return;
+                }
+            }
             let stmt = &mut self.values[value.0];
             let is_order = matches!(&stmt.op, Op::Opaque(Opaque::Call { func, .. })
                 if super::path_text(&func.path) == super::SORT_PERMUTATION);

@@ -14,6 +14,22 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use syn::Expr;
 
+/// Rejects what inlining a closure's body would change: a `return` in it
+/// (which leaves the closure, not the function it is inlined into) and
+/// `async`.
+pub(super) fn check_inlinable(closure: &syn::ExprClosure) -> syn::Result<()> {
+    if let Some(at) = assigned::any_return(&closure.body) {
+        return Err(unsupported(
+            at,
+            "`return` inside a closure (it returns from the closure, which gradmacro inlines)",
+        ));
+    }
+    if let Some(asyncness) = &closure.asyncness {
+        return Err(unsupported(asyncness.span, "an `async` closure"));
+    }
+    Ok(())
+}
+
 /// A closure and the scope it was written in.
 pub struct Closure {
     pub expr: syn::ExprClosure,
@@ -23,15 +39,7 @@ pub struct Closure {
 impl Lowerer {
     /// `|args| body` as a value: the closure, with its scope.
     pub(super) fn lower_closure(&mut self, closure: &syn::ExprClosure) -> syn::Result<Lowered> {
-        if assigned::has_early_return(&[syn::Stmt::Expr((*closure.body).clone(), None)]) {
-            return Err(unsupported(
-                closure.or1_token.span,
-                "`return` inside a closure (it returns from the closure, which gradmacro inlines)",
-            ));
-        }
-        if let Some(asyncness) = &closure.asyncness {
-            return Err(unsupported(asyncness.span, "an `async` closure"));
-        }
+        check_inlinable(closure)?;
         // Captured variables the closure assigns become slots here, so that
         // every call's assignment reaches them.
         self.slots_for(&assigned::in_expr(&closure.body), closure.or1_token.span)?;

@@ -32,6 +32,7 @@ impl Lowerer {
     ) -> syn::Result<Lowered> {
         match function {
             Expr::Closure(closure) => {
+                super::closure::check_inlinable(closure)?;
                 if closure.inputs.len() != args.len() {
                     return Err(syn::Error::new(
                         closure.or1_token.span,

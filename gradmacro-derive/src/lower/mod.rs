@@ -102,6 +102,7 @@ pub fn lower(block: &syn::Block, sig: &FnSignature) -> syn::Result<LoweredBody> 
     lowerer.blocks.push(BlockInfo { in_loop: false });
     lowerer.open.push(Vec::new());
     lowerer.scopes.push(HashMap::new());
+    lowerer.param_types = sig.params.iter().map(|param| param.ty.clone()).collect();
     let mut params = Vec::with_capacity(sig.params.len());
     for (index, param) in sig.params.iter().enumerate() {
         if param.is_wild {
@@ -165,6 +166,7 @@ pub fn lower(block: &syn::Block, sig: &FnSignature) -> syn::Result<LoweredBody> 
         root: Block { id: ROOT, nodes },
         ret,
         usize_like: std::cell::OnceCell::new(),
+        discarded: lowerer.discarded,
     };
     Ok(LoweredBody {
         body,
@@ -238,6 +240,10 @@ struct Lowerer {
     /// The function's generic float type (`T` of `T: Float`): `T::exp(x)` is
     /// a float method like `f64::exp(x)`.
     generic_float: Option<String>,
+    /// The declared type of each parameter (to type a reassigned copy).
+    param_types: Vec<Type>,
+    /// See [`Body::discarded`].
+    discarded: std::collections::HashSet<ValueId>,
     /// Buffers (by name) whose elements may be written after the statement
     /// being lowered: by it or a later statement of each enclosing list, or by
     /// the body of each enclosing loop (the next iteration). Passed to a call,
@@ -578,8 +584,14 @@ impl Lowerer {
                     // `return x;` as the last statement of a function without early
                     // returns gives the function's value.
                     let returns = matches!(expr, Expr::Return(_));
+                    let tail = last && (semi.is_none() || returns);
                     self.lower_expr(expr)
-                        .map(|value| (value, last && (semi.is_none() || returns)))
+                        .inspect(|value| {
+                            if let (Lowered::Value(value), false) = (value, tail) {
+                                self.discarded.insert(*value);
+                            }
+                        })
+                        .map(|value| (value, tail))
                 }
             };
             let (value, tail) = match lowered {

@@ -40,7 +40,7 @@ fn shadowing_and_reassignment_make_fresh_values() {
     .unwrap();
     assert_eq!(
         ir,
-        "mut v0 = param 0\nmut v1: f64 = v0\nmut v2 = v1 * v0\nv3 = const 2.0\nmut v4 = v2 + v3\nmut v5 = v4\nreturn v5"
+        "mut v0 = param 0\nmut v1: f64 = v0\nmut v2: f64 = v1 * v0\nv3 = const 2.0\nmut v4: f64 = v2 + v3\nmut v5: f64 = v4\nreturn v5"
     );
 }
 

@@ -174,7 +174,14 @@ impl Lowerer {
                     };
                     Lowered::Value(self.new_buffer(init, name.span()))
                 } else if binding.mutable {
-                    self.fresh_copy(lowered, None, true, name.span())
+                    // `let mut a: f64 = 0.5; a = 1.75; a.sin()`: the new value is
+                    // a new statement, so it carries the variable's type (Rust
+                    // unified the two; a bare `1.75` would be ambiguous).
+                    let ty = match &current {
+                        Lowered::Value(current) => self.known_type(*current),
+                        _ => None,
+                    };
+                    self.fresh_copy(lowered, ty, true, name.span())
                 } else {
                     lowered
                 };
@@ -211,6 +218,26 @@ impl Lowerer {
                 Lowered::Value(copy)
             }
             other => other,
+        }
+    }
+
+    /// The float type a scalar value is known to have: its annotation, or the
+    /// parameter it copies.
+    pub(super) fn known_type(&self, value: ValueId) -> Option<Type> {
+        let mut value = value;
+        loop {
+            let stmt = &self.values[value.0];
+            if let Some(ty) = &stmt.ty {
+                return Some(ty.clone());
+            }
+            match stmt.op {
+                Op::Copy(source) => value = source,
+                Op::Param { index } => {
+                    let ty = self.param_types.get(index)?;
+                    return crate::signature::FloatTy::of(ty).map(|_| ty.clone());
+                }
+                _ => return None,
+            }
         }
     }
 

@@ -399,6 +399,9 @@ impl Generator<'_> {
                 } else {
                     self.contribute(*value, false, quote!(#element), here, terms, &mut code);
                 }
+                // Before the push the element did not exist: whatever reads the
+                // whole buffer earlier (`vec![x; n]`, a copy) must not see it.
+                code.extend(quote!(#buffer.truncate(#counter);));
             }
             Node::Overwrite {
                 target,

@@ -1,0 +1,100 @@
+//! Inputs the random-program tester (`fuzz/`) found wrong or uncompilable,
+//! each reduced to its smallest form and checked against closed forms and
+//! finite differences.
+#![allow(clippy::let_and_return, unused_assignments)]
+
+mod common;
+
+use common::{assert_closed, assert_fd};
+use gradmacro::differentiate;
+use gradmacro::vector::{softmax, softmax_pullback};
+
+/// An element pushed after the buffer was made from `x`: the pushed
+/// element's adjoint once also flowed into `vec![x; 1]` (which never held it).
+#[differentiate]
+fn pushed_after_use(x: f64) -> f64 {
+    let mut b = vec![x; 1];
+    b.push(3.0 * x);
+    b[1] + 0.5 * b[0]
+}
+
+#[differentiate]
+fn pushed_after_loop(x0: f64, n: usize) -> f64 {
+    let mut h: Vec<f64> = vec![x0; 3];
+    for _ in 0..n {
+        for j in 0..h.len() {
+            h[j] = x0.tanh();
+        }
+    }
+    h.push(0.5_f64);
+    h[n - 1] + h[3]
+}
+
+#[test]
+fn a_pushed_element_has_no_adjoint_before_the_push() {
+    let (value, dx) = pushed_after_use_grad(0.7);
+    assert_closed("value", value, 3.5 * 0.7);
+    assert_closed("d/dx", dx, 3.5);
+    let (value, dx) = pushed_after_loop_grad(0.7, 2);
+    assert_closed("value", value, 0.7f64.tanh() + 0.5);
+    assert_closed("d/dx", dx, 1.0 - 0.7f64.tanh().powi(2));
+    let (_, dx) = pushed_after_loop_grad(0.7, 1);
+    assert_fd("d/dx", dx, |x| pushed_after_loop(x, 1), 0.7);
+}
+
+/// A literal given its type by the `let`'s annotation, then a method on it.
+#[differentiate]
+fn annotated_literal_buffer(x: f64) -> f64 {
+    let h: Vec<f64> = vec![0.5; 2];
+    h[0].sin() + x * h[1].exp()
+}
+
+/// A literal assigned to a variable whose type the first `let` fixed.
+#[differentiate]
+fn reassigned_literal(x: f64) -> f64 {
+    let mut a: f64 = 0.5;
+    a = 1.75;
+    let mut b = x;
+    b = 2.5;
+    a.sin() * x + b.ln()
+}
+
+#[test]
+fn literals_keep_the_type_their_variable_has() {
+    let (value, dx) = annotated_literal_buffer_grad(0.3);
+    assert_closed("value", value, 0.5f64.sin() + 0.3 * 0.5f64.exp());
+    assert_closed("d/dx", dx, 0.5f64.exp());
+    let (value, dx) = reassigned_literal_grad(0.3);
+    assert_closed("value", value, 1.75f64.sin() * 0.3 + 2.5f64.ln());
+    assert_closed("d/dx", dx, 1.75f64.sin());
+}
+
+/// The result of a helper bound to a name, then indexed or changed in place.
+#[differentiate]
+fn indexed_helper_result(x: f64, k: usize) -> f64 {
+    let h = vec![x, 2.0 * x, -x];
+    let p = softmax(&h);
+    p[k] * 3.0
+}
+
+#[differentiate]
+fn helper_result_changed_in_place(x: f64) -> f64 {
+    let h = vec![x, 2.0 * x];
+    let mut b = softmax(&h);
+    for v in b.iter_mut() {
+        *v -= x;
+    }
+    b[0] * b[1]
+}
+
+#[test]
+fn a_bound_helper_result_is_a_buffer() {
+    for k in 0..3 {
+        let (_, dx) = indexed_helper_result_grad(0.7, k);
+        assert_fd("d/dx", dx, |x| indexed_helper_result(x, k), 0.7);
+    }
+    let (value, dx) = helper_result_changed_in_place_grad(0.7);
+    let p0 = 1.0 / (1.0 + 0.7f64.exp());
+    assert_closed("value", value, (p0 - 0.7) * (1.0 - p0 - 0.7));
+    assert_fd("d/dx", dx, helper_result_changed_in_place, 0.7);
+}
