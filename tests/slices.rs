@@ -120,3 +120,93 @@ fn rows_slices_and_writes_through_them() {
         &dm_flat,
     );
 }
+
+/// A slice variable re-pointed in a loop (`p = &p[1..]`), and a parameter
+/// bound to a name and re-pointed.
+#[differentiate]
+fn walked_by_a_slice(x: &[f64]) -> f64 {
+    let mut p = &x[..];
+    let mut acc = 0.0;
+    while p.len() > 1 {
+        acc += p[0] * p[1];
+        p = &p[1..];
+    }
+    acc + p[0]
+}
+
+#[differentiate]
+fn narrowed_by_branches(x: &[f64], n: usize) -> f64 {
+    let mut p = x;
+    let mut acc = 1.0;
+    for _ in 0..n {
+        if p[0] > 0.4 {
+            p = &p[1..];
+        } else {
+            p = &p[..p.len() - 1];
+        }
+        acc *= p.iter().sum::<f64>();
+    }
+    acc
+}
+
+/// `split_at`, `split_at_mut`, and buffer methods on a range.
+#[differentiate]
+fn split_halves(x: &[f64]) -> f64 {
+    let (head, tail) = x.split_at(2);
+    head.iter().sum::<f64>() * tail.iter().map(|t| t * t).sum::<f64>() + tail[0]
+}
+
+#[differentiate]
+fn split_and_written(x: &[f64]) -> f64 {
+    let mut v = x.to_vec();
+    let (a, b) = v.split_at_mut(2);
+    a[0] = b[1] * 2.0;
+    b[0] += a[1];
+    v[0] * v[2]
+}
+
+#[differentiate]
+fn methods_on_ranges(x: &[f64]) -> f64 {
+    let mut v = x.to_vec();
+    v[1..].reverse();
+    v[..2].fill(x[3]);
+    v[2..].swap(0, 1);
+    v[3..].copy_from_slice(&x[..2]);
+    v[0] * v[1] + v[2] * 3.0 + v[3].sin() * v[4]
+}
+
+/// `for r in &mut v` and `*param` of an array parameter.
+#[differentiate]
+fn through_mutable_references(x: &[f64], scale: &[f64; 2]) -> f64 {
+    let [a, b] = *scale;
+    let mut v = x.to_vec();
+    for r in &mut v {
+        *r = (*r * a).exp() + b;
+    }
+    v.iter().sum()
+}
+
+#[test]
+fn re_pointed_split_and_ranged() {
+    let x = [0.3, 0.5, 0.9, 1.1, 0.2];
+    let (value, grad) = walked_by_a_slice_grad(&x);
+    assert_closed("value", value, walked_by_a_slice(&x));
+    assert_fd_all("walked", walked_by_a_slice, &x, &grad);
+    for n in 0..4 {
+        let (value, grad) = narrowed_by_branches_grad(&x, n);
+        assert_closed("value", value, narrowed_by_branches(&x, n));
+        assert_fd_all("narrowed", |x| narrowed_by_branches(x, n), &x, &grad);
+    }
+    let (_, grad) = split_halves_grad(&x);
+    assert_fd_all("split", split_halves, &x, &grad);
+    let (_, grad) = split_and_written_grad(&x);
+    assert_fd_all("split mut", split_and_written, &x, &grad);
+    let (_, grad) = methods_on_ranges_grad(&x);
+    assert_fd_all("ranges", methods_on_ranges, &x, &grad);
+    let scale = [0.7, 0.1];
+    let (value, (dx, dscale)) = through_mutable_references_grad(&x, &scale);
+    assert_closed("value", value, through_mutable_references(&x, &scale));
+    assert_fd_all("x", |x| through_mutable_references(x, &scale), &x, &dx);
+    let f = |s: &[f64]| through_mutable_references(&x, &[s[0], s[1]]);
+    assert_fd_all("scale", f, &scale, &dscale);
+}

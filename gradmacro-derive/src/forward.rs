@@ -92,6 +92,21 @@ impl Forward<'_> {
                 let (target, value) = (primal(*target), self.value(*value));
                 quote!(*#target = #value;)
             }
+            Node::Resize {
+                base,
+                new_len,
+                fill,
+                ..
+            } => {
+                let (base, new_len) = (primal(*base), self.value(*new_len));
+                match fill {
+                    Some(fill) => {
+                        let fill = self.value(*fill);
+                        quote!(#base.resize(#new_len, #fill);)
+                    }
+                    None => quote!(#base.truncate(#new_len);),
+                }
+            }
             Node::Overwrite { target, source, .. } => {
                 let (target, source) = (primal(*target), primal(*source));
                 quote!(::core::clone::Clone::clone_from(&mut #target, &#source);)

@@ -165,6 +165,11 @@ pub fn infer(body: &Body, sig: &FnSignature) -> FloatTypes {
             // A buffer has the type of what is stored into it.
             Node::Store { base, value, .. }
             | Node::Push { base, value }
+            | Node::Resize {
+                base,
+                fill: Some(value),
+                ..
+            }
             | Node::Overwrite {
                 target: base,
                 source: value,

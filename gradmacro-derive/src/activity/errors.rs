@@ -172,6 +172,11 @@ fn origin(body: &Body, d: &Dependence, start: ValueId) -> Origin {
                     body.root.walk(&mut |node| match node {
                         Node::Store { base, value, .. }
                         | Node::Push { base, value }
+                        | Node::Resize {
+                            base,
+                            fill: Some(value),
+                            ..
+                        }
                         | Node::Overwrite {
                             target: base,
                             source: value,

@@ -187,6 +187,11 @@ fn stored(node: &Node) -> Option<(ValueId, ValueId)> {
             source: value,
             ..
         } => Some((*base, *value)),
+        Node::Resize {
+            base,
+            fill: Some(fill),
+            ..
+        } => Some((*base, *fill)),
         _ => None,
     }
 }

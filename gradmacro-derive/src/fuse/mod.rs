@@ -266,7 +266,9 @@ impl Region {
             Node::Write { slot, value } => self.slot_writes.push((*slot, *value)),
             Node::Store { base, indices, .. } => self.stored.push((*base, indices.len())),
             // A whole-buffer assignment may change the length, like a push.
-            Node::Push { base, .. } | Node::Overwrite { target: base, .. } => {
+            Node::Push { base, .. }
+            | Node::Resize { base, .. }
+            | Node::Overwrite { target: base, .. } => {
                 self.pushed.insert(*base);
             }
             _ => {}

@@ -184,6 +184,18 @@ impl Body {
                     value,
                 } => writeln!(f, "{pad}{base}[{}] <- {value}", list(indices))?,
                 Node::Push { base, value } => writeln!(f, "{pad}{base}.push({value})")?,
+                Node::Resize {
+                    base,
+                    old_len,
+                    new_len,
+                    fill,
+                } => match fill {
+                    Some(fill) => writeln!(
+                        f,
+                        "{pad}{base}.resize({new_len}, {fill}) (from length {old_len})"
+                    )?,
+                    None => writeln!(f, "{pad}{base}.truncate({new_len}) (from length {old_len})")?,
+                },
                 Node::WriteBack { target, value } => writeln!(f, "{pad}*{target} <- {value}")?,
                 Node::Overwrite {
                     target,

@@ -143,6 +143,17 @@ pub enum Node {
         /// another width), which its adjoint takes back in the reverse sweep.
         old_len: ValueId,
     },
+    /// `base.truncate(new_len)` (also `clear`, and the shrinking half of
+    /// `pop`), or `base.resize(new_len, fill)`: the buffer's length changes.
+    /// The reverse sweep gives the adjoint back the length it had, the
+    /// elements a shrink dropped an adjoint of zero, and `fill` the adjoints
+    /// of the elements a growth added.
+    Resize {
+        base: ValueId,
+        old_len: ValueId,
+        new_len: ValueId,
+        fill: Option<ValueId>,
+    },
     If {
         cond: ValueId,
         then: Block,

@@ -15,11 +15,12 @@ impl Body {
         &self.values[value.0]
     }
 
-    /// The buffers that `push` grows.
+    /// The buffers that `push`, `truncate` or `resize` change the length of
+    /// (their adjoints follow the length back in the reverse sweep).
     pub fn pushed_buffers(&self) -> std::collections::HashSet<ValueId> {
         let mut pushed = std::collections::HashSet::new();
         self.root.walk(&mut |node| {
-            if let Node::Push { base, .. } = node {
+            if let Node::Push { base, .. } | Node::Resize { base, .. } = node {
                 pushed.insert(*base);
             }
         });
@@ -47,6 +48,7 @@ impl Body {
         self.root.walk(&mut |node| {
             if let Node::Store { base, .. }
             | Node::Push { base, .. }
+            | Node::Resize { base, .. }
             | Node::Overwrite { target: base, .. } = node
             {
                 written.insert(*base);
@@ -200,6 +202,15 @@ impl Node {
                 .chain([*value])
                 .collect(),
             Node::Push { base, value } => vec![*base, *value],
+            Node::Resize {
+                base,
+                old_len,
+                new_len,
+                fill,
+            } => [*base, *old_len, *new_len]
+                .into_iter()
+                .chain(*fill)
+                .collect(),
             Node::Overwrite {
                 target,
                 source,
@@ -247,6 +258,7 @@ impl Node {
             | Node::Write { .. }
             | Node::Store { .. }
             | Node::Push { .. }
+            | Node::Resize { .. }
             | Node::Overwrite { .. }
             | Node::WriteBack { .. }
             | Node::Macro { .. } => {

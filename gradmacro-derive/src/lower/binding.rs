@@ -106,8 +106,10 @@ impl Lowerer {
                     // A freshly made buffer is bound in place. Binding an existing
                     // one copies it, as Rust does for arrays (`let prev = u;`), so
                     // that later writes to one cannot show through the other.
+                    // `let p = x;` of `x: &[f64]` copies the reference: `p` is `x`.
                     let fresh = prefix.is_empty() && self.fresh_buffers.remove(&root);
-                    let value = if !fresh && !self.binding_references {
+                    let alias = prefix.is_empty() && self.reference_buffers.contains(&root);
+                    let value = if !fresh && !alias && !self.binding_references {
                         let init = crate::ir::BufferInit::Copy {
                             source: root,
                             prefix,

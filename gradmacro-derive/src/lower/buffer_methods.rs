@@ -10,14 +10,50 @@
 //! | `b.extend_from_slice(s)` | `b.push(s[k])` |
 //! | `b.sort_by(cmp)`, `b.sort_unstable_by(cmp)` | the permutation that sorts `b` (computed on its values, a constant), then `b[k] = old[perm[k]]` |
 //!
-//! Methods that shrink a buffer (`clear`, `truncate`, `resize`, `pop`) have no
-//! such form: on a buffer that depends on a differentiated parameter they
-//! are errors (see `activity`), and on anything else they run as written.
+//!
+//! Methods that change a buffer's length (`truncate`, `clear`, `resize`)
+//! are a [`Node::Resize`](crate::ir::Node::Resize): the reverse sweep gives
+//! the adjoint back its length. `pop` is a read of the last element and a
+//! `truncate` (see `desugar.rs`).
 
-use super::{Lowered, Lowerer};
+use super::{unsupported, Lowered, Lowerer};
+use crate::ir::{Node, Op, ValueId};
 use syn::{parse_quote, Expr};
 
 impl Lowerer {
+    /// `b.truncate(n)`, `b.clear()`, `b.resize(n, v)` on a float buffer `b`.
+    pub(super) fn lower_resize(
+        &mut self,
+        root: ValueId,
+        prefix: &[ValueId],
+        call: &syn::ExprMethodCall,
+    ) -> syn::Result<Lowered> {
+        let span = call.method.span();
+        let depth = self.buffer_depths.get(&root).copied().unwrap_or(1);
+        if !prefix.is_empty() || depth > 1 {
+            return Err(unsupported(
+                span,
+                "changing the length of a buffer of rows, or of one of its rows,",
+            ));
+        }
+        let old_len = self.index_method(root, "len", Vec::new(), span);
+        let (new_len, fill) = match call.args.len() {
+            0 => (self.push(Op::Const(quote::quote!(0usize)), span), None),
+            1 => (self.lower_value(&call.args[0])?, None),
+            _ => {
+                let new_len = self.lower_value(&call.args[0])?;
+                (new_len, Some(self.lower_element(&call.args[1])?))
+            }
+        };
+        self.push_node(Node::Resize {
+            base: root,
+            old_len,
+            new_len,
+            fill,
+        });
+        Ok(Lowered::Unit)
+    }
+
     /// `receiver.method(args)` on a float buffer, if it is one of the methods
     /// above: its lowering.
     pub(super) fn lower_buffer_method(

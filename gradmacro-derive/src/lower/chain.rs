@@ -95,6 +95,27 @@ impl Lowerer {
                 let op = Op::Opaque(Opaque::Ref(value));
                 Ok(Chain::Other(self.push(op, span_of(expr))))
             }
+            // `for r in &mut v`: `v.iter_mut()`.
+            Expr::Reference(reference) => {
+                let lowered = self.lower_expr(&reference.expr)?;
+                match self.buffer_chain(&lowered) {
+                    Some(Chain::Buffer {
+                        root,
+                        prefix,
+                        range,
+                        ..
+                    }) => Ok(Chain::Buffer {
+                        root,
+                        prefix,
+                        range,
+                        place: true,
+                    }),
+                    _ => Err(unsupported(
+                        reference.and_token.span,
+                        "iterating `&mut` over something that is not a float buffer",
+                    )),
+                }
+            }
             Expr::MethodCall(call)
                 if UNSUPPORTED_ADAPTERS.contains(&call.method.to_string().as_str()) =>
             {

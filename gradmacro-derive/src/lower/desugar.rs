@@ -1,7 +1,9 @@
 //! Constructs lowered by rewriting them into others: `if let` and
-//! `matches!` into `match`, `while let` into `loop { match .. }`, and
-//! `if let Some(v) = x.get(i)` on a float buffer into a bounds check and an
-//! element read (so that `v` carries the element's derivative).
+//! `matches!` into `match`, `while let` into `loop { match .. }`, and the
+//! `Option`s of a float buffer's elements (`x.get(i)`, `x.first()`,
+//! `x.last()`, `x.pop()`) in `if let`, `while let`, `unwrap`, `expect` and
+//! `unwrap_or` into a check and an element read (so that the element
+//! carries its derivative; an `Option` itself has none).
 
 use super::{Lowered, Lowerer};
 use proc_macro2::Span;
@@ -31,54 +33,163 @@ impl Lowerer {
         self.lower_match(&with_keyword_span(desugared, if_expr.if_token.span))
     }
 
-    /// `if let Some(v) = x.get(i)` of a float buffer `x`: `if i < x.len()`,
-    /// with `v` the element `x[i]` (read as a reference, so `*v` is the float).
+    /// `if let Some(v) = E` where `E` is an [`OptionalElement`] of a float
+    /// buffer: `if PRESENT { let v = ELEMENT; .. } else { .. }`, so that `v`
+    /// carries the element's derivative.
     fn lower_if_let_get(
         &mut self,
         if_expr: &syn::ExprIf,
         let_expr: &syn::ExprLet,
     ) -> syn::Result<Option<Lowered>> {
-        let Expr::MethodCall(call) = &*let_expr.expr else {
+        let Some((element, bound)) = self.some_of_element(&let_expr.pat, &let_expr.expr) else {
             return Ok(None);
         };
-        let syn::Pat::TupleStruct(some) = &*let_expr.pat else {
-            return Ok(None);
-        };
-        let is_some = some.path.is_ident("Some") && some.elems.len() == 1;
-        if call.method != "get"
-            || call.args.len() != 1
-            || !is_some
-            || !self.is_buffer_expr(&call.receiver)
-        {
-            return Ok(None);
-        }
-        let (receiver, index, inner) = (&*call.receiver, &call.args[0], &some.elems[0]);
         let then = &if_expr.then_branch;
         let otherwise: Expr = match &if_expr.else_branch {
             Some((_, otherwise)) => (**otherwise).clone(),
             None => parse_quote!({}),
         };
-        // `__gm_get` keeps the index evaluated once, as `get` does.
-        let index_name = crate::names::local("get_index");
-        // `Some(&v)` binds the float, `Some(v)` a reference to it.
-        let element: Expr = match inner {
-            syn::Pat::Reference(_) => parse_quote!(#receiver[#index_name]),
-            _ => parse_quote!(&#receiver[#index_name]),
-        };
-        let bound = match inner {
-            syn::Pat::Reference(reference) => (*reference.pat).clone(),
-            other => other.clone(),
-        };
+        let (setup, present, value) = (&element.setup, &element.present, &element.value);
         let desugared: Expr = parse_quote!({
-            let #index_name = #index;
-            if #index_name < #receiver.len() {
-                let #bound = #element;
+            #setup
+            if #present {
+                let #bound = #value;
                 #then
             } else {
                 #otherwise
             }
         });
         self.lower_expr(&desugared).map(Some)
+    }
+
+    /// `Some(v)` against an optional element: the element and the pattern
+    /// bound to it (`Some(&v)` of a reference binds the float itself).
+    fn some_of_element(&self, pat: &syn::Pat, expr: &Expr) -> Option<(OptionalElement, syn::Pat)> {
+        let syn::Pat::TupleStruct(some) = pat else {
+            return None;
+        };
+        if !some.path.is_ident("Some") || some.elems.len() != 1 {
+            return None;
+        }
+        let mut element = self.optional_element(expr)?;
+        let bound = match &some.elems[0] {
+            syn::Pat::Reference(reference) if element.by_reference => {
+                element.value = strip_reference(element.value);
+                (*reference.pat).clone()
+            }
+            other => other.clone(),
+        };
+        Some((element, bound))
+    }
+
+    /// `x.get(i)`, `x.first()`, `x.last()`, `x.pop()` of a float buffer `x`
+    /// (with `.copied()` or `.cloned()`): what `Some` holds, and when.
+    pub(super) fn optional_element(&self, expr: &Expr) -> Option<OptionalElement> {
+        let Expr::MethodCall(call) = expr else {
+            return None;
+        };
+        if call.turbofish.is_some() {
+            return None;
+        }
+        if matches!(call.method.to_string().as_str(), "copied" | "cloned") && call.args.is_empty() {
+            let mut inner = self.optional_element(&call.receiver)?;
+            if inner.by_reference {
+                inner.value = strip_reference(inner.value);
+                inner.by_reference = false;
+            }
+            return Some(inner);
+        }
+        if !self.is_buffer_expr(&call.receiver) {
+            return None;
+        }
+        let receiver = &*call.receiver;
+        let index = crate::names::local("get_index");
+        let element = match (call.method.to_string().as_str(), call.args.len()) {
+            // `__gm_get_index` keeps the index evaluated once, as `get` does.
+            ("get", 1) => {
+                let at = &call.args[0];
+                OptionalElement {
+                    setup: parse_quote!(let #index = #at;),
+                    present: parse_quote!(#index < #receiver.len()),
+                    value: parse_quote!(&#receiver[#index]),
+                    by_reference: true,
+                }
+            }
+            ("first", 0) => OptionalElement {
+                setup: quote::quote!(),
+                present: parse_quote!(!#receiver.is_empty()),
+                value: parse_quote!(&#receiver[0]),
+                by_reference: true,
+            },
+            ("last", 0) => OptionalElement {
+                setup: quote::quote!(),
+                present: parse_quote!(!#receiver.is_empty()),
+                value: parse_quote!(&#receiver[#receiver.len() - 1]),
+                by_reference: true,
+            },
+            // The last element, read before the buffer shrinks.
+            ("pop", 0) => {
+                let last = crate::names::local("popped");
+                OptionalElement {
+                    setup: quote::quote!(),
+                    present: parse_quote!(!#receiver.is_empty()),
+                    value: parse_quote!({
+                        let #index = #receiver.len() - 1;
+                        let #last = #receiver[#index];
+                        #receiver.truncate(#index);
+                        #last
+                    }),
+                    by_reference: false,
+                }
+            }
+            _ => return None,
+        };
+        Some(element)
+    }
+
+    /// `E.unwrap()`, `E.expect(..)` and `E.unwrap_or(d)` of an optional
+    /// element `E`; `E;` of a `pop` (the buffer shrinks if it can).
+    pub(super) fn lower_optional_use(
+        &mut self,
+        call: &syn::ExprMethodCall,
+    ) -> syn::Result<Option<Lowered>> {
+        let method = call.method.to_string();
+        let Some(element) = self.optional_element(&call.receiver) else {
+            return Ok(None);
+        };
+        let (setup, present, value) = (&element.setup, &element.present, &element.value);
+        let desugared: Expr = match (method.as_str(), &call.args.iter().collect::<Vec<_>>()[..]) {
+            ("unwrap", []) | ("expect", [_]) => parse_quote!({
+                #setup
+                if !(#present) {
+                    ::core::panic!("called `Option::unwrap()` on a `None` value");
+                }
+                #value
+            }),
+            ("unwrap_or", [default]) if !element.by_reference => parse_quote!({
+                #setup
+                if #present { #value } else { #default }
+            }),
+            _ => return Ok(None),
+        };
+        self.lower_expr(&desugared).map(Some)
+    }
+
+    /// `x.pop();` of a float buffer, its result thrown away.
+    pub(super) fn lower_discarded_pop(&mut self, expr: &Expr) -> syn::Result<Option<Lowered>> {
+        match self.optional_element(expr) {
+            Some(element)
+                if !element.by_reference
+                    && matches!(expr, Expr::MethodCall(call) if call.method == "pop") =>
+            {
+                let (present, value) = (&element.present, &element.value);
+                let desugared: Expr = parse_quote!(if #present {
+                    let _ = #value;
+                });
+                self.lower_expr(&desugared).map(Some)
+            }
+            _ => Ok(None),
+        }
     }
 
     /// Whether `expr` names a float buffer (or a row of one) in scope.
@@ -111,6 +222,20 @@ impl Lowerer {
     ) -> syn::Result<Lowered> {
         let (pat, scrutinee, body) = (&*let_expr.pat, &*let_expr.expr, &while_loop.body);
         let label = &while_loop.label;
+        // `while let Some(t) = stack.pop()`: the check, then the element.
+        if let Some((element, bound)) = self.some_of_element(pat, scrutinee) {
+            let (setup, present, value) = (&element.setup, &element.present, &element.value);
+            let desugared: syn::ExprLoop = parse_quote!(#label loop {
+                #setup
+                if #present {
+                    let #bound = #value;
+                    #body
+                } else {
+                    break;
+                }
+            });
+            return self.lower_loop(&desugared);
+        }
         let desugared: syn::ExprLoop = parse_quote!(#label loop {
             match #scrutinee {
                 #pat => #body,
@@ -144,6 +269,24 @@ impl Lowerer {
         };
         let desugared = mac.parse_body_with(parser)?;
         self.lower_match(&desugared)
+    }
+}
+
+/// What `Some` holds in an `Option` of a buffer element: the statements
+/// that come first, the condition under which it is `Some`, and the
+/// element (`&x[i]` when the option holds a reference).
+pub(super) struct OptionalElement {
+    setup: proc_macro2::TokenStream,
+    present: Expr,
+    value: Expr,
+    by_reference: bool,
+}
+
+/// `&x[i]` → `x[i]`.
+fn strip_reference(expr: Expr) -> Expr {
+    match expr {
+        Expr::Reference(reference) => *reference.expr,
+        other => other,
     }
 }
 

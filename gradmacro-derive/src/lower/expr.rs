@@ -188,7 +188,21 @@ impl Lowerer {
     }
 
     pub(super) fn lower_unary(&mut self, unary: &syn::ExprUnary) -> syn::Result<Lowered> {
+        if let UnOp::Deref(_) = unary.op {
+            // `*param` of `param: &[f64; 2]`: the buffer itself.
+            let lowered = self.lower_expr(&unary.expr)?;
+            if self.as_buffer(&lowered).is_some() {
+                return Ok(lowered);
+            }
+            let operand = self.expect_value(lowered, span_of(&unary.expr), "this expression")?;
+            return self.unary_op(unary, operand);
+        }
         let operand = self.lower_value(&unary.expr)?;
+        self.unary_op(unary, operand)
+    }
+
+    /// `-x`, `*x`, `!b` of a lowered operand.
+    fn unary_op(&mut self, unary: &syn::ExprUnary, operand: ValueId) -> syn::Result<Lowered> {
         let span = unary.span();
         let op = match unary.op {
             UnOp::Neg(_) => Op::Neg(self.float(operand)),
@@ -298,6 +312,12 @@ impl Lowerer {
         if let Some(consumed) = self.lower_consumer(call)? {
             return Ok(consumed);
         }
+        if let Some(element) = self.lower_optional_use(call)? {
+            return Ok(element);
+        }
+        if let Some(halves) = self.lower_split_at(call)? {
+            return Ok(halves);
+        }
         let receiver = match &*call.receiver {
             Expr::Field(field) => self.lower_field(field, true)?,
             other => self.lower_expr(other)?,
@@ -324,6 +344,9 @@ impl Lowerer {
                     let value = self.lower_element(&call.args[0])?;
                     self.push_node(crate::ir::Node::Push { base: root, value });
                     return Ok(Lowered::Unit);
+                }
+                ("truncate", 1) | ("clear", 0) | ("resize", 2) => {
+                    return self.lower_resize(root, &prefix, call);
                 }
                 _ => {
                     let depth = self.buffer_depths.get(&root).copied().unwrap_or(1);

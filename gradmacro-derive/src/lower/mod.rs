@@ -66,6 +66,14 @@ enum Lowered {
 enum Target {
     Value(Lowered),
     Slot(SlotId),
+    /// A slice variable re-pointed inside a branch or loop (`p = &p[1..]`):
+    /// always a view of the same buffer, with its bounds in slots.
+    SliceSlots {
+        root: ValueId,
+        prefix: Vec<ValueId>,
+        start: SlotId,
+        end: SlotId,
+    },
 }
 
 #[derive(Clone)]
@@ -580,6 +588,12 @@ impl Lowerer {
                 syn::Stmt::Expr(Expr::Verbatim(tokens), Some(_)) if tokens.is_empty() => {
                     Ok((Lowered::Unit, false))
                 }
+                syn::Stmt::Expr(expr, Some(_)) if self.optional_element(expr).is_some() => self
+                    .lower_discarded_pop(expr)
+                    .and_then(|lowered| match lowered {
+                        Some(lowered) => Ok((lowered, false)),
+                        None => self.lower_expr(expr).map(|value| (value, false)),
+                    }),
                 syn::Stmt::Expr(expr, semi) => {
                     // `return x;` as the last statement of a function without early
                     // returns gives the function's value.

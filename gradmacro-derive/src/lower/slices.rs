@@ -188,8 +188,38 @@ impl Lowerer {
                 };
                 Lowered::Value(self.new_buffer(init, span))
             }
-            _ => return Ok(None),
+            // `u[1..n - 1].copy_from_slice(..)`, `v[a..].fill(0.0)`: the
+            // element reads and writes, through the view.
+            _ => {
+                let depth = self.buffer_depths.get(&slice.root).copied().unwrap_or(1);
+                let depth = depth.saturating_sub(slice.prefix.len());
+                return self.lower_buffer_method(call, depth);
+            }
         }))
+    }
+
+    /// `x.split_at(mid)` (and `split_at_mut`) of a float buffer or slice: the
+    /// two slices `(&x[..mid], &x[mid..])`.
+    pub(super) fn lower_split_at(
+        &mut self,
+        call: &syn::ExprMethodCall,
+    ) -> syn::Result<Option<Lowered>> {
+        let name = call.method.to_string();
+        if !matches!(name.as_str(), "split_at" | "split_at_mut") || call.args.len() != 1 {
+            return Ok(None);
+        }
+        let receiver = self.lower_expr(&call.receiver)?;
+        let is_slice = matches!(receiver, Lowered::Slice(_));
+        if !is_slice && self.as_buffer(&receiver).is_none() {
+            return Ok(None);
+        }
+        let (base, mid) = (&*call.receiver, &call.args[0]);
+        let mid_name = crate::names::local("mid");
+        let desugared: Expr = syn::parse_quote!({
+            let #mid_name = #mid;
+            (&(#base)[..#mid_name], &(#base)[#mid_name..])
+        });
+        self.lower_expr(&desugared).map(Some)
     }
 
     /// The `k`-th window (`windows(size)`) or chunk (`chunks(size)`,

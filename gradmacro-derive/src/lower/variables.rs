@@ -54,6 +54,17 @@ impl Lowerer {
         Some(match binding.target {
             Target::Value(lowered) => lowered,
             Target::Slot(slot) => Lowered::Value(self.read_slot(slot, name.span())),
+            Target::SliceSlots {
+                root,
+                prefix,
+                start,
+                end,
+            } => Lowered::Slice(Box::new(super::slices::SliceView {
+                root,
+                prefix,
+                start: self.read_slot(start, name.span()),
+                end: self.read_slot(end, name.span()),
+            })),
         })
     }
 
@@ -76,7 +87,7 @@ impl Lowerer {
         names: &BTreeMap<String, Span>,
         span: Span,
     ) -> syn::Result<()> {
-        for (name, &assigned_at) in names {
+        for name in names.keys() {
             let bound = match self.binding_mut(name) {
                 Some(Binding {
                     target: Target::Value(Lowered::Value(value)),
@@ -85,21 +96,35 @@ impl Lowerer {
                 _ => None,
             };
             // A buffer assigned whole is overwritten in place (see
-            // `Lowerer::assign_name`), not held in a slot.
-            if bound.is_some_and(|value| self.values[value.0].buffer) {
+            // `Lowerer::assign_name`), not held in a slot; a reference
+            // parameter (or a name for one) is re-pointed (`p = &p[1..]`).
+            if let Some(value) = bound.filter(|value| self.values[value.0].buffer) {
+                if self.reference_buffers.contains(&value) {
+                    let span = self.values[value.0].span;
+                    let start = self.push(crate::ir::Op::Const(quote::quote!(0usize)), span);
+                    let end = self.row_len(value, &[], span);
+                    self.slice_slots(
+                        name,
+                        super::slices::SliceView {
+                            root: value,
+                            prefix: Vec::new(),
+                            start,
+                            end,
+                        },
+                    );
+                }
                 continue;
             }
             let Some(binding) = self.binding_mut(name) else {
                 continue;
             };
             let value = match &binding.target {
-                Target::Slot(_) => continue,
+                Target::Slot(_) | Target::SliceSlots { .. } => continue,
                 Target::Value(Lowered::Value(value)) => *value,
-                Target::Value(Lowered::Slice(_)) => {
-                    return Err(unsupported(
-                        assigned_at,
-                        &format!("re-pointing the slice `{name}` inside a branch or loop (index the buffer with an offset instead: `x[start + i]`)"),
-                    ))
+                Target::Value(Lowered::Slice(view)) => {
+                    let view = (**view).clone();
+                    self.slice_slots(name, view);
+                    continue;
                 }
                 Target::Value(_) => {
                     return Err(unsupported(
@@ -119,6 +144,21 @@ impl Lowerer {
         Ok(())
     }
 
+    /// A slice variable that a branch or loop re-points: its bounds become
+    /// slots, and it stays a view of its buffer.
+    fn slice_slots(&mut self, name: &str, view: super::slices::SliceView) {
+        let start = self.declare_slot(name, SlotInit::Value(view.start));
+        let end = self.declare_slot(name, SlotInit::Value(view.end));
+        if let Some(binding) = self.binding_mut(name) {
+            binding.target = Target::SliceSlots {
+                root: view.root,
+                prefix: view.prefix,
+                start,
+                end,
+            };
+        }
+    }
+
     /// Points an existing variable at a new value (assignment).
     pub(super) fn assign_name(&mut self, name: &Ident, lowered: Lowered) -> syn::Result<()> {
         let key = name.to_string();
@@ -135,6 +175,31 @@ impl Lowerer {
                 let value = self.expect_value(lowered, name.span(), "the assigned value")?;
                 self.push_node(Node::Write { slot, value });
             }
+            Target::SliceSlots {
+                root,
+                prefix,
+                start,
+                end,
+            } => match lowered {
+                Lowered::Slice(view) if view.root == root && view.prefix == prefix => {
+                    self.push_node(Node::Write {
+                        slot: start,
+                        value: view.start,
+                    });
+                    self.push_node(Node::Write {
+                        slot: end,
+                        value: view.end,
+                    });
+                }
+                _ => {
+                    return Err(unsupported(
+                        name.span(),
+                        &format!(
+                            "pointing the slice `{name}` at another buffer inside a branch or loop"
+                        ),
+                    ))
+                }
+            },
             Target::Value(current) => {
                 // `x = next;` inside a branch or loop, of a buffer declared
                 // outside it: its elements are overwritten in place.

@@ -30,10 +30,6 @@ impl Generator<'_> {
                 None => self.zero_buffer(value),
             };
             code.extend(quote!(let mut #name = #zeros;));
-            if self.pushed.contains(&value) {
-                let (counter, buffer) = (names::push_counter(value), self.named(value));
-                code.extend(quote!(let mut #counter = #buffer.len();));
-            }
         }
         code
     }

@@ -103,7 +103,6 @@ pub fn reverse(inputs: &Inputs, seed: TokenStream) -> Reverse {
         has_adjoint: vec![false; count],
         snapshots: 0,
         homes: homes(inputs.body),
-        pushed: inputs.body.pushed_buffers(),
         written: inputs.body.written_buffers(),
         resized: inputs.body.resized_buffers(),
         recomputed: std::collections::BTreeSet::new(),
@@ -166,8 +165,6 @@ struct Generator<'a> {
     has_adjoint: Vec<bool>,
     snapshots: usize,
     homes: HashMap<BlockId, (Vec<ValueId>, Vec<SlotId>)>,
-    /// Buffers built by `push`.
-    pushed: std::collections::HashSet<ValueId>,
     /// Buffers some node writes into.
     written: std::collections::HashSet<ValueId>,
     /// Buffers whose length may change (pushed, overwritten whole, lent
@@ -380,13 +377,15 @@ impl Generator<'_> {
                 self.contribute(*value, false, quote!(#element), here, terms, &mut code);
             }
             Node::Push { base, value } if self.active(*base) => {
+                // The adjoint has the buffer's length at each point of the
+                // sweep: the pushed element is its last.
                 let (buffer, counter, element) = (
                     names::adjoint_buffer(*base),
                     names::push_counter(*base),
                     self.element_snapshot(),
                 );
                 code.extend(quote! {
-                    #counter -= 1;
+                    let #counter = #buffer.len() - 1;
                     let #element = #buffer[#counter];
                 });
                 if self.body().def(*value).buffer {
@@ -402,6 +401,29 @@ impl Generator<'_> {
                 // Before the push the element did not exist: whatever reads the
                 // whole buffer earlier (`vec![x; n]`, a copy) must not see it.
                 code.extend(quote!(#buffer.truncate(#counter);));
+            }
+            Node::Resize {
+                base,
+                old_len,
+                fill,
+                ..
+            } if self.active(*base) => {
+                let buffer = names::adjoint_buffer(*base);
+                let old_len = self.primal(*old_len);
+                let zero = self.inputs.types.zero(self.inputs.types.of(*base).as_ref());
+                if let Some(fill) = fill.filter(|fill| self.active(*fill)) {
+                    // Every element the growth added was `fill`.
+                    let (added, k) = (self.element_snapshot(), names::local("k"));
+                    code.extend(quote! {
+                        let mut #added = #zero;
+                        for #k in #old_len..#buffer.len() {
+                            #added = #added + #buffer[#k];
+                        }
+                    });
+                    self.contribute(fill, false, quote!(#added), here, terms, &mut code);
+                }
+                // The elements a shrink dropped reach nothing: zero adjoints.
+                code.extend(quote!(#buffer.resize(#old_len, #zero);));
             }
             Node::Overwrite {
                 target,
@@ -427,6 +449,7 @@ impl Generator<'_> {
             // An out-parameter's last value is seeded where the sweep starts.
             Node::Store { .. }
             | Node::Push { .. }
+            | Node::Resize { .. }
             | Node::Overwrite { .. }
             | Node::WriteBack { .. }
             | Node::Macro { .. } => {}
