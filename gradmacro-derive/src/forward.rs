@@ -84,6 +84,11 @@ impl Forward<'_> {
                 let indices = indices.iter().map(|index| self.value(*index));
                 quote!(#base #([#indices])* = #value;)
             }
+            // A row is pushed as a copy: the reverse sweep may still read it.
+            Node::Push { base, value } if self.body.def(*value).buffer => {
+                let (base, value) = (primal(*base), self.value(*value));
+                quote!(#base.push(::core::clone::Clone::clone(&#value));)
+            }
             Node::Push { base, value } => {
                 let (base, value) = (primal(*base), self.value(*value));
                 quote!(#base.push(#value);)

@@ -120,7 +120,14 @@ impl Lowerer {
                     } else {
                         // `let h: Vec<f64> = vec![0.0; n];`: the annotation is
                         // what gives the literal elements their float type.
-                        if fresh && !matches!(ty, None | Some(Type::Reference(_))) {
+                        let literal = matches!(
+                            self.values[root.0].op,
+                            crate::ir::Op::Buffer(
+                                crate::ir::BufferInit::Repeat { .. }
+                                    | crate::ir::BufferInit::List { .. }
+                            )
+                        );
+                        if fresh && literal && !matches!(ty, None | Some(Type::Reference(_))) {
                             self.values[root.0].ty = ty;
                         }
                         value

@@ -14,7 +14,7 @@
 
 use super::chain::Chain;
 use super::{assigned, unsupported, Lowered, Lowerer};
-use crate::ir::{BufferInit, LoopKind, Node, Op, Opaque, SlotInit};
+use crate::ir::{BufferInit, LoopKind, Node, Op, Opaque, SlotInit, ValueId};
 use crate::signature::FloatTy;
 use proc_macro2::Span;
 use quote::quote;
@@ -23,6 +23,54 @@ use syn::spanned::Spanned;
 use syn::Expr;
 
 impl Lowerer {
+    /// A collected item and its depth: a float (0), or a buffer, slice or
+    /// row, made a buffer of its own.
+    fn collected_row(&mut self, item: Lowered, span: Span) -> syn::Result<(ValueId, usize)> {
+        let depth_of = |lowerer: &Self, root: ValueId, prefix: usize| {
+            let depth = lowerer.buffer_depths.get(&root).copied().unwrap_or(1);
+            depth.saturating_sub(prefix)
+        };
+        match item {
+            Lowered::Slice(slice) => {
+                let depth = depth_of(self, slice.root, slice.prefix.len());
+                let init = BufferInit::Copy {
+                    source: slice.root,
+                    prefix: slice.prefix,
+                    method: Some(syn::Ident::new("to_vec", span)),
+                    range: Some((slice.start, slice.end)),
+                };
+                Ok((self.new_buffer(init, span), depth))
+            }
+            Lowered::Value(value) if self.values[value.0].buffer => {
+                let depth = depth_of(self, value, 0);
+                if self.fresh_buffers.remove(&value) {
+                    return Ok((value, depth));
+                }
+                let init = BufferInit::Copy {
+                    source: value,
+                    prefix: Vec::new(),
+                    method: None,
+                    range: None,
+                };
+                Ok((self.new_buffer(init, span), depth))
+            }
+            Lowered::View(root, prefix) if !self.is_place(root, &prefix) => {
+                let depth = depth_of(self, root, prefix.len());
+                let init = BufferInit::Copy {
+                    source: root,
+                    prefix,
+                    method: None,
+                    range: None,
+                };
+                Ok((self.new_buffer(init, span), depth))
+            }
+            other => {
+                let value = self.expect_value(other, span, "an item")?;
+                Ok((self.float(value), 0))
+            }
+        }
+    }
+
     /// Applies a closure or a function path to lowered arguments.
     pub(super) fn apply(
         &mut self,
@@ -165,15 +213,24 @@ impl Lowerer {
                 },
                 span,
             );
+            let mut row_depth = None;
             self.loop_over(&chain, &None, span, &mut |lowerer, item| {
-                let value = lowerer.expect_value(item, span, "an item")?;
-                let value = lowerer.float(value);
+                // Rows (`m[i*n..(i+1)*n].to_vec()`, `chunks_exact(3)`): each
+                // is a buffer of its own, copied unless it was just made.
+                let (value, depth) = lowerer.collected_row(item, span)?;
+                if depth > 0 {
+                    row_depth = Some(depth);
+                }
                 lowerer.push_node(Node::Push {
                     base: buffer,
                     value,
                 });
                 Ok(())
             })?;
+            if let Some(depth) = row_depth {
+                self.buffer_depths.insert(buffer, depth + 1);
+            }
+            self.fresh_buffers.insert(buffer);
             return Ok(Some(Lowered::Value(buffer)));
         }
         let init = match name.as_str() {

@@ -384,23 +384,30 @@ impl Generator<'_> {
                     names::push_counter(*base),
                     self.element_snapshot(),
                 );
-                code.extend(quote! {
-                    let #counter = #buffer.len() - 1;
-                    let #element = #buffer[#counter];
-                });
                 if self.body().def(*value).buffer {
-                    // A pushed row (`rows.push([a, b])`): its adjoint is a row.
-                    if self.active(*value) {
+                    // A pushed row (`rows.push([a, b])`, a collected
+                    // `Vec<f64>`): its adjoint is the adjoint's last row.
+                    let accumulate = self.active(*value).then(|| {
                         let row = names::adjoint_buffer(*value);
                         let accumulate_fn = self.inputs.types.accumulate_fn();
-                        code.extend(quote!(#accumulate_fn(&mut #row[..], &#element[..]);));
-                    }
+                        quote!(#accumulate_fn(&mut #row[..], &#element[..]);)
+                    });
+                    code.extend(quote! {
+                        if let ::core::option::Option::Some(#element) = #buffer.pop() {
+                            #accumulate
+                        }
+                    });
                 } else {
+                    code.extend(quote! {
+                        let #counter = #buffer.len() - 1;
+                        let #element = #buffer[#counter];
+                    });
                     self.contribute(*value, false, quote!(#element), here, terms, &mut code);
+                    // Before the push the element did not exist: whatever reads
+                    // the whole buffer earlier (`vec![x; n]`, a copy) must not
+                    // see it.
+                    code.extend(quote!(#buffer.truncate(#counter);));
                 }
-                // Before the push the element did not exist: whatever reads the
-                // whole buffer earlier (`vec![x; n]`, a copy) must not see it.
-                code.extend(quote!(#buffer.truncate(#counter);));
             }
             Node::Resize {
                 base,
