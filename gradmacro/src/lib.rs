@@ -98,8 +98,10 @@
 //! | `break`, `continue` (labelled too), `break value`, `return` anywhere | supported |
 //! | buffer parameters `&[f64]`, `&Vec<f64>`, `[f64; N]`, `[[f64; M]; N]`, `&[[f64; M]]`, `&[Vec<f64>]`, `&Vec<Vec<f64>>` (and `f32`) | supported |
 //! | indexing reads and writes, `.len()`, local buffers (`vec![..]`, `[x; N]`, `to_vec`, `Vec::with_capacity` + `push`), whole buffers assigned in loops (`x = x_new`), `std::mem::swap` | supported |
-//! | range slices `&x[1..]`, `x[a..b]`, `m[r][..k]` (views, passed to helpers too), `x.get(i)` | supported |
-//! | iterator chains over buffers and slices: `iter`, `iter_mut`, `enumerate`, `zip`, `rev`, `map`, `skip`, `take`, `step_by`, `windows`, `chunks`, `chunks_exact`, then `sum`, `product`, `fold`, `collect` | supported |
+//! | range slices `&x[1..]`, `x[a..b]`, `m[r][..k]` (views, passed to helpers too), `split_at`, a slice variable re-pointed in a loop (`p = &p[1..]`) | supported |
+//! | the `Option`s of elements: `x.get(i)`, `x.first()`, `x.last()`, `x.pop()` in `if let`, `while let`, `unwrap`, `expect`, `unwrap_or` | supported |
+//! | buffers that change length: `push`, `truncate`, `clear`, `resize`, `pop` (buffers of floats) | supported |
+//! | iterator chains over buffers and slices: `iter`, `iter_mut`, `enumerate`, `zip`, `rev`, `map`, `skip`, `take`, `step_by`, `windows`, `chunks`, `chunks_exact`, then `sum`, `product`, `fold`, `collect` (of floats or of rows) | supported |
 //! | buffer methods `fill`, `swap`, `reverse`, `copy_from_slice`, `extend_from_slice`, `sort_by`, `sort_unstable_by` | supported (lowered as element reads and writes) |
 //! | `&mut` out-parameters: `fn rhs(y: &[f64], dydt: &mut [f64])`, `fn update(x: &mut f64, v: f64)`, functions returning `()`; calls lending `&mut` buffers, rows, slices, elements, float variables and constants | supported (see "Out-parameters") |
 //! | closures bound to names, `let f = \|t\| t * w; f(x) + f(y)`, used by iterator adapters (`.map(f)`), capturing, `FnMut`, `move` | supported (inlined where called) |
@@ -111,7 +113,7 @@
 //! | `#[differentiate]` on methods (`&self`, `&mut self`, `self`: a constant) and associated functions in `impl` blocks; on an `impl` block (a trait impl's methods get their companions in an inherent `impl`) | supported |
 //! | generic floats `fn f<T: Float>(x: T, v: &[T]) -> T` (num-traits' `Float`; `float = T` for an `impl<T: Float>`), const generics, lifetimes | supported |
 //! | any call or method whose arguments are all constants (`n.pow(2)`, `helper(k)`), fields of constant parameters (`config.scale`, `self.weights[i]`) | supported, kept as written |
-//! | struct literals, fields and tuples of values built from differentiated ones, buffers that shrink (`truncate`, `clear`, `pop`), a slice variable re-pointed in a loop, closures passed to other functions, other macros | not yet: compile error (never a silent zero) |
+//! | struct literals, fields and tuples of values built from differentiated ones, buffers of rows that change length, closures passed to other functions, other macros | not yet: compile error (never a silent zero) |
 //!
 //! # Out-parameters
 //!

@@ -533,7 +533,7 @@ impl Lowerer {
             Lowered::Poison => Err(cascade(span)),
             Lowered::Closure(_) => Err(syn::Error::new(
                 span,
-                format!("{what} is a closure: gradmacro inlines a closure where it is called (`f(x)`, or `.map(f)` on an iterator), and cannot pass it on as a value"),
+                format!("{what} is a closure: gradmacro inlines a closure where it is called (`f(x)`, or `.map(f)` on an iterator), and cannot pass it on as a value (a helper generic over `F: Fn` would need the closure's derivative passed with it, which gradmacro does not build yet); call the closure here, for example by writing the helper's loop in this function"),
             )),
         }
     }
