@@ -46,6 +46,43 @@ pub fn sort_permutation<T, F: FnMut(&T, &T) -> ::core::cmp::Ordering>(
     order
 }
 
+/// The position of the element `iter().max_by(compare)` (`greatest`) or
+/// `iter().min_by(compare)` returns: the last of equal maxima, the first of
+/// equal minima, comparing as the standard library does. The generated code
+/// reads that element, so its adjoint goes to it alone.
+pub fn position_by<T, F: FnMut(&T, &T) -> ::core::cmp::Ordering>(
+    values: &[T],
+    mut compare: F,
+    greatest: bool,
+) -> ::core::option::Option<usize> {
+    let mut best: ::core::option::Option<usize> = None;
+    for (k, value) in values.iter().enumerate() {
+        best = match best {
+            Some(b) => {
+                let order = compare(&values[b], value);
+                let replace = if greatest {
+                    order != ::core::cmp::Ordering::Greater
+                } else {
+                    order == ::core::cmp::Ordering::Greater
+                };
+                Some(if replace { k } else { b })
+            }
+            None => Some(k),
+        };
+    }
+    best
+}
+
+/// [`position_by`] for a comparison of references (`iter().max_by(..)`
+/// hands it `&&f64`s).
+pub fn position_by_ref<T, F: FnMut(&&T, &&T) -> ::core::cmp::Ordering>(
+    values: &[T],
+    mut compare: F,
+    greatest: bool,
+) -> ::core::option::Option<usize> {
+    position_by(values, |a, b| compare(&a, &b), greatest)
+}
+
 /// Pops the state a loop's forward sweep saved. The reverse sweep mirrors the
 /// forward sweep exactly, so the stack is never empty here.
 #[inline]

@@ -101,7 +101,7 @@
 //! | range slices `&x[1..]`, `x[a..b]`, `m[r][..k]` (views, passed to helpers too), `split_at`, a slice variable re-pointed in a loop (`p = &p[1..]`) | supported |
 //! | the `Option`s of elements: `x.get(i)`, `x.first()`, `x.last()`, `x.pop()` in `if let`, `while let`, `unwrap`, `expect`, `unwrap_or` | supported |
 //! | buffers that change length: `push`, `truncate`, `clear`, `resize`, `pop` (buffers of floats) | supported |
-//! | iterator chains over buffers and slices: `iter`, `iter_mut`, `enumerate`, `zip`, `rev`, `map`, `skip`, `take`, `step_by`, `windows`, `chunks`, `chunks_exact`, then `sum`, `product`, `fold`, `collect` (of floats or of rows) | supported |
+//! | iterator chains over buffers and slices: `iter`, `iter_mut`, `enumerate`, `zip`, `rev`, `map`, `filter`, `skip`, `take`, `step_by`, `windows`, `chunks`, `chunks_exact`, then `sum`, `product`, `fold`, `collect` (of floats or of rows); `max_by`, `min_by`, `reduce` on `x.iter()` / `x.iter().copied()` | supported |
 //! | buffer methods `fill`, `swap`, `reverse`, `copy_from_slice`, `extend_from_slice`, `sort_by`, `sort_unstable_by` | supported (lowered as element reads and writes) |
 //! | `&mut` out-parameters: `fn rhs(y: &[f64], dydt: &mut [f64])`, `fn update(x: &mut f64, v: f64)`, functions returning `()`; calls lending `&mut` buffers, rows, slices, elements, float variables and constants | supported (see "Out-parameters") |
 //! | closures bound to names, `let f = \|t\| t * w; f(x) + f(y)`, used by iterator adapters (`.map(f)`), capturing, `FnMut`, `move` | supported (inlined where called) |

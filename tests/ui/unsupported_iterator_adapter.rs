@@ -1,8 +1,13 @@
 use gradmacro::differentiate;
 
 #[differentiate]
-fn positive_sum(x: &[f64]) -> f64 {
-    x.iter().filter(|v| **v > 0.0).sum()
+fn running_sums(x: &[f64]) -> f64 {
+    x.iter()
+        .scan(0.0, |total, v| {
+            *total += v;
+            Some(*total)
+        })
+        .sum()
 }
 
 fn main() {}

@@ -106,12 +106,8 @@ fn flow(body: &Body, op: &Op) -> Flow {
             Opaque::ConstantMut { .. } => Flow::PassThrough,
             // A tuple scrutinee's elements reach the arms through pattern bindings.
             Opaque::Field { .. } | Opaque::Index { .. } | Opaque::Tuple(_) => Flow::PassThrough,
-            // The order that sorts a buffer is a constant.
-            Opaque::Call { func, .. }
-                if crate::lower::path_text(&func.path) == crate::lower::SORT_PERMUTATION =>
-            {
-                Flow::Stops
-            }
+            // The order that sorts a buffer, the position of its maximum: constants.
+            Opaque::Call { func, .. } if crate::lower::is_primal_only(func) => Flow::Stops,
             // Composed through the callee's `_pullback` (see `reverse.rs`).
             Opaque::Call { .. } => Flow::Differentiable,
             Opaque::Unary(UnOp::Not(_), _) => Flow::Stops,

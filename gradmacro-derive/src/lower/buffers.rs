@@ -309,7 +309,7 @@ impl Lowerer {
             }
             let stmt = &mut self.values[value.0];
             let is_order = matches!(&stmt.op, Op::Opaque(Opaque::Call { func, .. })
-                if super::path_text(&func.path) == super::SORT_PERMUTATION);
+                if super::is_primal_only(func));
             if matches!(stmt.op, Op::Opaque(Opaque::Call { .. })) && !stmt.buffer && !is_order {
                 stmt.buffer = true;
                 self.buffer_depths.insert(*value, depth.max(1));

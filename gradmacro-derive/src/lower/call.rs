@@ -59,7 +59,7 @@ impl Lowerer {
         }
         // The sort order's comparator is kept as written (it reads the
         // values, it does not compute them).
-        let keeps_closures = super::path_text(&func.path) == SORT_PERMUTATION;
+        let keeps_closures = is_primal_only(&func);
         let args = call
             .args
             .iter()
@@ -283,7 +283,21 @@ impl Lowerer {
 
 /// The runtime function a `sort_by` is lowered through (see
 /// `buffer_methods.rs`): its result is a permutation, a constant.
-pub(crate) const SORT_PERMUTATION: &str = "::gradmacro::__private::sort_permutation";
+const SORT_PERMUTATION: &str = "::gradmacro::__private::sort_permutation";
+
+/// The runtime's functions of primal values whose results are positions,
+/// not derivatives (a sort order, the position of a maximum): their
+/// comparators are kept as written and their results are constants.
+const PRIMAL_ONLY: &[&str] = &[
+    SORT_PERMUTATION,
+    "::gradmacro::__private::position_by",
+    "::gradmacro::__private::position_by_ref",
+];
+
+/// Whether `func` is one of [`PRIMAL_ONLY`].
+pub(crate) fn is_primal_only(func: &syn::ExprPath) -> bool {
+    PRIMAL_ONLY.contains(&super::path_text(&func.path).as_str())
+}
 
 /// The paths whose associated functions are the float methods: `f64::exp(x)`,
 /// `<f64>::exp(x)`, and the num-traits traits (`Float::exp(x)`). A user type that

@@ -39,6 +39,10 @@ pub(super) enum Chain<'a> {
     Enumerate(Box<Chain<'a>>),
     Zip(Box<Chain<'a>>, Box<Chain<'a>>),
     Map(Box<Chain<'a>>, &'a Expr),
+    /// `filter(pred)`: only at the top of a chain, under `map`s (see
+    /// `Lowerer::loop_over`): an item's position is then no longer a
+    /// function of the index.
+    Filter(Box<Chain<'a>>, &'a Expr),
     Rev(Box<Chain<'a>>),
     /// `skip(n)`, `take(n)` and `step_by(k)`: the index mapped.
     Skip(Box<Chain<'a>>, ValueId),
@@ -54,6 +58,7 @@ impl Chain<'_> {
             Chain::Other(_) => false,
             Chain::Enumerate(inner)
             | Chain::Map(inner, _)
+            | Chain::Filter(inner, _)
             | Chain::Rev(inner)
             | Chain::Skip(inner, _)
             | Chain::Take(inner, _)
@@ -66,7 +71,6 @@ impl Chain<'_> {
 /// Iterator adapters with no lowering yet: an error on a buffer's iterator
 /// rather than a misleading one further down the chain.
 const UNSUPPORTED_ADAPTERS: &[&str] = &[
-    "filter",
     "filter_map",
     "skip_while",
     "take_while",
@@ -79,6 +83,14 @@ const UNSUPPORTED_ADAPTERS: &[&str] = &[
     "min_by",
     "inspect",
 ];
+
+/// `filter` under an adapter that needs each item's position.
+fn filter_below(span: Span) -> syn::Error {
+    unsupported(
+        span,
+        "`filter` followed by an adapter other than `map` (only `map` and a consumer may follow it)",
+    )
+}
 
 impl Lowerer {
     /// Parses `expr` as an iterator chain.
@@ -125,7 +137,7 @@ impl Lowerer {
                     Chain::Other(value) => self.method_on_other(value, call),
                     _ => Err(unsupported(
                         call.method.span(),
-                        &format!("`{}` on an iterator over a buffer (the adapters are `iter`, `iter_mut`, `enumerate`, `zip`, `rev`, `map`, `skip`, `take`, `step_by`, `windows`, `chunks`, `chunks_exact`, then `sum`, `product`, `fold`, `collect`)", call.method),
+                        &format!("`{}` on an iterator over a buffer (the adapters are `iter`, `iter_mut`, `enumerate`, `zip`, `rev`, `map`, `filter`, `skip`, `take`, `step_by`, `windows`, `chunks`, `chunks_exact`, then `sum`, `product`, `fold`, `collect`; `max_by`, `min_by` and `reduce` directly on `iter()` or `iter().copied()`)", call.method),
                     )),
                 }
             }
@@ -204,6 +216,9 @@ impl Lowerer {
                     ("copied" | "cloned", chain) if chain.over_buffers() => Ok(chain),
                     // A closure is applied per item, whatever the source.
                     ("map", inner) => Ok(Chain::Map(Box::new(inner), &args[0])),
+                    // On anything but buffers, `filter` is kept as written.
+                    ("filter", Chain::Other(value)) => self.method_on_other(value, call),
+                    ("filter", inner) => Ok(Chain::Filter(Box::new(inner), &args[0])),
                     // A chain over something else stays as written.
                     (_, Chain::Other(value)) => self.method_on_other(value, call),
                     ("enumerate", inner) => Ok(Chain::Enumerate(Box::new(inner))),
@@ -290,9 +305,8 @@ impl Lowerer {
             "iter" | "into_iter" | "iter_mut" | "copied" | "cloned" | "enumerate" | "rev" => {
                 arity == 0
             }
-            "map" | "zip" | "skip" | "take" | "step_by" | "windows" | "chunks" | "chunks_exact" => {
-                arity == 1
-            }
+            "map" | "filter" | "zip" | "skip" | "take" | "step_by" | "windows" | "chunks"
+            | "chunks_exact" => arity == 1,
             _ => false,
         }
     }
@@ -333,6 +347,7 @@ impl Lowerer {
             Chain::Enumerate(inner) | Chain::Map(inner, _) | Chain::Rev(inner) => {
                 self.chain_len(inner, span)?
             }
+            Chain::Filter(..) => return Err(filter_below(span)),
             Chain::Zip(a, b) => match (self.chain_len(a, span)?, self.chain_len(b, span)?) {
                 (Some(a), Some(b)) => {
                     let op = Op::Opaque(Opaque::Method {
@@ -418,6 +433,7 @@ impl Lowerer {
                 let item = self.chain_item(inner, k, span)?;
                 self.apply(function, vec![item], span)?
             }
+            Chain::Filter(..) => return Err(filter_below(span)),
             Chain::Rev(inner) => {
                 // The k-th item from the end of what `rev` wraps (which
                 // may be longer than the zip around it): len - 1 - k.

@@ -99,6 +99,15 @@ impl Lowerer {
             }
             return Some(inner);
         }
+        if matches!(
+            call.method.to_string().as_str(),
+            "max_by" | "min_by" | "reduce"
+        ) {
+            return match call.method.to_string().as_str() {
+                "reduce" => self.reduced_element(call),
+                _ => self.extreme_element(call),
+            };
+        }
         if !self.is_buffer_expr(&call.receiver) {
             return None;
         }
@@ -145,6 +154,88 @@ impl Lowerer {
             _ => return None,
         };
         Some(element)
+    }
+
+    /// `x.iter().max_by(cmp)` / `min_by` (also after `.copied()`): the
+    /// comparison runs as written on the values, and gives a position.
+    fn extreme_element(&self, call: &syn::ExprMethodCall) -> Option<OptionalElement> {
+        let (source, by_value) = self.iterated_buffer(&call.receiver)?;
+        if call.args.len() != 1 {
+            return None;
+        }
+        let compare = &call.args[0];
+        let greatest = call.method == "max_by";
+        let position = crate::names::local("position");
+        // `iter()` hands the comparison `&&f64`s, `copied()` `&f64`s; the
+        // comparison is kept as written (it reads values, computes none).
+        let finder = match by_value {
+            true => quote::quote!(::gradmacro::__private::position_by),
+            false => quote::quote!(::gradmacro::__private::position_by_ref),
+        };
+        let value: Expr = match by_value {
+            true => parse_quote!((#source)[#position.unwrap_or(0)]),
+            false => parse_quote!(&(#source)[#position.unwrap_or(0)]),
+        };
+        Some(OptionalElement {
+            setup: quote::quote! {
+                let #position = #finder(&(#source)[..], #compare, #greatest);
+            },
+            present: parse_quote!(#position.is_some()),
+            value,
+            by_reference: !by_value,
+        })
+    }
+
+    /// `x.iter().copied().reduce(f)`: the first element, folded with the rest.
+    fn reduced_element(&self, call: &syn::ExprMethodCall) -> Option<OptionalElement> {
+        let (source, by_value) = self.iterated_buffer(&call.receiver)?;
+        if !by_value || call.args.len() != 1 {
+            return None;
+        }
+        let (acc, k, combine) = (
+            crate::names::local("reduced"),
+            crate::names::local("k"),
+            crate::names::local("combine"),
+        );
+        // A closure is bound to a name, so that it is inlined where called.
+        let (setup, combined): (proc_macro2::TokenStream, Expr) = match &call.args[0] {
+            Expr::Path(path) => (quote::quote!(), parse_quote!(#path(#acc, (#source)[#k]))),
+            Expr::Closure(closure) => (
+                quote::quote!(let #combine = #closure;),
+                parse_quote!(#combine(#acc, (#source)[#k])),
+            ),
+            _ => return None,
+        };
+        Some(OptionalElement {
+            setup,
+            present: parse_quote!(!(#source).is_empty()),
+            value: parse_quote!({
+                let mut #acc = (#source)[0];
+                for #k in 1..(#source).len() {
+                    #acc = #combined;
+                }
+                #acc
+            }),
+            by_reference: false,
+        })
+    }
+
+    /// `x.iter()` or `x.iter().copied()` (or `cloned`) of a float buffer or
+    /// range of one: `x`, and whether the items are values. (`into_iter`'s
+    /// items are values or references depending on `x`'s type, which the
+    /// macro does not always know.)
+    fn iterated_buffer<'e>(&self, expr: &'e Expr) -> Option<(&'e Expr, bool)> {
+        let Expr::MethodCall(call) = expr else {
+            return None;
+        };
+        match (call.method.to_string().as_str(), call.args.len()) {
+            ("copied" | "cloned", 0) => {
+                let (source, _) = self.iterated_buffer(&call.receiver)?;
+                Some((source, true))
+            }
+            ("iter", 0) if self.is_buffer_expr(&call.receiver) => Some((&call.receiver, false)),
+            _ => None,
+        }
     }
 
     /// `E.unwrap()`, `E.expect(..)` and `E.unwrap_or(d)` of an optional

@@ -318,6 +318,16 @@ impl Lowerer {
         if let Some(halves) = self.lower_split_at(call)? {
             return Ok(halves);
         }
+        let method = call.method.to_string();
+        let extreme = ["max_by", "min_by", "max_by_key", "min_by_key", "reduce"];
+        if extreme.contains(&method.as_str())
+            && call.args.iter().any(|a| matches!(a, Expr::Closure(_)))
+        {
+            return Err(unsupported(
+                call.method.span(),
+                &format!("`{method}` here (`max_by`, `min_by` and `reduce` work directly on `x.iter()` or `x.iter().copied()` of a float buffer or a range of one; collect mapped values into a buffer first)"),
+            ));
+        }
         let receiver = match &*call.receiver {
             Expr::Field(field) => self.lower_field(field, true)?,
             other => self.lower_expr(other)?,

@@ -22,6 +22,31 @@ use std::collections::HashMap;
 use syn::spanned::Spanned;
 use syn::Expr;
 
+/// An adapter above a `filter`, applied per item in the loop's body.
+enum Layer<'a> {
+    Map(&'a Expr),
+    Filter(&'a Expr),
+}
+
+/// A chain with `filter`s under its outer `map`s: the chain below them and
+/// those adapters, innermost first. Any other chain is returned whole.
+fn filter_layers<'c, 'a>(chain: &'c Chain<'a>) -> (&'c Chain<'a>, Vec<Layer<'a>>) {
+    let mut layers = Vec::new();
+    let mut below = chain;
+    while let Chain::Map(inner, adapter) | Chain::Filter(inner, adapter) = below {
+        layers.push(match below {
+            Chain::Filter(..) => Layer::Filter(adapter),
+            _ => Layer::Map(adapter),
+        });
+        below = inner;
+    }
+    if !layers.iter().any(|layer| matches!(layer, Layer::Filter(_))) {
+        return (chain, Vec::new());
+    }
+    layers.reverse();
+    (below, layers)
+}
+
 impl Lowerer {
     /// A collected item and its depth: a float (0), or a buffer, slice or
     /// row, made a buffer of its own.
@@ -131,6 +156,9 @@ impl Lowerer {
         span: Span,
         body: &mut dyn FnMut(&mut Lowerer, Lowered) -> syn::Result<()>,
     ) -> syn::Result<()> {
+        // `filter` (under `map`s): the loop walks what it filters, and the
+        // rest runs for the items it keeps.
+        let (chain, layers) = filter_layers(chain);
         let (iter, len) = if chain.over_buffers() {
             let len = self
                 .chain_len(chain, span)?
@@ -160,7 +188,7 @@ impl Lowerer {
             Some(_) => self.chain_item(chain, item, span)?,
             None => self.other_item(chain, item, span)?,
         };
-        body(self, lowered)?;
+        self.apply_layers(&layers, lowered, span, body)?;
         self.scopes.pop();
         let block = self.close_block();
         self.finish_loop(
@@ -171,6 +199,44 @@ impl Lowerer {
             span,
         );
         Ok(())
+    }
+
+    /// The `map`s and `filter`s above a filtered chain applied to an item,
+    /// innermost first: a filter's predicate guards the rest.
+    fn apply_layers(
+        &mut self,
+        layers: &[Layer],
+        item: Lowered,
+        span: Span,
+        body: &mut dyn FnMut(&mut Lowerer, Lowered) -> syn::Result<()>,
+    ) -> syn::Result<()> {
+        let Some((layer, rest)) = layers.split_first() else {
+            return body(self, item);
+        };
+        match layer {
+            Layer::Map(function) => {
+                let item = self.apply(function, vec![item], span)?;
+                self.apply_layers(rest, item, span, body)
+            }
+            Layer::Filter(predicate) => {
+                let keep = self.apply(predicate, vec![item.clone()], span)?;
+                let cond = self.expect_value(keep, span, "a `filter` predicate's result")?;
+                self.open_block(false);
+                self.scopes.push(HashMap::new());
+                let kept = self.apply_layers(rest, item, span, body);
+                self.scopes.pop();
+                let then = self.close_block();
+                kept?;
+                self.open_block(false);
+                let otherwise = self.close_block();
+                self.push_node(Node::If {
+                    cond,
+                    then,
+                    otherwise,
+                });
+                Ok(())
+            }
+        }
     }
 
     /// A consumer at the end of a chain, if `call` is one: `sum`, `product`,

@@ -31,7 +31,7 @@ mod pattern;
 mod slices;
 mod variables;
 
-pub(crate) use call::SORT_PERMUTATION;
+pub(crate) use call::is_primal_only;
 pub(crate) use expr::path_text;
 
 use crate::ir::{
