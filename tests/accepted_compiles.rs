@@ -122,6 +122,8 @@ fn scaled_by_impl(g: impl Fn(f64) -> f64, x: f64) -> f64 {
 
 #[test]
 fn callable_parameters_are_called_not_moved() {
+    // A `Vec` capture makes the closure not `Copy`: it must not be moved twice.
+    #[allow(clippy::useless_vec)]
     let captured = vec![3.0];
     let g = move |t: f64| t * captured[0];
     let (value, dx) = scaled_by_grad(&g, 1.5);

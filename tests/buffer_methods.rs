@@ -2,6 +2,8 @@
 //! `copy_from_slice`, `extend_from_slice`, `sort_by`), `&mut` places bound by
 //! `let`, borrows of buffers, `Box<f64>`, and `Vec<Vec<f64>>` parameters:
 //! each against finite differences.
+// The functions are written as users write them, not as clippy would.
+#![allow(clippy::needless_range_loop, clippy::ptr_arg, clippy::useless_vec)]
 
 mod common;
 

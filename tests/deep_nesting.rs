@@ -2,6 +2,7 @@
 //! chain of 1,000 method calls, a 1,200-term sum. Each once overflowed the
 //! compiler's stack inside the macro (the expansion now runs on a stack of
 //! its own) or took seconds to expand (the lowering is linear in the depth).
+#![allow(clippy::double_parens)]
 
 mod common;
 

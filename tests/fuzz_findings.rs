@@ -1,7 +1,11 @@
 //! Inputs the random-program tester (`fuzz/`) found wrong or uncompilable,
 //! each reduced to its smallest form and checked against closed forms and
 //! finite differences.
-#![allow(clippy::let_and_return, clippy::needless_range_loop, unused_assignments)]
+#![allow(
+    clippy::let_and_return,
+    clippy::needless_range_loop,
+    unused_assignments
+)]
 
 mod common;
 

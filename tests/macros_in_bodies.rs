@@ -1,6 +1,8 @@
 //! Macros in differentiated bodies: printing, assertions and diverging
 //! macros run on primal values, once, in the forward sweep; they never change
 //! a gradient.
+// The functions are written as users write them, not as clippy would.
+#![allow(clippy::needless_range_loop)]
 
 mod common;
 

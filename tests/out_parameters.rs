@@ -2,6 +2,8 @@
 //! floats and float buffers (their pullbacks), and calls that lend `&mut`
 //! buffers, rows, slices, elements, float variables and constants to them.
 //! Each against closed forms or finite differences.
+// The functions are written as users write them, not as clippy would.
+#![allow(clippy::needless_range_loop, clippy::assign_op_pattern)]
 
 mod common;
 

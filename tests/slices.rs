@@ -2,7 +2,11 @@
 //! sub-slices passed to helpers, `windows`, `chunks`, `chunks_exact`,
 //! `skip`, `take`, `step_by`, `rev` inside a zip, writes through slices,
 //! rows of matrices sliced; each against finite differences.
-#![allow(clippy::needless_range_loop)]
+#![allow(
+    clippy::needless_range_loop,
+    clippy::assign_op_pattern,
+    clippy::redundant_slicing
+)]
 
 mod common;
 

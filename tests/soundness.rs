@@ -2,7 +2,7 @@
 //! now either differentiated (checked here against closed forms and finite
 //! differences) or rejected on the token that loses the derivative (pinned in
 //! `tests/ui/lost_*.rs`).
-#![allow(clippy::let_and_return)]
+#![allow(clippy::let_and_return, clippy::manual_clamp)]
 
 mod common;
 
