@@ -155,3 +155,61 @@ fn assert_all(grad: &[f64], expected: f64) {
         assert_closed(&format!("d/dx{k}"), *g, expected);
     }
 }
+
+/// Buffers made inside a loop body whose length then changes: the adjoint
+/// of each iteration's buffer has the length the buffer ended with (it was
+/// once rebuilt from the constructor, at the length it began with).
+#[differentiate]
+fn shortened_in_each_iteration(x: f64, n: usize) -> f64 {
+    let mut s = 0.0;
+    for i in 0..n {
+        let mut b = vec![x; 3];
+        b[2] = x * i as f64;
+        b.truncate(1);
+        b.push(x * x);
+        s += b[1] * b[0];
+    }
+    s
+}
+
+#[differentiate]
+fn popped_and_regrown_in_each_iteration(x: &[f64], n: usize) -> f64 {
+    let mut s = 0.0;
+    for i in 0..n {
+        let mut b = vec![x[0], x[1] * 2.0, x[2]];
+        let t = b.pop().unwrap();
+        b.resize(4, x[i] * t);
+        s += b.iter().sum::<f64>() * b[3];
+    }
+    s
+}
+
+#[differentiate]
+fn stack_across_iterations(x: &[f64], n: usize) -> f64 {
+    let mut s = 0.0;
+    let mut b = x.to_vec();
+    for _ in 0..n {
+        let t = b.pop().unwrap();
+        s += t * b[b.len() - 1];
+        b.push(t * 0.5);
+        b.push(s);
+    }
+    s + b.iter().sum::<f64>()
+}
+
+#[test]
+fn lengths_that_change_inside_loops() {
+    let (value, dx) = shortened_in_each_iteration_grad(0.7, 3);
+    assert_closed("value", value, 3.0 * 0.343);
+    assert_closed("d/dx", dx, 9.0 * 0.49);
+
+    let x = [0.3, -0.5, 0.9, 1.1, 0.2];
+    let (value, grad) = popped_and_regrown_in_each_iteration_grad(&x, 3);
+    assert_closed("value", value, popped_and_regrown_in_each_iteration(&x, 3));
+    let f = |x: &[f64]| popped_and_regrown_in_each_iteration(x, 3);
+    assert_fd_all("popped and regrown", f, &x, &grad);
+
+    let (value, grad) = stack_across_iterations_grad(&x, 3);
+    assert_closed("value", value, stack_across_iterations(&x, 3));
+    assert_fd_all("stack", |x| stack_across_iterations(x, 3), &x, &grad);
+}

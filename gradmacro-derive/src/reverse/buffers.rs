@@ -11,7 +11,8 @@ impl Generator<'_> {
     /// A zero adjoint for a buffer. Where the buffer lives in the root block it
     /// is `zeros_like(&buffer)`; a local buffer of a nested block is out of scope
     /// in the reverse sweep, so a repeated or listed one is rebuilt from its
-    /// constructor (reading only its length), and any other is saved.
+    /// constructor (reading only its length), and any other is saved (also
+    /// one whose length changes after it is made).
     pub(super) fn zero_buffer(&mut self, value: ValueId) -> TokenStream {
         let body = self.inputs.body;
         let stmt = body.def(value);
@@ -24,7 +25,7 @@ impl Generator<'_> {
             None => self.inputs.types.zero(None),
         };
         let scalar = |v: &ValueId| !body.def(*v).buffer;
-        if stmt.home != ROOT {
+        if stmt.home != ROOT && !self.length_changed.contains(&value) {
             match &stmt.op {
                 Op::Buffer(BufferInit::Repeat { elem, len }) if scalar(elem) => {
                     return match len {

@@ -104,6 +104,7 @@ pub fn reverse(inputs: &Inputs, seed: TokenStream) -> Reverse {
         snapshots: 0,
         homes: homes(inputs.body),
         written: inputs.body.written_buffers(),
+        length_changed: inputs.body.pushed_buffers(),
         resized: inputs.body.resized_buffers(),
         recomputed: std::collections::BTreeSet::new(),
         recomputed_code: HashMap::new(),
@@ -167,6 +168,10 @@ struct Generator<'a> {
     homes: HashMap<BlockId, (Vec<ValueId>, Vec<SlotId>)>,
     /// Buffers some node writes into.
     written: std::collections::HashSet<ValueId>,
+    /// Buffers whose length `push`, `truncate` or `resize` changes: a local
+    /// one's adjoint is sized by the buffer as it ends, not by its
+    /// constructor.
+    length_changed: std::collections::HashSet<ValueId>,
     /// Buffers whose length may change (pushed, overwritten whole, lent
     /// `&mut`): their `len()` is not recomputed.
     resized: std::collections::HashSet<ValueId>,
