@@ -42,6 +42,14 @@ pub enum ParamTy {
     Matrix(Fl, usize, usize),
     /// `x: &[[f64; C]]` with `R` rows (runtime) and `C` columns.
     Rows(Fl, usize, usize),
+    /// `x: &[Vec<f64>]` with `R` rows of `C` columns (both runtime).
+    VecRows(Fl, usize, usize),
+    /// `x: &Vec<Vec<f64>>` with `R` rows of `C` columns (both runtime).
+    VecVecRef(Fl, usize, usize),
+    /// `x: &mut f64`, an out-parameter of a helper.
+    MutScalar(Fl),
+    /// `x: &mut [f64]` of any length, an out-parameter of a helper.
+    MutSlice(Fl),
     /// `n: usize` with the value passed.
     Usize(u64),
     /// `k: i32` with the value passed.
@@ -65,7 +73,11 @@ impl ParamTy {
             | ParamTy::VecRef(f, _)
             | ParamTy::Array(f, _)
             | ParamTy::Matrix(f, _, _)
-            | ParamTy::Rows(f, _, _) => Some(f),
+            | ParamTy::Rows(f, _, _)
+            | ParamTy::VecRows(f, _, _)
+            | ParamTy::VecVecRef(f, _, _)
+            | ParamTy::MutScalar(f)
+            | ParamTy::MutSlice(f) => Some(f),
             _ => None,
         }
     }
@@ -75,7 +87,10 @@ impl ParamTy {
         match *self {
             ParamTy::Scalar(_) | ParamTy::RefScalar(_) => 1,
             ParamTy::Slice(_, n) | ParamTy::VecRef(_, n) | ParamTy::Array(_, n) => n,
-            ParamTy::Matrix(_, r, c) | ParamTy::Rows(_, r, c) => r * c,
+            ParamTy::Matrix(_, r, c)
+            | ParamTy::Rows(_, r, c)
+            | ParamTy::VecRows(_, r, c)
+            | ParamTy::VecVecRef(_, r, c) => r * c,
             _ => 0,
         }
     }
@@ -100,6 +115,9 @@ pub struct Function {
     /// (`bare` renders a single name without brackets).
     pub wrt: Option<Vec<String>>,
     pub wrt_bare: bool,
+    /// Returns `()` (a helper that writes its results into `&mut`
+    /// parameters); `ret` is then only the float type it computes in.
+    pub unit: bool,
     pub body: Block,
 }
 
@@ -167,6 +185,15 @@ impl Pat {
             name: name.to_string(),
             mutable: false,
         }
+    }
+}
+
+/// Whether pattern `p` binds `name`.
+fn pat_mentions(p: &Pat, name: &str) -> bool {
+    match p {
+        Pat::Ident { name: n, .. } => n == name,
+        Pat::Ref(inner) => pat_mentions(inner, name),
+        Pat::Tuple(items) | Pat::Array(items) => items.iter().any(|q| pat_mentions(q, name)),
     }
 }
 
@@ -293,6 +320,8 @@ pub enum Kind {
     VecLit(Vec<Expr>),
     /// `&e`
     Ref(Box<Expr>),
+    /// `&mut e`
+    RefMut(Box<Expr>),
     /// `lo..hi` or `lo..=hi`
     Range {
         lo: Box<Expr>,
@@ -331,10 +360,31 @@ pub enum Kind {
         iter: Box<Expr>,
         body: Block,
     },
-    /// `|params| body`; `params` written verbatim (`v`, `&v`, `(i, v)`, `acc, v`).
+    /// `|params| body`; `params` written verbatim (`v`, `&v`, `(i, v)`,
+    /// `acc, v`, `t: f64`); `move |params| body` with `is_move`.
     Closure {
         params: String,
         body: Box<Expr>,
+        is_move: bool,
+    },
+    /// `base[lo..hi]` with either end optional: a range slice (a place, as
+    /// `base[i]` is; `&base[1..]` is a `Ref` of it).
+    Slice {
+        base: Box<Expr>,
+        lo: Option<Box<Expr>>,
+        hi: Option<Box<Expr>>,
+    },
+    /// `let pat = value`, only as the condition of `if let` and `while let`.
+    Let {
+        pat: String,
+        value: Box<Expr>,
+    },
+    /// `name!(args, pat)`: `assert!(c)`, `assert_eq!(a, b)`,
+    /// `matches!(e, 0 | 1)` (the pattern written verbatim, last).
+    Macro {
+        name: String,
+        args: Vec<Expr>,
+        pat: Option<String>,
     },
     Break {
         label: Option<String>,
@@ -347,6 +397,69 @@ pub enum Kind {
 }
 
 impl Expr {
+    /// Whether `name` occurs in `e` as an identifier (in a path, a verbatim
+    /// pattern or item, a closure's parameters, at any depth): the generator
+    /// checks it where Rust's borrow rules forbid reading what is lent.
+    pub fn mentions(&self, name: &str) -> bool {
+        let text_has = |t: &str| {
+            t.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .any(|w| w == name)
+        };
+        let block_has = |b: &Block| {
+            b.stmts.iter().any(|s| match s {
+                Stmt::Let { pat, init, .. } => {
+                    pat_mentions(pat, name) || init.as_ref().is_some_and(|e| e.mentions(name))
+                }
+                Stmt::Assign { place, value, .. } => place.mentions(name) || value.mentions(name),
+                Stmt::Expr(e) => e.mentions(name),
+                Stmt::Item(t) => text_has(t),
+            }) || b.tail.as_ref().is_some_and(|t| t.mentions(name))
+        };
+        let opt = |e: &Option<Box<Expr>>| e.as_ref().is_some_and(|e| e.mentions(name));
+        match &self.kind {
+            Kind::Float { .. } | Kind::Int(_) | Kind::Continue { .. } => false,
+            Kind::Path(p) => text_has(p),
+            Kind::Unary(_, a)
+            | Kind::Cast(a, _)
+            | Kind::Field(a, _)
+            | Kind::Ref(a)
+            | Kind::RefMut(a) => a.mentions(name),
+            Kind::Binary(_, a, b) | Kind::Index(a, b) => a.mentions(name) || b.mentions(name),
+            Kind::Method { recv, args, .. } => {
+                recv.mentions(name) || args.iter().any(|a| a.mentions(name))
+            }
+            Kind::Call { path, args } => text_has(path) || args.iter().any(|a| a.mentions(name)),
+            Kind::Tuple(items) | Kind::Array(items) | Kind::VecLit(items) => {
+                items.iter().any(|a| a.mentions(name))
+            }
+            Kind::Repeat { elem, count, .. } => elem.mentions(name) || count.mentions(name),
+            Kind::Range { lo, hi, .. } => lo.mentions(name) || hi.mentions(name),
+            Kind::Slice { base, lo, hi } => base.mentions(name) || opt(lo) || opt(hi),
+            Kind::If { cond, then, els } => cond.mentions(name) || block_has(then) || opt(els),
+            Kind::Match { scrut, arms } => {
+                scrut.mentions(name)
+                    || arms.iter().any(|a| {
+                        text_has(&a.pat)
+                            || a.guard.as_ref().is_some_and(|g| g.mentions(name))
+                            || a.body.mentions(name)
+                    })
+            }
+            Kind::Block(b) | Kind::LabeledBlock { body: b, .. } | Kind::Loop { body: b, .. } => {
+                block_has(b)
+            }
+            Kind::While { cond, body, .. } => cond.mentions(name) || block_has(body),
+            Kind::For {
+                pat, iter, body, ..
+            } => pat_mentions(pat, name) || iter.mentions(name) || block_has(body),
+            Kind::Closure { params, body, .. } => text_has(params) || body.mentions(name),
+            Kind::Break { value, .. } | Kind::Return(value) => opt(value),
+            Kind::Let { pat, value } => text_has(pat) || value.mentions(name),
+            Kind::Macro { args, pat, .. } => {
+                args.iter().any(|a| a.mentions(name)) || pat.as_deref().is_some_and(text_has)
+            }
+        }
+    }
+
     /// A non-float expression.
     pub fn new(kind: Kind) -> Expr {
         Expr { kind, float: false }

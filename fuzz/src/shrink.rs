@@ -84,7 +84,11 @@ fn expr_blocks(e: &mut Expr, f: &mut dyn FnMut(&mut Block)) {
 /// The direct subexpressions of `e` (not those inside its blocks).
 fn children_mut(e: &mut Expr) -> Vec<&mut Expr> {
     match &mut e.kind {
-        Kind::Unary(_, a) | Kind::Ref(a) | Kind::Cast(a, _) | Kind::Field(a, _) => vec![a],
+        Kind::Unary(_, a)
+        | Kind::Ref(a)
+        | Kind::RefMut(a)
+        | Kind::Cast(a, _)
+        | Kind::Field(a, _) => vec![a],
         Kind::Binary(_, a, b) | Kind::Index(a, b) => vec![a, b],
         Kind::Method { recv, args, .. } => {
             let mut v: Vec<&mut Expr> = vec![recv];
@@ -107,6 +111,14 @@ fn children_mut(e: &mut Expr) -> Vec<&mut Expr> {
             v
         }
         Kind::Closure { body, .. } => vec![body],
+        Kind::Slice { base, lo, hi } => {
+            let mut v: Vec<&mut Expr> = vec![base];
+            v.extend(lo.iter_mut().map(|b| &mut **b));
+            v.extend(hi.iter_mut().map(|b| &mut **b));
+            v
+        }
+        Kind::Let { value, .. } => vec![value],
+        Kind::Macro { args, .. } => args.iter_mut().collect(),
         Kind::Break { value, .. } | Kind::Return(value) => {
             value.iter_mut().map(|b| &mut **b).collect()
         }
