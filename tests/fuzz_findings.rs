@@ -102,3 +102,85 @@ fn a_bound_helper_result_is_a_buffer() {
     assert_closed("value", value, (p0 - 0.7) * (1.0 - p0 - 0.7));
     assert_fd("d/dx", dx, helper_result_changed_in_place, 0.7);
 }
+
+use gradmacro::vector::{logsumexp, logsumexp_pullback};
+
+#[differentiate]
+fn scale_in_place(a: f64, acc: &mut f64) {
+    *acc += a * *acc;
+}
+
+/// A variable holding a helper's result, a sum, a branch's value or a fold,
+/// lent `&mut` to a helper: it was lent as a constant (its derivative
+/// through the helper silently lost).
+#[differentiate]
+fn lent_results(v: &[f64], x: f64) -> f64 {
+    let mut a = logsumexp(v);
+    scale_in_place(x, &mut a);
+    let mut b = v.iter().sum::<f64>();
+    scale_in_place(x, &mut b);
+    let mut c = if x > 0.0 { v[0] } else { x };
+    scale_in_place(x, &mut c);
+    let mut d = v.iter().map(|t| t * x).fold(0.0, |p, q| p + q);
+    scale_in_place(x, &mut d);
+    a + b + c + d
+}
+
+#[test]
+fn lent_variables_keep_their_derivatives() {
+    let v = [0.1, 0.5];
+    let (value, (dv, dx)) = lent_results_grad(&v, 0.7);
+    assert_closed("value", value, lent_results(&v, 0.7));
+    common::assert_fd_all("v", |v| lent_results(v, 0.7), &v, &dv);
+    assert_fd("x", dx, |x| lent_results(&v, x), 0.7);
+}
+
+#[differentiate]
+fn first_squared(y: &[f64]) -> f64 {
+    y[0] * y[0]
+}
+
+/// A buffer lent `&y` to a helper, then replaced whole, filled or copied
+/// into: the helper's pullback must see what the call saw.
+#[differentiate]
+fn replaced_after_the_call(a: f64) -> f64 {
+    let mut y = vec![a];
+    for _ in 0..2 {
+        y = vec![first_squared(&y)];
+    }
+    y[0]
+}
+
+#[differentiate]
+fn filled_after_the_call(a: f64) -> f64 {
+    let mut y = vec![a, 0.5];
+    let t = first_squared(&y);
+    y.fill(t);
+    let u = first_squared(&y[1..]);
+    y.copy_from_slice(&[u, t]);
+    y[0] + y[1]
+}
+
+#[differentiate]
+fn collected_after_the_call(a: f64, n: usize) -> f64 {
+    let mut y = vec![a, 2.0 * a];
+    for _ in 0..n {
+        y = (0..2)
+            .map(|i| first_squared(&y) * (i as f64 + 1.0))
+            .collect();
+    }
+    y[1]
+}
+
+#[test]
+fn a_lent_buffer_is_seen_as_the_call_saw_it() {
+    let (value, da) = replaced_after_the_call_grad(2.0);
+    assert_closed("value", value, 16.0);
+    assert_closed("d/da", da, 32.0);
+    let (value, da) = filled_after_the_call_grad(2.0);
+    assert_closed("value", value, 16.0 + 4.0);
+    assert_closed("d/da", da, 32.0 + 4.0);
+    let (value, da) = collected_after_the_call_grad(0.7, 2);
+    assert_closed("value", value, collected_after_the_call(0.7, 2));
+    assert_fd("d/da", da, |a| collected_after_the_call(a, 2), 0.7);
+}

@@ -23,6 +23,18 @@ pub(super) fn find(body: &Body, d: &Dependence, reach: &Reach) -> Option<syn::Er
     body.root.walk(&mut |node| {
         let Node::Def(value) = node else { return };
         let stmt = body.def(*value);
+        // `&mut a` of a variable not visibly a float, lent as a constant,
+        // that depends on a differentiated parameter: its derivative through
+        // the call would be lost.
+        if let Op::Opaque(Opaque::ConstantMut { value: lent, .. }) = stmt.op {
+            if d.varied[lent.0] {
+                errors.push(syn::Error::new(
+                    stmt.span,
+                    "this variable depends on a differentiated parameter, but gradmacro cannot tell that it is a float, so it would lend it as a constant and lose its derivative; give it a float type (`let mut a: f64 = ..`)",
+                ));
+                return;
+            }
+        }
         let rearranges = rearranged_buffer(body, stmt).is_some_and(|b| d.depends[b.0]);
         if !(reach.needed[value.0] || rearranges) {
             return;

@@ -30,8 +30,9 @@ pub fn in_expr(expr: &Expr) -> BTreeMap<String, Span> {
     finder.names
 }
 
-/// The buffers whose elements `stmts` write (`b[i] = ..`, `b[i][j] += ..`,
-/// `b.push(..)`, `b.iter_mut()`), by name.
+/// The buffers that `stmts` write (`b[i] = ..`, `b[i][j] += ..`, `b = ..`,
+/// `b.push(..)`, `b.fill(..)`, `b.iter_mut()`, `&mut b`), by name: a buffer
+/// lent `&b` to a call before such a write is copied for the call's pullback.
 pub fn written_buffers(stmts: &[syn::Stmt]) -> std::collections::BTreeSet<String> {
     let mut finder = BufferWrites::default();
     for stmt in stmts {
@@ -39,6 +40,25 @@ pub fn written_buffers(stmts: &[syn::Stmt]) -> std::collections::BTreeSet<String
     }
     finder.names
 }
+
+/// The methods that write a float buffer they are called on.
+const WRITING_METHODS: &[&str] = &[
+    "push",
+    "iter_mut",
+    "fill",
+    "swap",
+    "reverse",
+    "copy_from_slice",
+    "clone_from_slice",
+    "extend_from_slice",
+    "sort_by",
+    "sort_unstable_by",
+    "truncate",
+    "clear",
+    "resize",
+    "pop",
+    "split_at_mut",
+];
 
 #[derive(Default)]
 struct BufferWrites {
@@ -68,8 +88,9 @@ impl BufferWrites {
 }
 
 impl<'ast> Visit<'ast> for BufferWrites {
+    // `y = next;` too: in a branch or loop it overwrites `y` in place.
     fn visit_expr_assign(&mut self, assign: &'ast syn::ExprAssign) {
-        self.root(&assign.left, true);
+        self.root(&assign.left, false);
         syn::visit::visit_expr_assign(self, assign);
     }
 
@@ -81,7 +102,7 @@ impl<'ast> Visit<'ast> for BufferWrites {
     }
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
-        if call.method == "push" || call.method == "iter_mut" {
+        if WRITING_METHODS.contains(&call.method.to_string().as_str()) {
             self.root(&call.receiver, false);
         }
         syn::visit::visit_expr_method_call(self, call);

@@ -194,11 +194,25 @@ impl Lowerer {
                 .is_some_and(|ident| self.read_binding_exists(&super::deref_name(ident)))
     }
 
+    /// A float, a float buffer, or a reference to either.
+    fn is_float_argument(&self, arg: ValueId) -> bool {
+        let arg = match self.values[arg.0].op {
+            Op::Opaque(Opaque::Ref(inner)) => inner,
+            _ => arg,
+        };
+        self.values[arg.0].buffer || self.is_float_value(arg)
+    }
+
     /// Whether a value is visibly a float: a float parameter or literal, a
     /// rule's result, arithmetic on one, an element of a float buffer.
     pub(super) fn is_float_value(&self, value: ValueId) -> bool {
         let mut current = value;
         for _ in 0..self.values.len() {
+            // `let mut a: f64 = ..`
+            let annotated = self.values[current.0].ty.as_ref();
+            if annotated.is_some_and(|ty| crate::signature::FloatTy::of(ty).is_some()) {
+                return true;
+            }
             match &self.values[current.0].op {
                 Op::Param { .. } => return self.float_params.contains(&current),
                 Op::Deref(inner) | Op::Copy(inner) | Op::Neg(inner) => current = *inner,
@@ -219,6 +233,11 @@ impl Lowerer {
                 }
                 Op::Cast { target, .. } => return *target == crate::ir::CastTarget::Float,
                 Op::Index { .. } => return true,
+                // A helper given floats returns one (`logsumexp(&v)`): a
+                // `#[differentiate]`d function returns a float.
+                Op::Opaque(Opaque::Call { args, .. }) if !self.values[current.0].buffer => {
+                    return args.iter().any(|arg| self.is_float_argument(*arg))
+                }
                 Op::ReadSlot(slot) => return self.float_slots.contains(slot),
                 Op::Binding {
                     scrutinee,

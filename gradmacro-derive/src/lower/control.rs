@@ -110,6 +110,9 @@ impl Lowerer {
                 slot
             }
         };
+        if self.is_float_value(value) {
+            self.float_slots.insert(slot);
+        }
         self.push_node(Node::Write { slot, value });
         Ok(())
     }

@@ -492,6 +492,11 @@ impl Lowerer {
     /// Declares a slot here.
     fn declare_slot(&mut self, name: &str, init: SlotInit) -> SlotId {
         let slot = self.new_slot(name, self.current_block());
+        if let SlotInit::Value(value) = init {
+            if self.is_float_value(value) {
+                self.float_slots.insert(slot);
+            }
+        }
         self.push_node(Node::Declare { slot, init });
         slot
     }
