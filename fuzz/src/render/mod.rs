@@ -2,7 +2,7 @@
 //! appended), and the plain copy compiled without it.
 //!
 //! [`writer`] prints expressions and statements; this module assembles them
-//! into functions and modules; [`runner`] writes the code that calls `f` and
+//! into functions and modules; [`mod@runner`] writes the code that calls `f` and
 //! `f_grad` at the input points and flattens the gradient.
 
 mod runner;
