@@ -303,6 +303,12 @@ impl Forward<'_> {
                 let param = &self.sig.params[*index].name;
                 plain(quote!(#param))
             }
+            // An item of a constant collection iterated by reference: cloned,
+            // as `*item` would move an item that is not `Copy` (a `String`).
+            Op::Deref(v) if matches!(self.body.def(*v).op, Op::LoopItem) => {
+                let v = p(v);
+                plain(quote!(::core::clone::Clone::clone(#v)))
+            }
             Op::Deref(v) => {
                 let v = p(v);
                 plain(quote!(*#v))
@@ -359,7 +365,15 @@ impl Forward<'_> {
                     }
                 }
                 BufferInit::List { elems, vec } => {
-                    let elems = elems.iter().map(p);
+                    // Rows (`vec![a, b]` of buffers) are cloned in, so the
+                    // reverse sweep can still size their adjoints.
+                    let elems = elems.iter().map(|elem| match self.body.def(*elem).buffer {
+                        true => {
+                            let elem = p(elem);
+                            quote!(::core::clone::Clone::clone(&#elem))
+                        }
+                        false => p(elem),
+                    });
                     if *vec {
                         quote!(::std::vec![#(#elems),*])
                     } else {

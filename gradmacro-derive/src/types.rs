@@ -137,6 +137,10 @@ pub fn infer(body: &Body, sig: &FnSignature) -> FloatTypes {
                     }
                     Op::ReadSlot(slot) => types.slots[slot.0].clone(),
                     Op::Index { base, .. } => types.values[base.0].clone(),
+                    // A sort order, the position of a maximum: not floats.
+                    Op::Opaque(Opaque::Call { func, .. }) if crate::lower::is_primal_only(func) => {
+                        None
+                    }
                     // A call's result is taken to have its float arguments' type.
                     Op::Opaque(Opaque::Call { args, .. } | Opaque::Method { args, .. }) => {
                         first(args, &types)

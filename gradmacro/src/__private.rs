@@ -251,6 +251,22 @@ impl<T: ::num_traits::Float> FloatZeros<T> for ::std::vec::Vec<T> {
     }
 }
 
+impl<T: ::num_traits::Float> FloatZeros<T> for [::std::vec::Vec<T>] {
+    type Adjoint = ::std::vec::Vec<::std::vec::Vec<T>>;
+    #[inline]
+    fn float_zeros(&self) -> ::std::vec::Vec<::std::vec::Vec<T>> {
+        self.iter().map(|row| row.float_zeros()).collect()
+    }
+}
+
+impl<T: ::num_traits::Float> FloatZeros<T> for ::std::vec::Vec<::std::vec::Vec<T>> {
+    type Adjoint = ::std::vec::Vec<::std::vec::Vec<T>>;
+    #[inline]
+    fn float_zeros(&self) -> ::std::vec::Vec<::std::vec::Vec<T>> {
+        self.as_slice().float_zeros()
+    }
+}
+
 impl<T: ::num_traits::Float, const M: usize> FloatZeros<T> for ::std::vec::Vec<[T; M]> {
     type Adjoint = ::std::vec::Vec<[T; M]>;
     #[inline]

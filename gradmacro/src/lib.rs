@@ -165,7 +165,7 @@
 //! copy of what it was lent, taken before the call. A `&mut` constant (a
 //! workspace, a random number generator) is cloned the same way. A `&mut`
 //! buffer parameter passed on by name (`rhs(y, &mut k1)` inside a function
-//! taking `y: &mut [f64]`) is read; write `&mut y[..]` to lend it.
+//! taking `y: &mut [f64]`) is read; write `&mut *y` or `&mut y[..]` to lend it.
 //!
 //! # Calls, custom derivatives, methods and generic floats
 //!

@@ -23,6 +23,24 @@ pub(super) fn find(body: &Body, d: &Dependence, reach: &Reach) -> Option<syn::Er
     body.root.walk(&mut |node| {
         let Node::Def(value) = node else { return };
         let stmt = body.def(*value);
+        // Arithmetic on a borrowed row or slice (not a float): nothing would
+        // carry its adjoint back.
+        if matches!(stmt.op, Op::Arith(..) | Op::Neg(_) | Op::Rule { .. } | Op::Cast { .. }) {
+            let borrowed = stmt.op.operands().into_iter().find(|o| {
+                d.varied[o.0]
+                    && matches!(
+                        body.def(*o).op,
+                        Op::Opaque(Opaque::Index { borrowed: true, .. } | Opaque::Slice { .. })
+                    )
+            });
+            if let Some(operand) = borrowed {
+                errors.push(syn::Error::new(
+                    body.def(operand).span,
+                    "this is a row or slice of a buffer, used as a float; index it down to an element",
+                ));
+                return;
+            }
+        }
         // `&mut a` of a variable not visibly a float, lent as a constant,
         // that depends on a differentiated parameter: its derivative through
         // the call would be lost.

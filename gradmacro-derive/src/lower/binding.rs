@@ -93,13 +93,25 @@ impl Lowerer {
                         return Ok(());
                     }
                 }
-                // `let r = &y;`: a view of `y`, not a copy.
+                // `let r = &y;`: a view of `y`, not a copy; `let row = &m[i];`
+                // a view of the row (Rust forbids writing `m` while it lives).
                 if let Lowered::Value(reference) = &value {
-                    if let Op::Opaque(Opaque::Ref(inner)) = self.values[reference.0].op {
-                        if self.values[inner.0].buffer {
-                            self.bind(&ident.ident, Lowered::View(inner, Vec::new()), mutable);
+                    match &self.values[reference.0].op {
+                        Op::Opaque(Opaque::Ref(inner)) if self.values[inner.0].buffer => {
+                            let view = Lowered::View(*inner, Vec::new());
+                            self.bind(&ident.ident, view, mutable);
                             return Ok(());
                         }
+                        Op::Opaque(Opaque::Index {
+                            base,
+                            indices,
+                            borrowed: true,
+                        }) if self.values[base.0].buffer => {
+                            let view = Lowered::View(*base, indices.clone());
+                            self.bind(&ident.ident, view, mutable);
+                            return Ok(());
+                        }
+                        _ => {}
                     }
                 }
                 if let Some((root, prefix)) = self.as_buffer(&value) {
@@ -136,6 +148,10 @@ impl Lowerer {
                     self.bind(&ident.ident, value, mutable);
                     return Ok(());
                 }
+                // `let r: &f64 = &x;`: the borrow is what `*r` reads through.
+                let borrow = matches!(&value, Lowered::Value(v)
+                    if matches!(self.values[v.0].op, crate::ir::Op::Opaque(crate::ir::Opaque::Ref(_))));
+                let ty = ty.filter(|ty| !(borrow && matches!(ty, Type::Reference(_))));
                 let value = if ty.is_some() || mutable {
                     self.annotate(value, ty, mutable, ident.ident.span())
                 } else {

@@ -152,8 +152,10 @@ impl Lowerer {
     }
 
     /// After a call: the variables it was lent take their new values.
-    pub(super) fn finish_call(&mut self, span: proc_macro2::Span) -> syn::Result<()> {
-        for action in std::mem::take(&mut self.after_call) {
+    /// `mark`: the length of the pending actions when this call began.
+    pub(super) fn finish_call(&mut self, span: proc_macro2::Span, mark: usize) -> syn::Result<()> {
+        let mark = mark.min(self.after_call.len());
+        for action in self.after_call.split_off(mark) {
             match action {
                 AfterCall::Element { name, buffer } => {
                     let zero = self.push(Op::Const(quote!(0usize)), span);

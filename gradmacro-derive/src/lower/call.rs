@@ -13,6 +13,9 @@ use syn::{Expr, Ident, Type};
 
 impl Lowerer {
     pub(super) fn lower_call(&mut self, call: &syn::ExprCall) -> syn::Result<Lowered> {
+        // What this call's `&mut` arguments are to receive after it (a call
+        // nested in its arguments finishes first, with its own).
+        let mark = self.after_call.len();
         // A local variable or parameter called (`g(x)` for `g: impl Fn`):
         // the value is called, so a callable that is not `Copy` is not moved.
         if let Expr::Path(path) = &*call.func {
@@ -29,7 +32,7 @@ impl Lowerer {
                         .collect::<syn::Result<Vec<_>>>()?;
                     let op = Op::Opaque(Opaque::Invoke { callee, args });
                     let call = self.push(op, ident.span());
-                    self.finish_call(ident.span())?;
+                    self.finish_call(ident.span(), mark)?;
                     return Ok(Lowered::Value(call));
                 }
             }
@@ -70,7 +73,7 @@ impl Lowerer {
                 other => self.lower_call_argument(other),
             })
             .collect::<syn::Result<Vec<_>>>()?;
-        self.call_with(func, args, span_of(&call.func))
+        self.call_with(func, args, span_of(&call.func), mark)
     }
 
     /// `std::mem::swap(&mut a, &mut b)` of two variables: each is assigned
@@ -145,6 +148,25 @@ impl Lowerer {
         }
         if self.is_out_scalar(arg) {
             return self.lower_mut_argument(arg);
+        }
+        // `g(*p)` of `p: &[f64; 2]`: the array itself, a copy.
+        if let Expr::Unary(unary) = arg {
+            if let (syn::UnOp::Deref(_), Expr::Path(_)) = (unary.op, &*unary.expr) {
+                let lowered = self.lower_expr(&unary.expr)?;
+                if let Some((root, prefix)) = self.as_buffer(&lowered) {
+                    if prefix.is_empty() && self.reference_buffers.contains(&root) {
+                        let init = BufferInit::Copy {
+                            source: root,
+                            prefix,
+                            method: None,
+                            range: None,
+                        };
+                        let copy = self.new_buffer(init, span_of(arg));
+                        self.fresh_buffers.remove(&copy);
+                        return Ok(copy);
+                    }
+                }
+            }
         }
         let (inner, borrowed) = match arg {
             Expr::Reference(reference) if reference.mutability.is_none() => {
@@ -226,6 +248,7 @@ impl Lowerer {
         func: syn::ExprPath,
         args: Vec<ValueId>,
         span: Span,
+        mark: usize,
     ) -> syn::Result<Lowered> {
         // `Box::new(x)` of a float: the float, read back by `*b`.
         let segments: Vec<String> = func
@@ -276,7 +299,7 @@ impl Lowerer {
             None => Op::Opaque(Opaque::Call { func, args }),
         };
         let call = self.push(op, span);
-        self.finish_call(span)?;
+        self.finish_call(span, mark)?;
         Ok(Lowered::Value(call))
     }
 }

@@ -219,6 +219,20 @@ impl Lowerer {
                     // On anything but buffers, `filter` is kept as written.
                     ("filter", Chain::Other(value)) => self.method_on_other(value, call),
                     ("filter", inner) => Ok(Chain::Filter(Box::new(inner), &args[0])),
+                    // Constants zipped with a buffer (`self.diag.iter().zip(x)`):
+                    // an index loop over both.
+                    ("zip", Chain::Other(value)) => match self.parse_chain(&args[0])? {
+                        Chain::Other(other) => {
+                            let op = Op::Opaque(Opaque::Method {
+                                receiver: value,
+                                method: call.method.clone(),
+                                turbofish: call.turbofish.clone(),
+                                args: vec![other],
+                            });
+                            Ok(Chain::Other(self.push(op, call.method.span())))
+                        }
+                        other => Ok(Chain::Zip(Box::new(Chain::Other(value)), Box::new(other))),
+                    },
                     // A chain over something else stays as written.
                     (_, Chain::Other(value)) => self.method_on_other(value, call),
                     ("enumerate", inner) => Ok(Chain::Enumerate(Box::new(inner))),
@@ -240,7 +254,11 @@ impl Lowerer {
                 }
             }
             other => {
-                let lowered = self.lower_expr(other)?;
+                // `self.xs.iter()`: the field is borrowed, not moved.
+                let lowered = match other {
+                    Expr::Field(field) => self.lower_field(field, true)?,
+                    other => self.lower_expr(other)?,
+                };
                 self.promote_call_result(&lowered, 1);
                 match self.buffer_chain(&lowered) {
                     Some(chain) => Ok(chain),

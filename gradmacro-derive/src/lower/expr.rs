@@ -177,7 +177,9 @@ impl Lowerer {
                         return value(self.materialize_view(*base, indices.clone(), span));
                     }
                 }
-                // `&f(x)`: a call whose result is passed on as a buffer.
+                // `&f(x)`, `&b` of `let b = softmax(h)`: a call whose result is
+                // passed on as a buffer (unless it is then read as a float,
+                // `*r`: see `lower_unary`).
                 self.promote_call_result(&operand, 1);
                 let operand =
                     self.expect_value(operand, span_of(&reference.expr), "this expression")?;
@@ -191,7 +193,21 @@ impl Lowerer {
         if let UnOp::Deref(_) = unary.op {
             // `*param` of `param: &[f64; 2]`: the buffer itself.
             let lowered = self.lower_expr(&unary.expr)?;
-            if self.as_buffer(&lowered).is_some() {
+            // A view of what turned out to be a float (see below).
+            if let Lowered::View(root, prefix) = &lowered {
+                if prefix.is_empty() && !self.values[root.0].buffer {
+                    return Ok(Lowered::Value(*root));
+                }
+            }
+            if let Some((root, prefix)) = self.as_buffer(&lowered) {
+                // `*r` of `let r = &a;`, `a` a helper's result taken for a
+                // buffer when it was borrowed: it is a float.
+                let is_call = matches!(self.values[root.0].op, Op::Opaque(Opaque::Call { .. }));
+                if is_call && prefix.is_empty() && self.buffer_depths.get(&root) == Some(&1) {
+                    self.values[root.0].buffer = false;
+                    self.buffer_depths.remove(&root);
+                    return Ok(Lowered::Value(root));
+                }
                 return Ok(lowered);
             }
             let operand = self.expect_value(lowered, span_of(&unary.expr), "this expression")?;
@@ -309,6 +325,7 @@ impl Lowerer {
     }
 
     pub(super) fn lower_method_call(&mut self, call: &syn::ExprMethodCall) -> syn::Result<Lowered> {
+        let mark = self.after_call.len();
         if let Some(consumed) = self.lower_consumer(call)? {
             return Ok(consumed);
         }
@@ -351,7 +368,12 @@ impl Lowerer {
                     return Ok(Lowered::Value(self.new_buffer(init, call.method.span())));
                 }
                 ("push", 1) if prefix.is_empty() => {
-                    let value = self.lower_element(&call.args[0])?;
+                    // A float, or a row (`rows.push(vec![a, b])`).
+                    let pushed = self.lower_expr(&call.args[0])?;
+                    let (value, depth) = self.collected_row(pushed, span_of(&call.args[0]))?;
+                    if depth > 0 {
+                        self.buffer_depths.insert(root, depth + 1);
+                    }
                     self.push_node(crate::ir::Node::Push { base: root, value });
                     return Ok(Lowered::Unit);
                 }
@@ -378,8 +400,20 @@ impl Lowerer {
         if name == "sin_cos" && args.is_empty() && call.turbofish.is_none() {
             return Ok(self.sin_cos(receiver, &call.method, span));
         }
+        // `(k + 2).min(3)`, `i.max(n)` of integers: kept as written.
+        // (A float method's arguments may be integers: `x.powi(2)`.)
+        let compared = match name.as_str() {
+            "min" | "max" | "clamp" => call.args.len(),
+            _ => 0,
+        };
+        let integer = std::iter::once(&*call.receiver)
+            .chain(call.args.iter().take(compared))
+            .any(is_integer_expr)
+            || std::iter::once(receiver)
+                .chain(args.iter().copied().take(compared))
+                .any(|value| self.is_integer_param(value));
         let op = match rule_table::lookup(&name, args.len() + 1) {
-            Some(rule) if call.turbofish.is_none() => Op::Rule {
+            Some(rule) if call.turbofish.is_none() && !integer => Op::Rule {
                 rule,
                 args: std::iter::once(receiver)
                     .chain(args)
@@ -396,8 +430,18 @@ impl Lowerer {
             }),
         };
         let value = self.push(op, span);
-        self.finish_call(span)?;
+        self.finish_call(span, mark)?;
         Ok(Lowered::Value(value))
+    }
+
+    /// Whether `value` is a parameter of an integer type (`n: usize`).
+    fn is_integer_param(&self, value: ValueId) -> bool {
+        let Op::Param { index } = self.values[value.0].op else {
+            return false;
+        };
+        self.param_types
+            .get(index)
+            .is_some_and(|ty| cast_target(ty) == CastTarget::Integer)
     }
 
     /// `x.sin_cos()` is the pair of the `sin` and `cos` rules.
@@ -416,6 +460,27 @@ impl Lowerer {
             part("sin", &rule_table::SIN),
             part("cos", &rule_table::COS),
         ])
+    }
+}
+
+/// Whether `expr` is visibly an integer: an integer literal, or arithmetic,
+/// a negation or parentheses around one, or a cast to an integer type.
+fn is_integer_expr(expr: &Expr) -> bool {
+    match expr {
+        // (`2f64` is an integer literal to syn.)
+        Expr::Lit(lit) => {
+            matches!(&lit.lit, syn::Lit::Int(int) if !matches!(int.suffix(), "f32" | "f64"))
+        }
+        Expr::Paren(paren) => is_integer_expr(&paren.expr),
+        Expr::Unary(unary) => matches!(unary.op, UnOp::Neg(_)) && is_integer_expr(&unary.expr),
+        Expr::Binary(binary) => {
+            matches!(
+                binary.op,
+                BinOp::Add(_) | BinOp::Sub(_) | BinOp::Mul(_) | BinOp::Div(_) | BinOp::Rem(_)
+            ) && (is_integer_expr(&binary.left) || is_integer_expr(&binary.right))
+        }
+        Expr::Cast(cast) => cast_target(&cast.ty) == CastTarget::Integer,
+        _ => false,
     }
 }
 

@@ -50,7 +50,11 @@ fn filter_layers<'c, 'a>(chain: &'c Chain<'a>) -> (&'c Chain<'a>, Vec<Layer<'a>>
 impl Lowerer {
     /// A collected item and its depth: a float (0), or a buffer, slice or
     /// row, made a buffer of its own.
-    fn collected_row(&mut self, item: Lowered, span: Span) -> syn::Result<(ValueId, usize)> {
+    pub(super) fn collected_row(
+        &mut self,
+        item: Lowered,
+        span: Span,
+    ) -> syn::Result<(ValueId, usize)> {
         let depth_of = |lowerer: &Self, root: ValueId, prefix: usize| {
             let depth = lowerer.buffer_depths.get(&root).copied().unwrap_or(1);
             depth.saturating_sub(prefix)
@@ -114,13 +118,17 @@ impl Lowerer {
                 }
                 self.scopes.push(HashMap::new());
                 for (pat, arg) in closure.inputs.iter().zip(args) {
-                    // `|v: &f64|`: the item is already the float.
-                    let pat = match pat {
-                        syn::Pat::Type(typed) => &*typed.pat,
-                        other => other,
+                    // `|v: &f64|`: the item is already the float. `|t: f64|`
+                    // keeps its type (`f(0.5)` passes a bare literal).
+                    let (pat, ty) = match pat {
+                        syn::Pat::Type(typed) => {
+                            let float = FloatTy::of(&typed.ty).is_some();
+                            (&*typed.pat, float.then(|| (*typed.ty).clone()))
+                        }
+                        other => (other, None),
                     };
                     self.binding_references = true;
-                    let bound = self.bind_pattern(pat, arg, None);
+                    let bound = self.bind_pattern(pat, arg, ty);
                     self.binding_references = false;
                     bound?;
                 }
@@ -142,7 +150,8 @@ impl Lowerer {
                             .map(|v| self.float(v))
                     })
                     .collect::<syn::Result<Vec<_>>>()?;
-                self.call_with(path.clone(), args, span)
+                let mark = self.after_call.len();
+                self.call_with(path.clone(), args, span, mark)
             }
             other => Err(unsupported(other.span(), "this kind of function argument")),
         }
@@ -184,6 +193,12 @@ impl Lowerer {
         self.open_block(true);
         self.scopes.push(HashMap::new());
         let item = self.push(Op::LoopItem, span);
+        // `for x in xs.iter()` / `for x in &xs` of a constant collection: `x`
+        // is a reference, read as `*x` where a float is needed.
+        if len.is_none() && Self::other_source(chain).is_some_and(|s| self.yields_references(s)) {
+            let dereferenced = self.push(Op::Deref(item), span);
+            self.dereferenced.insert(item, dereferenced);
+        }
         let lowered = match len {
             Some(_) => self.chain_item(chain, item, span)?,
             None => self.other_item(chain, item, span)?,
@@ -199,6 +214,16 @@ impl Lowerer {
             span,
         );
         Ok(())
+    }
+
+    /// Whether an iterator over something other than a buffer visibly yields
+    /// references: `xs.iter()` or `&xs`.
+    fn yields_references(&self, iterator: ValueId) -> bool {
+        match &self.values[iterator.0].op {
+            Op::Opaque(Opaque::Ref(_)) => true,
+            Op::Opaque(Opaque::Method { method, args, .. }) => method == "iter" && args.is_empty(),
+            _ => false,
+        }
     }
 
     /// The `map`s and `filter`s above a filtered chain applied to an item,

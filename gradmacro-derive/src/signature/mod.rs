@@ -93,6 +93,17 @@ impl Param {
         };
         let elem = &reference.elem;
         Some(match (&self.kind, &**elem) {
+            // A `Vec` may change length (`push`, `truncate`): its adjoint
+            // follows, so it is a `Vec` too.
+            (
+                ParamKind::Buffer {
+                    float, depth: 1, ..
+                },
+                Type::Path(path),
+            ) if path.path.segments.last().is_some_and(|s| s.ident == "Vec") => {
+                let ty = float.ident();
+                quote!(&mut ::std::vec::Vec<#ty>)
+            }
             (
                 ParamKind::Buffer {
                     float, depth: 1, ..

@@ -1,0 +1,334 @@
+//! Inputs from the second unseen corpus (functions written by others, the
+//! way they would write them) that did not compile or were rejected, each
+//! reduced to its smallest form and checked against closed forms and finite
+//! differences.
+#![allow(
+    clippy::needless_range_loop,
+    clippy::ptr_arg,
+    clippy::vec_init_then_push
+)]
+
+mod common;
+
+use common::{assert_all_closed, assert_closed, assert_fd, assert_fd_all};
+use gradmacro::differentiate;
+
+// An array passed on by value from behind a reference: `g(*p, w)`.
+
+#[differentiate]
+fn weighted_pair(p: [f64; 2], w: f64) -> f64 {
+    w * p[0] * p[0] + p[1]
+}
+
+#[differentiate]
+fn through_array_reference(p: &[f64; 2], w: f64) -> f64 {
+    weighted_pair(*p, w) * 2.0
+}
+
+#[test]
+fn an_array_dereferenced_into_a_call() {
+    let (value, (dp, dw)) = through_array_reference_grad(&[1.5, -0.5], 3.0);
+    assert_closed("value", value, 2.0 * (3.0 * 2.25 - 0.5));
+    assert_all_closed("d/dp", &dp, &[2.0 * 2.0 * 3.0 * 1.5, 2.0]);
+    assert_closed("d/dw", dw, 2.0 * 2.25);
+}
+
+// A helper given a buffer of rows by reference: its adjoint is a buffer of
+// rows too.
+
+#[differentiate]
+fn rows_total(rows: &Vec<Vec<f64>>) -> f64 {
+    let mut total = 0.0;
+    for row in rows {
+        for v in row {
+            total += v * v;
+        }
+    }
+    total
+}
+
+#[differentiate]
+fn rows_scaled(x: f64) -> f64 {
+    let rows = vec![vec![x, 2.0 * x], vec![x * x]];
+    rows_total(&rows)
+}
+
+#[test]
+fn a_helper_given_rows() {
+    let x = 0.8;
+    let (value, dx) = rows_scaled_grad(x);
+    assert_closed("value", value, 5.0 * x * x + x.powi(4));
+    assert_closed("d/dx", dx, 10.0 * x + 4.0 * x.powi(3));
+}
+
+// A sort's order computed after a branch, used in a loop.
+
+#[differentiate]
+fn largest_two(x: &[f64], scale: f64) -> f64 {
+    let mut s = 0.0;
+    if scale > 0.0 {
+        s += scale;
+    }
+    let mut order: Vec<usize> = (0..x.len()).collect();
+    order.sort_by(|&a, &b| x[b].partial_cmp(&x[a]).unwrap());
+    for k in 0..2 {
+        s += x[order[k]] * scale;
+    }
+    s
+}
+
+#[test]
+fn a_sort_order_after_a_branch() {
+    let x = [0.3, 2.0, -1.0, 1.5];
+    let (value, (dx, dscale)) = largest_two_grad(&x, 0.5);
+    assert_closed("value", value, 0.5 + 3.5 * 0.5);
+    assert_all_closed("d/dx", &dx, &[0.0, 0.5, 0.0, 0.5]);
+    assert_closed("d/dscale", dscale, 1.0 + 3.5);
+}
+
+// A field iterated through `&self`, zipped with a buffer.
+
+struct Weights {
+    w: Vec<f64>,
+}
+
+impl Weights {
+    #[differentiate(wrt = [x])]
+    fn score(&self, x: &[f64]) -> f64 {
+        self.w.iter().zip(x).map(|(w, v)| w * v.sin()).sum()
+    }
+}
+
+#[test]
+fn a_field_zipped_with_a_buffer() {
+    let model = Weights {
+        w: vec![0.5, -2.0, 1.0],
+    };
+    let x = [0.1, 0.7, -0.4];
+    let (value, dx) = model.score_grad(&x);
+    let expected: f64 = model.w.iter().zip(&x).map(|(w, v)| w * v.sin()).sum();
+    assert_closed("value", value, expected);
+    let closed: Vec<f64> = model.w.iter().zip(&x).map(|(w, v)| w * v.cos()).collect();
+    assert_all_closed("d/dx", &dx, &closed);
+}
+
+// Items of a constant buffer's iterator used as floats.
+
+#[differentiate(wrt = [x])]
+fn constant_items(x: f64, c: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for v in c.iter() {
+        s += (x * v).sin();
+    }
+    s
+}
+
+#[test]
+fn items_of_a_constant_iterator() {
+    let c = [0.5, 1.5];
+    let (value, dx) = constant_items_grad(0.4, &c);
+    assert_closed("value", value, (0.2f64).sin() + (0.6f64).sin());
+    assert_closed("d/dx", dx, 0.5 * 0.2f64.cos() + 1.5 * 0.6f64.cos());
+}
+
+// A call that lends `&mut a` and also takes a rule's result.
+
+#[differentiate]
+fn add_into(acc: &mut f64, v: f64) {
+    *acc += v * v;
+}
+
+#[differentiate]
+fn lend_and_compute(x: f64) -> f64 {
+    let mut a = x;
+    add_into(&mut a, x.sin());
+    a
+}
+
+#[test]
+fn lending_beside_a_rule() {
+    let x = 0.9;
+    let (value, dx) = lend_and_compute_grad(x);
+    assert_closed("value", value, x + x.sin().powi(2));
+    assert_closed("d/dx", dx, 1.0 + 2.0 * x.sin() * x.cos());
+}
+
+// A reference to a helper's result, read back through `*`.
+
+#[differentiate]
+fn cube(x: f64) -> f64 {
+    x * x * x
+}
+
+#[differentiate]
+fn read_through_reference(x: f64) -> f64 {
+    let a = cube(x);
+    let r = &a;
+    let s: &f64 = &x;
+    *r + 2.0 * *s
+}
+
+#[test]
+fn a_reference_read_back() {
+    let (value, dx) = read_through_reference_grad(1.5);
+    assert_closed("value", value, 3.375 + 3.0);
+    assert_closed("d/dx", dx, 3.0 * 2.25 + 2.0);
+}
+
+// A closure whose parameter carries its type.
+
+#[differentiate]
+fn typed_closure(x: f64) -> f64 {
+    let f = |a: f64| a * a + 1.0;
+    f(x) * f(2.0 * x)
+}
+
+#[test]
+fn a_closure_with_a_typed_parameter() {
+    let x = 0.6;
+    let (value, dx) = typed_closure_grad(x);
+    let closed = (x * x + 1.0) * (4.0 * x * x + 1.0);
+    assert_closed("value", value, closed);
+    assert_closed(
+        "d/dx",
+        dx,
+        2.0 * x * (4.0 * x * x + 1.0) + (x * x + 1.0) * 8.0 * x,
+    );
+}
+
+// `min` and `max` of integers are indices, not float rules.
+
+#[differentiate(wrt = [x])]
+fn window_sum(x: &[f64], centre: usize, radius: usize) -> f64 {
+    let lo = centre.saturating_sub(radius);
+    let hi = (centre + radius + 1).min(x.len());
+    let mut s = 0.0;
+    for i in lo..hi {
+        s += x[i].powi(2);
+    }
+    s + x[(centre + 1).max(1) - 1]
+}
+
+#[test]
+fn integer_min_and_max() {
+    let x = [1.0, 2.0, 3.0, 4.0];
+    let (value, dx) = window_sum_grad(&x, 3, 1);
+    assert_closed("value", value, 9.0 + 16.0 + 4.0);
+    assert_all_closed("d/dx", &dx, &[0.0, 0.0, 6.0, 9.0]);
+}
+
+// Rows pushed as `vec![..]`.
+
+#[differentiate]
+fn pushed_rows(x: f64, y: f64) -> f64 {
+    let mut rows: Vec<Vec<f64>> = Vec::new();
+    rows.push(vec![x, y]);
+    rows.push(vec![x * y, 1.0]);
+    let mut s = 0.0;
+    for row in &rows {
+        s += row[0] * row[1];
+    }
+    s
+}
+
+#[test]
+fn rows_pushed_as_vec_literals() {
+    let (value, (dx, dy)) = pushed_rows_grad(2.0, 3.0);
+    assert_closed("value", value, 6.0 + 6.0);
+    assert_closed("d/dx", dx, 3.0 + 3.0);
+    assert_closed("d/dy", dy, 2.0 + 2.0);
+}
+
+// A `&mut Vec` out-parameter that changes length, passed on with `&mut *`.
+
+#[differentiate]
+fn append_square(x: f64, out: &mut Vec<f64>) {
+    out.push(x * x);
+}
+
+#[differentiate]
+fn refill(x: f64, out: &mut Vec<f64>) {
+    out.clear();
+    out.push(x);
+    append_square(x, &mut *out);
+    out.resize(4, x * 0.5);
+}
+
+#[differentiate]
+fn grown_lists(x: f64) -> f64 {
+    let mut v = vec![1.0];
+    append_square(x, &mut v);
+    refill(x * 2.0, &mut v);
+    let mut w = Vec::new();
+    append_square(x, &mut w);
+    v[1] * v[3] + v.len() as f64 + w[0]
+}
+
+#[test]
+fn out_parameters_that_grow() {
+    let x = 0.7;
+    let (value, dx) = grown_lists_grad(x);
+    // v = [2x, 4x², x, x], w = [x²]
+    assert_closed("value", value, 4.0 * x * x * x + 4.0 + x * x);
+    assert_closed("d/dx", dx, 12.0 * x * x + 2.0 * x);
+    assert_fd("d/dx", dx, grown_lists, x);
+}
+
+#[test]
+fn a_growing_out_parameter_alone() {
+    let mut out = vec![1.0];
+    let mut adjoint = vec![0.0, 1.0];
+    let (_, (dx, _)) = append_square_pullback(3.0, &mut out, None, &mut adjoint);
+    assert_closed("d/dx", dx, 6.0);
+    assert_all_closed("adjoint of what was there", &adjoint, &[0.0]);
+    let at = [0.3, -1.2];
+    let f = |p: &[f64]| {
+        let mut v = vec![p[1]];
+        append_square(p[0], &mut v);
+        v[0] * v[1]
+    };
+    let g = |p: &[f64]| -> f64 {
+        let mut v = vec![p[1]];
+        let mut before = v.clone();
+        append_square(p[0], &mut v);
+        let mut adjoint = vec![v[1], v[0]];
+        let (_, (dx, _)) = append_square_pullback(p[0], &mut before, None, &mut adjoint);
+        dx + adjoint[0]
+    };
+    let (x, y) = (at[0], at[1]);
+    assert_closed("pullback sum", g(&at), 2.0 * x * y + x * x);
+    assert_fd_all("pullback", f, &at, &[2.0 * x * y, x * x]);
+}
+
+// A row borrowed into a name: `let row = &m[i];`.
+
+#[differentiate]
+fn row_dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+#[differentiate]
+fn borrowed_rows(m: &[Vec<f64>], v: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..m.len() {
+        let row = &m[i];
+        let n = row.len();
+        s += row_dot(row, v) + row.iter().map(|x| x * x).sum::<f64>() + row[n - 1];
+    }
+    s
+}
+
+#[test]
+fn a_row_borrowed_into_a_name() {
+    let m = vec![vec![1.0, 2.0], vec![3.0, -1.0]];
+    let v = [0.5, 2.0];
+    let (value, (dm, dv)) = borrowed_rows_grad(&m, &v);
+    assert_closed("value", value, 4.5 + 5.0 + 2.0 - 0.5 + 10.0 - 1.0);
+    for i in 0..2 {
+        let closed: Vec<f64> = (0..2)
+            .map(|j| v[j] + 2.0 * m[i][j] + if j == 1 { 1.0 } else { 0.0 })
+            .collect();
+        assert_all_closed("d/dm", &dm[i], &closed);
+    }
+    assert_all_closed("d/dv", &dv, &[4.0, 1.0]);
+}
