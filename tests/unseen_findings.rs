@@ -332,3 +332,72 @@ fn a_row_borrowed_into_a_name() {
     }
     assert_all_closed("d/dv", &dv, &[4.0, 1.0]);
 }
+
+// A `&mut self` method that counts its calls in a field.
+
+struct Counted {
+    calls: usize,
+    stats: CallStats,
+    offset: f64,
+}
+
+struct CallStats {
+    evaluations: i32,
+}
+
+impl Counted {
+    #[differentiate]
+    fn eval(&mut self, x: f64) -> f64 {
+        self.calls += 1;
+        self.stats.evaluations = self.stats.evaluations + 2;
+        let y = x * x + self.offset;
+        self.offset = 0.5;
+        y
+    }
+}
+
+#[test]
+fn a_method_that_writes_constant_fields() {
+    let mut counted = Counted {
+        calls: 0,
+        stats: CallStats { evaluations: 0 },
+        offset: 0.0,
+    };
+    let (value, dx) = counted.eval_grad(3.0);
+    assert_closed("value", value, 9.0);
+    assert_closed("d/dx", dx, 6.0);
+    assert_eq!(counted.calls, 1);
+    assert_eq!(counted.stats.evaluations, 2);
+    let (value, dx) = counted.eval_grad(3.0);
+    assert_closed("value with the new offset", value, 9.5);
+    assert_closed("d/dx", dx, 6.0);
+    assert_eq!(counted.calls, 2);
+}
+
+// Rows borrowed apart with `split_at_mut` (LU elimination's pivot row and
+// the rows below it).
+
+#[differentiate]
+fn eliminate_below(a: &[Vec<f64>]) -> f64 {
+    let mut m = a.to_vec();
+    let (top, bottom) = m.split_at_mut(1);
+    let pivot = &top[0];
+    for row in bottom.iter_mut() {
+        let factor = row[0] / pivot[0];
+        for j in 0..row.len() {
+            row[j] -= factor * pivot[j];
+        }
+    }
+    m[1][1] * m[2][1]
+}
+
+#[test]
+fn rows_split_apart() {
+    let a = vec![vec![2.0, 1.0], vec![4.0, 3.0], vec![-2.0, 5.0]];
+    let (value, da) = eliminate_below_grad(&a);
+    assert_closed("value", value, (3.0 - 2.0) * (5.0 + 1.0));
+    let flat: Vec<f64> = a.iter().flatten().copied().collect();
+    let unflat = |p: &[f64]| -> Vec<Vec<f64>> { p.chunks(2).map(|r| r.to_vec()).collect() };
+    let grad: Vec<f64> = da.iter().flatten().copied().collect();
+    assert_fd_all("d/da", |p| eliminate_below(&unflat(p)), &flat, &grad);
+}

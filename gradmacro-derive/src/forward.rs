@@ -116,6 +116,15 @@ impl Forward<'_> {
                 let (target, source) = (primal(*target), primal(*source));
                 quote!(::core::clone::Clone::clone_from(&mut #target, &#source);)
             }
+            Node::FieldWrite {
+                base,
+                members,
+                value,
+                ..
+            } => {
+                let (base, value) = (self.value(*base), self.value(*value));
+                quote!(#base #(.#members)* = #value;)
+            }
             Node::Macro { mac, args } => {
                 let path = &mac.path;
                 let args = args.iter().map(|arg| match arg {

@@ -21,6 +21,16 @@ pub(super) fn find(body: &Body, d: &Dependence, reach: &Reach) -> Option<syn::Er
     let mut reported: HashSet<ValueId> = HashSet::new();
     let lost = |v: ValueId| d.depends[v.0] && !d.varied[v.0];
     body.root.walk(&mut |node| {
+        // A field keeps no derivative: its later reads are constants.
+        if let Node::FieldWrite { value, span, .. } = node {
+            if d.depends[value.0] {
+                errors.push(syn::Error::new(
+                    *span,
+                    "this field is assigned a value that depends on a differentiated parameter: gradmacro does not differentiate through fields, and a gradient that ignored it would be wrong; keep the value in a local variable",
+                ));
+            }
+            return;
+        }
         let Node::Def(value) = node else { return };
         let stmt = body.def(*value);
         // Arithmetic on a borrowed row or slice (not a float): nothing would
@@ -28,10 +38,17 @@ pub(super) fn find(body: &Body, d: &Dependence, reach: &Reach) -> Option<syn::Er
         if matches!(stmt.op, Op::Arith(..) | Op::Neg(_) | Op::Rule { .. } | Op::Cast { .. }) {
             let borrowed = stmt.op.operands().into_iter().find(|o| {
                 d.varied[o.0]
-                    && matches!(
-                        body.def(*o).op,
-                        Op::Opaque(Opaque::Index { borrowed: true, .. } | Opaque::Slice { .. })
-                    )
+                    && match body.def(*o).op {
+                        Op::Opaque(
+                            Opaque::Index {
+                                base,
+                                borrowed: true,
+                                ..
+                            }
+                            | Opaque::Slice { base, .. },
+                        ) => body.def(base).buffer,
+                        _ => false,
+                    }
             });
             if let Some(operand) = borrowed {
                 errors.push(syn::Error::new(

@@ -202,6 +202,18 @@ impl Body {
                     source,
                     old_len,
                 } => writeln!(f, "{pad}{target} <- all of {source} (was {old_len} long)")?,
+                Node::FieldWrite {
+                    base,
+                    members,
+                    value,
+                    ..
+                } => {
+                    let path: Vec<String> = members
+                        .iter()
+                        .map(|member| quote::ToTokens::to_token_stream(member).to_string())
+                        .collect();
+                    writeln!(f, "{pad}{base}.{} <- {value}", path.join("."))?
+                }
                 Node::Macro { mac, args } => {
                     let name = mac
                         .path

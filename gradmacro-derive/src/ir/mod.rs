@@ -166,6 +166,17 @@ pub enum Node {
         decision: ValueId,
     },
     Loop(Loop),
+    /// `base.members = value;` of a value that is not a float buffer
+    /// (`self.calls += 1` in a `&mut self` method): run by the forward sweep
+    /// only. The activity analysis rejects a stored value that depends on a
+    /// differentiated parameter, as the field's later reads are constants.
+    FieldWrite {
+        base: ValueId,
+        members: Vec<syn::Member>,
+        value: ValueId,
+        /// The field written (`calls` of `self.calls`), for errors.
+        span: proc_macro2::Span,
+    },
     /// A macro run for its effect on primal values (`println!`, `assert!`,
     /// `panic!`): the forward sweep runs it, the reverse sweep does not.
     Macro {

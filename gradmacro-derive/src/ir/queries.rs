@@ -230,6 +230,7 @@ impl Node {
                 LoopKind::For { iter, .. } => vec![iter],
                 LoopKind::Infinite => vec![],
             },
+            Node::FieldWrite { base, value, .. } => vec![*base, *value],
             Node::Macro { args, .. } => args
                 .iter()
                 .filter_map(|arg| match arg {
@@ -261,6 +262,7 @@ impl Node {
             | Node::Resize { .. }
             | Node::Overwrite { .. }
             | Node::WriteBack { .. }
+            | Node::FieldWrite { .. }
             | Node::Macro { .. } => {
                 vec![]
             }

@@ -330,6 +330,47 @@ impl Lowerer {
                 }
             }
             Expr::Infer(_) => Ok(()),
+            // `self.calls += 1`: kept for its effect (see `Node::FieldWrite`).
+            Expr::Field(field) => {
+                let mut members = vec![field.member.clone()];
+                let mut base = &*field.base;
+                while let Expr::Field(inner) = base {
+                    members.insert(0, inner.member.clone());
+                    base = &inner.base;
+                }
+                // A `mut` binding, or a `&mut` parameter (`&mut self`).
+                let writable = match base {
+                    Expr::Path(path) if path.qself.is_none() => {
+                        path.path.get_ident().is_some_and(|name| {
+                            let key = name.to_string();
+                            let binding = self.scopes.iter().rev().find_map(|s| s.get(&key));
+                            binding.is_some_and(|binding| {
+                                binding.mutable
+                                    || matches!(
+                                        &binding.target,
+                                        Target::Value(Lowered::Value(v)) if self.values[v.0].mutable
+                                    )
+                            })
+                        })
+                    }
+                    _ => false,
+                };
+                if !writable {
+                    return Err(unsupported(
+                        field.span(),
+                        "assigning to a field of anything but a `mut` variable or a `&mut` parameter (`self`)",
+                    ));
+                }
+                let base = self.lower_value(base)?;
+                let value = self.expect_value(value, field.span(), "the assigned value")?;
+                self.push_node(Node::FieldWrite {
+                    base,
+                    members,
+                    value,
+                    span: field.member.span(),
+                });
+                Ok(())
+            }
             other => Err(unsupported(
                 other.span(),
                 "assigning to anything but a local variable or a buffer element",

@@ -464,6 +464,7 @@ impl Generator<'_> {
             | Node::Resize { .. }
             | Node::Overwrite { .. }
             | Node::WriteBack { .. }
+            | Node::FieldWrite { .. }
             | Node::Macro { .. } => {}
             Node::Write { slot, value } => {
                 if self.inputs.activity.is_slot_active(*slot) {
