@@ -349,7 +349,7 @@ impl Counted {
     #[differentiate]
     fn eval(&mut self, x: f64) -> f64 {
         self.calls += 1;
-        self.stats.evaluations = self.stats.evaluations + 2;
+        self.stats.evaluations -= -2;
         let y = x * x + self.offset;
         self.offset = 0.5;
         y
