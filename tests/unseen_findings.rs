@@ -12,6 +12,7 @@ mod common;
 
 use common::{assert_all_closed, assert_closed, assert_fd, assert_fd_all};
 use gradmacro::differentiate;
+use gradmacro::vector::{softmax, softmax_pullback};
 
 // An array passed on by value from behind a reference: `g(*p, w)`.
 
@@ -400,4 +401,68 @@ fn rows_split_apart() {
     let unflat = |p: &[f64]| -> Vec<Vec<f64>> { p.chunks(2).map(|r| r.to_vec()).collect() };
     let grad: Vec<f64> = da.iter().flatten().copied().collect();
     assert_fd_all("d/da", |p| eliminate_below(&unflat(p)), &flat, &grad);
+}
+
+// An out-parameter call that also borrows a constant buffer `&q`: a float
+// buffer lent `&` cannot change, so nothing read afterwards is lost.
+
+#[differentiate]
+fn scale_into(a: f64, s: &[f64], out: &mut [f64]) {
+    for i in 0..out.len() {
+        out[i] = a * s[i];
+    }
+}
+
+#[differentiate(wrt = [x])]
+fn scaled_twice(x: f64, p: &[f64]) -> f64 {
+    let mut buf = vec![0.0; 2];
+    scale_into(x, p, &mut buf);
+    let q = vec![1.0, 2.0];
+    scale_into(buf[0], &q, &mut buf);
+    buf[1] + p[0] + q[1]
+}
+
+#[test]
+fn a_constant_buffer_beside_an_out_parameter() {
+    let (value, dx) = scaled_twice_grad(0.5, &[2.0, 3.0]);
+    assert_closed("value", value, 2.0 + 2.0 + 2.0);
+    assert_closed("d/dx", dx, 2.0 * 2.0);
+}
+
+// A vector rule's result written into: element stores, `fill`, `iter_mut`.
+
+#[differentiate]
+fn softmax_stored(z: &[f64]) -> f64 {
+    let mut p = softmax(z);
+    p[0] = 0.0;
+    p[1] * 2.0 + p[2] + p[0]
+}
+
+#[differentiate]
+fn softmax_filled(z: &[f64]) -> f64 {
+    let mut p = softmax(z);
+    let kept = p[1];
+    p.fill(0.5);
+    kept + p[2]
+}
+
+#[differentiate]
+fn softmax_doubled(z: &[f64]) -> f64 {
+    let mut p = softmax(z);
+    for v in p.iter_mut() {
+        *v *= 2.0;
+    }
+    p[1] + p[2].ln()
+}
+
+#[test]
+fn a_vector_rule_result_written_into() {
+    let z = [0.1, 0.5, -0.3];
+    let (_, dz) = softmax_stored_grad(&z);
+    assert_fd_all("stored", softmax_stored, &z, &dz);
+    let (value, dz) = softmax_filled_grad(&z);
+    assert_closed("filled value", value, softmax(&z)[1] + 0.5);
+    assert_fd_all("filled", softmax_filled, &z, &dz);
+    let (_, dz) = softmax_doubled_grad(&z);
+    assert_fd_all("doubled", softmax_doubled, &z, &dz);
 }

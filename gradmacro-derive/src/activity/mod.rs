@@ -250,7 +250,10 @@ fn changed_places(body: &Body, call: ValueId, unused: bool) -> Vec<Place> {
         match body.def(*arg).op {
             // Lent `&mut`, a constant may be changed whatever the result.
             Op::Opaque(Opaque::ConstantMut { .. }) => places.push(place_of(body, *arg)),
-            Op::Opaque(Opaque::Ref(_)) if unused => places.push(place_of(body, *arg)),
+            // (A float buffer has no interior mutability: `&q` stays as it was.)
+            Op::Opaque(Opaque::Ref(inner)) if unused && !body.def(inner).buffer => {
+                places.push(place_of(body, *arg))
+            }
             _ => {}
         }
     }

@@ -261,6 +261,8 @@ impl Lowerer {
                 },
             };
         }
+        // `p[0] = 0.0` of `let mut p = softmax(z);`: the result is a buffer.
+        self.promote_call_result(&base, index_exprs.len());
         let Some((root, mut indices)) = self.as_buffer(&base) else {
             return Ok(None);
         };
