@@ -9,7 +9,8 @@
 //! `activity.rs`. Syntax that is not supported yet is rejected here, pointing at
 //! its first token.
 //!
-//! The pieces: this file holds the lowerer's state, blocks, scopes and statements;
+//! The pieces: this file holds the lowerer's state, blocks and scopes;
+//! `stmts.rs` statement lists, early exits and rejected statements;
 //! `expr.rs` the expressions, `control.rs` branches, loops and exits,
 //! `pattern.rs` the patterns of `match` arms, `assigned.rs` the scans made before
 //! a region is lowered.
@@ -29,6 +30,7 @@ mod iter;
 mod macros;
 mod pattern;
 mod slices;
+mod stmts;
 mod variables;
 
 pub(crate) use call::is_primal_only;
@@ -287,15 +289,6 @@ fn cascade(span: Span) -> syn::Error {
 
 const CASCADE: &str = "\u{0}gradmacro: follows from an error reported already";
 
-/// The stacks a statement pushes onto, to restore when it is rejected.
-struct Checkpoint {
-    open: usize,
-    block_ids: usize,
-    scopes: usize,
-    loops: usize,
-    pending: usize,
-}
-
 /// The token an expression's statement is reported at: its operator, method
 /// name, keyword or own token. O(1), where syn's `Spanned::span` prints the
 /// whole expression to find its first token (quadratic on a long sum).
@@ -546,165 +539,6 @@ impl Lowerer {
     /// Whether `base[indices]` reaches a float (a place, not a row).
     fn is_place(&self, base: ValueId, indices: &[ValueId]) -> bool {
         indices.len() >= self.buffer_depths.get(&base).copied().unwrap_or(1)
-    }
-
-    /// Lowers a block's statements in a scope of their own.
-    fn lower_stmts(&mut self, stmts: &[syn::Stmt]) -> syn::Result<Lowered> {
-        self.scopes.push(HashMap::new());
-        let result = self.lower_stmt_list(stmts);
-        self.scopes.pop();
-        result
-    }
-
-    fn lower_stmt_list(&mut self, stmts: &[syn::Stmt]) -> syn::Result<Lowered> {
-        // The buffers written by each statement and the ones after it.
-        let mut ahead = vec![std::collections::BTreeSet::new(); stmts.len() + 1];
-        for index in (0..stmts.len()).rev() {
-            let mut writes = assigned::written_buffers(&stmts[index..=index]);
-            writes.extend(ahead[index + 1].iter().cloned());
-            ahead[index] = writes;
-        }
-        self.writes_ahead.push(std::collections::BTreeSet::new());
-        let result = self.lower_stmt_list_ahead(stmts, &mut ahead);
-        self.writes_ahead.pop();
-        result
-    }
-
-    fn lower_stmt_list_ahead(
-        &mut self,
-        stmts: &[syn::Stmt],
-        ahead: &mut [std::collections::BTreeSet<String>],
-    ) -> syn::Result<Lowered> {
-        for (index, stmt) in stmts.iter().enumerate() {
-            if let Some(top) = self.writes_ahead.last_mut() {
-                *top = std::mem::take(&mut ahead[index]);
-            }
-            let last = index + 1 == stmts.len();
-            let pending_before = self.pending.len();
-            let checkpoint = self.checkpoint();
-            let lowered = match stmt {
-                syn::Stmt::Local(local) => self.lower_local(local).map(|value| (value, false)),
-                syn::Stmt::Item(item) => {
-                    self.items.push(item.clone());
-                    Ok((Lowered::Unit, false))
-                }
-                syn::Stmt::Macro(mac) => self.lower_macro(&mac.mac).map(|value| (value, false)),
-                // A stray `;` (an empty statement).
-                syn::Stmt::Expr(Expr::Verbatim(tokens), Some(_)) if tokens.is_empty() => {
-                    Ok((Lowered::Unit, false))
-                }
-                syn::Stmt::Expr(expr, Some(_)) if self.optional_element(expr).is_some() => self
-                    .lower_discarded_pop(expr)
-                    .and_then(|lowered| match lowered {
-                        Some(lowered) => Ok((lowered, false)),
-                        None => self.lower_expr(expr).map(|value| (value, false)),
-                    }),
-                syn::Stmt::Expr(expr, semi) => {
-                    // `return x;` as the last statement of a function without early
-                    // returns gives the function's value.
-                    let returns = matches!(expr, Expr::Return(_));
-                    let tail = last && (semi.is_none() || returns);
-                    self.lower_expr(expr)
-                        .inspect(|value| {
-                            if let (Lowered::Value(value), false) = (value, tail) {
-                                self.discarded.insert(*value);
-                            }
-                        })
-                        .map(|value| (value, tail))
-                }
-            };
-            let (value, tail) = match lowered {
-                Ok(lowered) => lowered,
-                Err(error) => {
-                    // Report it, and go on with the next statement: what the
-                    // rejected one would have bound is poisoned.
-                    self.reject(error, checkpoint);
-                    if let syn::Stmt::Local(local) = stmt {
-                        self.poison(&local.pat);
-                    }
-                    if last {
-                        return Ok(Lowered::Poison);
-                    }
-                    continue;
-                }
-            };
-            if matches!(value, Lowered::Never) {
-                return Ok(Lowered::Never);
-            }
-            if tail {
-                return Ok(value);
-            }
-            let rest = &stmts[index + 1..];
-            if self.pending.len() > pending_before && !rest.is_empty() {
-                let flags = self.pending[pending_before..].to_vec();
-                return self.guard_rest(&flags, rest);
-            }
-        }
-        Ok(Lowered::Unit)
-    }
-
-    fn checkpoint(&self) -> Checkpoint {
-        Checkpoint {
-            open: self.open.len(),
-            block_ids: self.block_ids.len(),
-            scopes: self.scopes.len(),
-            loops: self.loops.len(),
-            pending: self.pending.len(),
-        }
-    }
-
-    /// Records a rejected statement's error (not one that follows from an
-    /// earlier error) and undoes what the statement left half open.
-    fn reject(&mut self, error: syn::Error, checkpoint: Checkpoint) {
-        let new: Vec<syn::Error> = error
-            .into_iter()
-            .filter(|error| error.to_string() != CASCADE)
-            .collect();
-        self.errors.extend(new);
-        self.open.truncate(checkpoint.open);
-        self.block_ids.truncate(checkpoint.block_ids);
-        self.scopes.truncate(checkpoint.scopes);
-        self.loops.truncate(checkpoint.loops);
-        self.pending.truncate(checkpoint.pending);
-        self.after_call.clear();
-    }
-
-    /// Binds the names of a rejected `let`'s pattern to [`Lowered::Poison`].
-    fn poison(&mut self, pat: &syn::Pat) {
-        match pat {
-            syn::Pat::Ident(ident) => self.bind(&ident.ident, Lowered::Poison, true),
-            syn::Pat::Type(typed) => self.poison(&typed.pat),
-            syn::Pat::Paren(paren) => self.poison(&paren.pat),
-            syn::Pat::Reference(reference) => self.poison(&reference.pat),
-            syn::Pat::Tuple(tuple) => tuple.elems.iter().for_each(|pat| self.poison(pat)),
-            syn::Pat::Slice(slice) => slice.elems.iter().for_each(|pat| self.poison(pat)),
-            _ => {}
-        }
-    }
-
-    /// After a statement that may have set an exit flag, the rest of the block
-    /// runs only if none was set: `if !flags { rest }`. A value the rest produces
-    /// goes through a slot.
-    fn guard_rest(&mut self, flags: &[SlotId], rest: &[syn::Stmt]) -> syn::Result<Lowered> {
-        let span = rest
-            .first()
-            .map_or_else(Span::call_site, |stmt| stmt.span());
-        let cond = self.none_set(flags, span);
-        self.slots_for(&assigned::in_stmts(rest), span)?;
-        let place = (self.open.len() - 1, self.nodes().len());
-        let mut result = None;
-        self.open_block(false);
-        let value = self.lower_stmt_list(rest)?;
-        self.write_result(&mut result, &value, place, span)?;
-        let then = self.close_block();
-        self.open_block(false);
-        let otherwise = self.close_block();
-        self.push_node(Node::If {
-            cond,
-            then,
-            otherwise,
-        });
-        Ok(self.read_result(result, false, span))
     }
 }
 

@@ -28,6 +28,7 @@ mod fused;
 mod in_place;
 mod operands;
 mod recompute;
+mod writes;
 
 /// One contribution to an adjoint: `+ expr` or `- expr`, where `expr` binds at
 /// least as tightly as a product.
@@ -363,100 +364,21 @@ impl Generator<'_> {
                 base,
                 indices,
                 value,
-            } if self.active(*base) => {
-                let indices: Vec<TokenStream> =
-                    indices.iter().map(|index| self.primal(*index)).collect();
-                let (buffer, element) = (names::adjoint_buffer(*base), self.element_snapshot());
-                if let Some(update) = self.in_place.get(value).copied() {
-                    // The old element passes through: its adjoint stays.
-                    code.extend(quote!(let #element = #buffer #([#indices])*;));
-                    let (other, negative) = (update.other, update.negative);
-                    self.contribute(other, negative, quote!(#element), here, terms, &mut code);
-                    return code;
-                }
-                let zero = self.inputs.types.zero(self.inputs.types.of(*base).as_ref());
-                code.extend(quote! {
-                    let #element = #buffer #([#indices])*;
-                    #buffer #([#indices])* = #zero;
-                });
-                self.contribute(*value, false, quote!(#element), here, terms, &mut code);
-            }
+            } if self.active(*base) => self.store(*base, indices, *value, here, terms, &mut code),
             Node::Push { base, value } if self.active(*base) => {
-                // The adjoint has the buffer's length at each point of the
-                // sweep: the pushed element is its last.
-                let (buffer, counter, element) = (
-                    names::adjoint_buffer(*base),
-                    names::push_counter(*base),
-                    self.element_snapshot(),
-                );
-                if self.body().def(*value).buffer {
-                    // A pushed row (`rows.push([a, b])`, a collected
-                    // `Vec<f64>`): its adjoint is the adjoint's last row.
-                    let accumulate = self.active(*value).then(|| {
-                        let row = names::adjoint_buffer(*value);
-                        let accumulate_fn = self.inputs.types.accumulate_fn();
-                        quote!(#accumulate_fn(&mut #row[..], &#element[..]);)
-                    });
-                    code.extend(quote! {
-                        if let ::core::option::Option::Some(#element) = #buffer.pop() {
-                            #accumulate
-                        }
-                    });
-                } else {
-                    code.extend(quote! {
-                        let #counter = #buffer.len() - 1;
-                        let #element = #buffer[#counter];
-                    });
-                    self.contribute(*value, false, quote!(#element), here, terms, &mut code);
-                    // Before the push the element did not exist: whatever reads
-                    // the whole buffer earlier (`vec![x; n]`, a copy) must not
-                    // see it.
-                    code.extend(quote!(#buffer.truncate(#counter);));
-                }
+                self.push(*base, *value, here, terms, &mut code)
             }
             Node::Resize {
                 base,
                 old_len,
                 fill,
                 ..
-            } if self.active(*base) => {
-                let buffer = names::adjoint_buffer(*base);
-                let old_len = self.primal(*old_len);
-                let zero = self.inputs.types.zero(self.inputs.types.of(*base).as_ref());
-                if let Some(fill) = fill.filter(|fill| self.active(*fill)) {
-                    // Every element the growth added was `fill`.
-                    let (added, k) = (self.element_snapshot(), names::local("k"));
-                    code.extend(quote! {
-                        let mut #added = #zero;
-                        for #k in #old_len..#buffer.len() {
-                            #added = #added + #buffer[#k];
-                        }
-                    });
-                    self.contribute(fill, false, quote!(#added), here, terms, &mut code);
-                }
-                // The elements a shrink dropped reach nothing: zero adjoints.
-                code.extend(quote!(#buffer.resize(#old_len, #zero);));
-            }
+            } if self.active(*base) => self.resize(*base, *old_len, *fill, here, terms, &mut code),
             Node::Overwrite {
                 target,
                 source,
                 old_len,
-            } if self.active(*target) => {
-                // The source's adjoint takes the target's; the target's
-                // earlier contents, overwritten, get none, at the length
-                // they had.
-                let target_adjoint = names::adjoint_buffer(*target);
-                let accumulate_fn = self.inputs.types.accumulate_fn();
-                if self.active(*source) {
-                    let source_adjoint = names::adjoint_buffer(*source);
-                    code.extend(
-                        quote!(#accumulate_fn(&mut #source_adjoint[..], &#target_adjoint[..]);),
-                    );
-                }
-                let old_len = self.primal(*old_len);
-                let reset = self.inputs.types.reset_fn();
-                code.extend(quote!(#reset(&mut #target_adjoint, #old_len);));
-            }
+            } if self.active(*target) => self.overwrite(*target, *source, *old_len, &mut code),
             // Macros act on primal values, in the forward sweep only.
             // An out-parameter's last value is seeded where the sweep starts.
             Node::Store { .. }
