@@ -466,3 +466,60 @@ fn a_vector_rule_result_written_into() {
     let (_, dz) = softmax_doubled_grad(&z);
     assert_fd_all("doubled", softmax_doubled, &z, &dz);
 }
+
+// Loops over ranges of any integer type: their items are recomputed in the
+// reverse sweep (`for r in col + 1..d`, `-n..n` of `i32`), and an unbounded
+// range `3_i64..` left by `break` is not sized from its `usize::MAX` hint.
+
+#[differentiate(wrt = [x])]
+fn strictly_lower(x: &[f64], d: usize) -> f64 {
+    let mut s = 0.0;
+    for col in 0..d {
+        for r in col + 1..d {
+            s += (x[r] * x[col]).sin() * r as f64;
+        }
+    }
+    s
+}
+
+#[differentiate(wrt = [x])]
+fn signed_range(x: &[f64], n: i32) -> f64 {
+    let mut s = 0.0;
+    for i in -n..n {
+        let w = (i * i) as f64;
+        s += (x[(i + n) as usize] * w).cos();
+    }
+    s
+}
+
+#[differentiate(wrt = [x])]
+fn unbounded_range(x: &[f64]) -> f64 {
+    let mut t = 0.0;
+    for j in 3_i64.. {
+        if j > 6 {
+            break;
+        }
+        t += x[j as usize].exp() * j as f64;
+    }
+    t
+}
+
+#[test]
+fn range_items_of_any_integer_type() {
+    let x = [0.3, -0.2, 0.5, 0.9, 1.1, -0.4, 0.25, 0.6];
+    let (_, dx) = strictly_lower_grad(&x, 5);
+    assert_fd_all("strictly lower", |p| strictly_lower(p, 5), &x, &dx);
+    let (_, dx) = signed_range_grad(&x, 3);
+    assert_fd_all("signed", |p| signed_range(p, 3), &x, &dx);
+    let (value, dx) = unbounded_range_grad(&x);
+    let closed: f64 = (3..=6).map(|j| x[j].exp() * j as f64).sum();
+    assert_closed("unbounded value", value, closed);
+    for (j, &partial) in dx.iter().enumerate() {
+        let expected = if (3..=6).contains(&j) {
+            x[j].exp() * j as f64
+        } else {
+            0.0
+        };
+        assert_closed("unbounded d/dx", partial, expected);
+    }
+}

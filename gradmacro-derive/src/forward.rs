@@ -206,9 +206,13 @@ impl Forward<'_> {
                 let pushed = self.saves.pushed_in(self.body, lp.body.id);
                 let taped = self.saves.taped_by(lp.body.id);
                 let it = names::iterator(lp.trip);
+                // (A loop that may stop early, or over an unbounded iterator
+                // `3..`, is not sized up front: its hint may be `usize::MAX`.)
                 let hint = match lp.kind {
-                    LoopKind::For { .. } => quote!(::core::iter::Iterator::size_hint(&#it).0),
-                    LoopKind::Infinite => quote!(0),
+                    LoopKind::For { .. } if lp.exit_flags.is_empty() => {
+                        quote!(::gradmacro::__private::loop_hint(&#it))
+                    }
+                    _ => quote!(0),
                 };
                 let reserve = pushed.iter().map(|part| {
                     let stack = part.stack();

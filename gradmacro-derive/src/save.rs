@@ -337,14 +337,32 @@ fn iterates_range(body: &Body, lp: &crate::ir::Loop) -> bool {
     )
 }
 
-/// For a loop over a `usize` range `start..end`, its item and `start`: the item
-/// of iteration `k` is `start + k`, so the reverse loop recomputes it instead of
-/// saving it. Only where both ends are visibly `usize` (lengths and arithmetic on
-/// them), so that `start + k` has the item's type.
+/// For a loop over a range `start..end` (or `start..=end`, `start..`), its
+/// item and `start`: the item of iteration `k` is the range's `k`-th, so the
+/// reverse loop recomputes it instead of saving it, whatever integer type the
+/// range has (`__private::range_item`; `start + k` where it is visibly
+/// `usize`, see [`usize_range`]).
 pub fn recomputed_item(body: &Body, lp: &crate::ir::Loop) -> Option<(ValueId, ValueId)> {
     use crate::ir::{LoopKind, Opaque};
     let LoopKind::For { item, iter } = lp.kind else {
         return None;
+    };
+    let Op::Opaque(Opaque::Range {
+        start: Some(start), ..
+    }) = &body.def(iter).op
+    else {
+        return None;
+    };
+    Some((item, *start))
+}
+
+/// Whether a loop runs over a range whose ends are both visibly `usize`
+/// (lengths and arithmetic on them; a lone `0..10` may be `i32`): its item is
+/// `start + k`, and its trip count `end - start`.
+pub fn usize_range(body: &Body, lp: &crate::ir::Loop) -> bool {
+    use crate::ir::{LoopKind, Opaque};
+    let LoopKind::For { iter, .. } = lp.kind else {
+        return false;
     };
     let Op::Opaque(Opaque::Range {
         start: Some(start),
@@ -352,11 +370,10 @@ pub fn recomputed_item(body: &Body, lp: &crate::ir::Loop) -> Option<(ValueId, Va
         ..
     }) = &body.def(iter).op
     else {
-        return None;
+        return false;
     };
-    // Both ends `usize`, one of them visibly (a lone `0..10` may be `i32`).
     let visibly = is_length_like(body, *start) || is_length_like(body, *end);
-    (visibly && is_usize(body, *start) && is_usize(body, *end)).then_some((item, *start))
+    visibly && is_usize(body, *start) && is_usize(body, *end)
 }
 
 /// Whether a value is visibly a `usize`: a length, an integer literal next to

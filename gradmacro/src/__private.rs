@@ -99,6 +99,32 @@ fn empty_stack() -> ! {
     panic!("gradmacro: the reverse sweep found a saved-value stack empty; this is a bug in gradmacro, please report it")
 }
 
+/// How many iterations a loop that runs to completion makes, at least, to
+/// size its stacks and tapes once: the iterator's lower bound when it has an
+/// upper bound too (`3..` has neither, truly).
+#[inline(always)]
+pub fn loop_hint<I: Iterator>(iter: &I) -> usize {
+    match iter.size_hint() {
+        (lower, Some(_)) => lower,
+        (_, None) => 0,
+    }
+}
+
+/// The item of iteration `k` of a loop over `start..end` (or `start..=end`,
+/// `start..`), whatever integer type the range has: the reverse sweep
+/// recomputes a loop's items with it instead of saving them. `RangeFrom`'s
+/// `nth` steps by `k` at once.
+#[inline(always)]
+pub fn range_item<T>(start: T, k: usize) -> T
+where
+    core::ops::RangeFrom<T>: Iterator<Item = T>,
+{
+    match (start..).nth(k) {
+        Some(item) => item,
+        None => unreachable!("a range's item the forward loop reached"),
+    }
+}
+
 /// The zero adjoint of a value of type `T`: `0.0` for a float, and for a
 /// buffer an owned buffer of the same shape (slices and `Vec`s give a `Vec`,
 /// arrays give an array).

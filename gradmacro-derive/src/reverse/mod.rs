@@ -454,11 +454,17 @@ impl Generator<'_> {
                         None => trip,
                     };
                     let pop_segment = (!taped.is_empty()).then(|| quote!(#top = #start;));
+                    let usize_range = crate::save::usize_range(self.inputs.body, lp);
                     let item = crate::save::recomputed_item(self.inputs.body, lp).map(
                         // The item of iteration `k` of `start..end` is `start + k`.
                         |(item, start)| {
                             let (item, start) = (names::primal(item), self.primal(start));
-                            quote!(let #item = #start + #k;)
+                            match usize_range {
+                                true => quote!(let #item = #start + #k;),
+                                false => quote! {
+                                    let #item = ::gradmacro::__private::range_item(#start, #k);
+                                },
+                            }
                         },
                     );
                     code.extend(quote! {

@@ -177,7 +177,7 @@ impl Generator<'_> {
                 inclusive: false,
             }) = &body.def(*iter).op
             {
-                if crate::save::recomputed_item(body, lp).is_some() {
+                if crate::save::usize_range(body, lp) {
                     let (start, end) = (self.primal(*start), self.primal(*end));
                     return quote!(#end.saturating_sub(#start));
                 }
