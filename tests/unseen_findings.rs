@@ -523,3 +523,255 @@ fn range_items_of_any_integer_type() {
         assert_closed("unbounded d/dx", partial, expected);
     }
 }
+
+// Exits inside the value being written: Rust leaves before the write.
+
+#[differentiate]
+fn exit_inside_compound(t: f64) -> f64 {
+    let mut s = 1.0;
+    for i in 0..4 {
+        s *= {
+            if i == 2 {
+                break;
+            }
+            t + 1.0
+        };
+    }
+    s
+}
+
+#[differentiate]
+fn return_inside_assignment(t: f64) -> f64 {
+    let mut s = 1.0;
+    for i in 0..4 {
+        s = {
+            if i as f64 * t > 2.0 {
+                return s * 10.0;
+            }
+            s * t + 1.0
+        };
+    }
+    s
+}
+
+#[differentiate]
+fn break_inside_break_value(t: f64) -> f64 {
+    'ret: loop {
+        break 'ret {
+            let mut s = 0.0;
+            for i in 0..3 {
+                s += t * i as f64;
+                if s > 2.0 {
+                    break 'ret s * t;
+                }
+            }
+            s
+        };
+    }
+}
+
+#[test]
+fn exits_inside_written_values() {
+    for t in [0.5, 1.5] {
+        let (value, dt) = exit_inside_compound_grad(t);
+        assert_closed("compound", value, (t + 1.0).powi(2));
+        assert_closed("compound d/dt", dt, 2.0 * (t + 1.0));
+        let (_, dt) = return_inside_assignment_grad(t);
+        assert_fd("return inside", dt, return_inside_assignment, t);
+    }
+    let (value, dt) = return_inside_assignment_grad(1.5);
+    assert_closed("returned", value, 10.0 * (1.5 * 1.5 + 1.5 + 1.0));
+    assert_closed("returned d/dt", dt, 10.0 * (2.0 * 1.5 + 1.0));
+    let (value, dt) = break_inside_break_value_grad(2.0);
+    assert_closed("inner break", value, 12.0);
+    assert_closed("inner break d/dt", dt, 12.0);
+    let (value, dt) = break_inside_break_value_grad(0.5);
+    assert_closed("no inner break", value, 1.5);
+    assert_closed("no inner break d/dt", dt, 3.0);
+}
+
+// `return` inside closures, named and in iterator chains, and labelled
+// block values.
+
+#[differentiate]
+fn closure_returns(x: f64, y: f64) -> f64 {
+    let g = |t: f64| -> f64 {
+        if t < 0.0 {
+            return 0.0;
+        }
+        let mut s = 0.0;
+        for i in 0..3 {
+            s += t * i as f64;
+            if s > 2.0 {
+                return s * t;
+            }
+        }
+        s
+    };
+    g(x) + g(y) * 2.0
+}
+
+#[differentiate]
+fn chain_closure_returns(x: &[f64]) -> f64 {
+    let clipped: f64 = x
+        .iter()
+        .map(|&v| {
+            if v < 0.0 {
+                return -v * 0.1;
+            }
+            v * v
+        })
+        .sum();
+    let capped: f64 = x
+        .iter()
+        .map(|v| {
+            let cap = |u: f64| {
+                if u > 1.0 {
+                    return 1.0;
+                }
+                u
+            };
+            cap(*v) * 2.0
+        })
+        .sum();
+    clipped + capped
+}
+
+#[differentiate]
+fn labelled_blocks(x: &[f64]) -> f64 {
+    let mut total = 0.0;
+    for i in 0..x.len() {
+        let v = 'pick: {
+            if x[i] < 0.0 {
+                break 'pick x[i] * x[i];
+            }
+            if i == 1 {
+                break 'pick 0.25 * x[i];
+            }
+            x[i].sin()
+        };
+        total += v * 2.0;
+    }
+    let w = 'outer: {
+        for j in 0..x.len() {
+            if x[j] > 1.0 {
+                break 'outer x[j] * 3.0;
+            }
+        }
+        1.0
+    };
+    total + w
+}
+
+#[test]
+fn returns_in_closures_and_labelled_blocks() {
+    let (value, (dx, dy)) = closure_returns_grad(2.0, 0.3);
+    assert_closed("closure value", value, 12.0 + 2.0 * 0.9);
+    assert_closed("closure d/dx", dx, 12.0);
+    assert_closed("closure d/dy", dy, 6.0);
+    let (value, (dx, dy)) = closure_returns_grad(0.5, -1.0);
+    assert_closed("closure value", value, 1.5);
+    assert_closed("closure d/dx", dx, 3.0);
+    assert_closed("closure d/dy", dy, 0.0);
+    let x = [0.5, -2.0, 1.5];
+    let (value, dx) = chain_closure_returns_grad(&x);
+    assert_closed("chain value", value, 2.7 - 1.0);
+    assert_all_closed("chain d/dx", &dx, &[3.0, 1.9, 3.0]);
+    let x = [0.5, 0.7, -2.0, 1.5];
+    let (value, dx) = labelled_blocks_grad(&x);
+    assert_closed("labelled value", value, labelled_blocks(&x));
+    assert_fd_all("labelled", labelled_blocks, &x, &dx);
+}
+
+// Rows of a constant struct's field, read by index (`d.xs[0].len()`): the
+// row is borrowed where it is, and methods are called on the place.
+
+pub struct Samples {
+    pub xs: Vec<Vec<f64>>,
+    pub n: usize,
+    pub labels: Vec<i32>,
+}
+
+#[differentiate(wrt = [w])]
+fn field_rows(d: &Samples, w: f64) -> f64 {
+    let n = d.xs[0].len() as f64;
+    let m = d.n.max(3) as f64;
+    let l = d.labels[1].max(2) as f64;
+    let s: f64 = d.xs[0].iter().sum();
+    let mut t = 0.0;
+    for i in 0..d.xs.len() {
+        t += d.xs[i].iter().map(|v| v * w).sum::<f64>();
+    }
+    n * w + m * w * w + l * w + s * w + t
+}
+
+impl Samples {
+    #[differentiate]
+    fn weighted(&self, w: f64) -> f64 {
+        let mut s = 0.0;
+        for i in 0..self.xs.len() {
+            s += self.xs[i].len() as f64 * w.sin() + self.labels[i].abs() as f64;
+        }
+        s
+    }
+}
+
+#[test]
+fn rows_of_a_constant_field() {
+    let d = Samples {
+        xs: vec![vec![1.0, 2.0, 3.0], vec![0.5]],
+        n: 2,
+        labels: vec![-1, 5],
+    };
+    let (value, dw) = field_rows_grad(&d, 0.5);
+    assert_closed("value", value, 20.5 * 0.5 + 3.0 * 0.25);
+    assert_closed("d/dw", dw, 20.5 + 6.0 * 0.5);
+    let (value, dw) = d.weighted_grad(0.5);
+    assert_closed("method value", value, 4.0 * 0.5f64.sin() + 6.0);
+    assert_closed("method d/dw", dw, 4.0 * 0.5f64.cos());
+}
+
+// A slice chosen by a branch.
+
+#[differentiate(wrt = [x])]
+fn slice_from_branch(x: &[f64], tail: bool) -> f64 {
+    let v = if tail { &x[1..] } else { &x[..2] };
+    v[0] * v[1] + v.iter().map(|t| t.sin()).sum::<f64>()
+}
+
+#[differentiate(wrt = [m])]
+fn row_slice_from_match(m: &[Vec<f64>], k: usize, r: usize) -> f64 {
+    let v = match k {
+        0 => &m[r][..2],
+        1 => &m[r][1..],
+        _ => &m[r][..],
+    };
+    let mut s = 0.0;
+    for i in 0..v.len() {
+        s += v[i] * (i as f64 + 1.0);
+    }
+    s
+}
+
+#[test]
+fn slices_chosen_by_branches() {
+    let x = [2.0, 3.0, 5.0];
+    let (value, dx) = slice_from_branch_grad(&x, true);
+    assert_closed("tail", value, 15.0 + 3f64.sin() + 5f64.sin());
+    assert_all_closed("tail d/dx", &dx, &[0.0, 5.0 + 3f64.cos(), 3.0 + 5f64.cos()]);
+    let (value, dx) = slice_from_branch_grad(&x, false);
+    assert_closed("head", value, 6.0 + 2f64.sin() + 3f64.sin());
+    assert_all_closed("head d/dx", &dx, &[3.0 + 2f64.cos(), 2.0 + 3f64.cos(), 0.0]);
+    let m = vec![vec![1.0, 2.0, 3.0], vec![4.0, 5.0, 6.0]];
+    let expected = [
+        (14.0, [1.0, 2.0, 0.0]),
+        (17.0, [0.0, 1.0, 2.0]),
+        (32.0, [1.0, 2.0, 3.0]),
+    ];
+    for (k, (value, row)) in expected.iter().enumerate() {
+        let (got, dm) = row_slice_from_match_grad(&m, k, 1);
+        assert_closed("row slice", got, *value);
+        assert_all_closed("row 0", &dm[0], &[0.0; 3]);
+        assert_all_closed("row 1", &dm[1], row);
+    }
+}

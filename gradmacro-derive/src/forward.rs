@@ -206,13 +206,11 @@ impl Forward<'_> {
                 let pushed = self.saves.pushed_in(self.body, lp.body.id);
                 let taped = self.saves.taped_by(lp.body.id);
                 let it = names::iterator(lp.trip);
-                // (A loop that may stop early, or over an unbounded iterator
-                // `3..`, is not sized up front: its hint may be `usize::MAX`.)
+                // (An unbounded iterator, `3..` left by `break`, is not
+                // sized up front: its hint is `usize::MAX`.)
                 let hint = match lp.kind {
-                    LoopKind::For { .. } if lp.exit_flags.is_empty() => {
-                        quote!(::gradmacro::__private::loop_hint(&#it))
-                    }
-                    _ => quote!(0),
+                    LoopKind::For { .. } => quote!(::gradmacro::__private::loop_hint(&#it)),
+                    LoopKind::Infinite => quote!(0),
                 };
                 let reserve = pushed.iter().map(|part| {
                     let stack = part.stack();
@@ -482,7 +480,23 @@ impl Forward<'_> {
                     turbofish,
                     args,
                 } => {
-                    let receiver = p(receiver);
+                    // A borrowed element or field (`m[r].len()`,
+                    // `self.n.max(3)`): the method is called on the place, as
+                    // written, so that `max` of an integer takes it by value.
+                    let place = matches!(
+                        self.body.def(*receiver).op,
+                        Op::Opaque(
+                            Opaque::Index { borrowed: true, .. }
+                                | Opaque::Field { borrowed: true, .. }
+                        )
+                    );
+                    let receiver = match place {
+                        true => {
+                            let receiver = p(receiver);
+                            quote!((*#receiver))
+                        }
+                        false => p(receiver),
+                    };
                     let args = args.iter().map(p);
                     let turbofish = turbofish.as_ref().map(|t| quote!(::#t));
                     quote!(#receiver.#method #turbofish(#(#args),*))

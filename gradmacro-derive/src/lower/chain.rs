@@ -259,6 +259,7 @@ impl Lowerer {
                     Expr::Field(field) => self.lower_field(field, true)?,
                     other => self.lower_expr(other)?,
                 };
+                self.borrow_receiver_element(other, &lowered);
                 self.promote_call_result(&lowered, 1);
                 match self.buffer_chain(&lowered) {
                     Some(chain) => Ok(chain),

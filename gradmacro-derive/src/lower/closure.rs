@@ -12,22 +12,62 @@
 use super::{assigned, span_of, unsupported, Binding, Lowered, Lowerer, Target};
 use std::collections::HashMap;
 use std::rc::Rc;
+use syn::visit_mut::VisitMut;
 use syn::Expr;
 
-/// Rejects what inlining a closure's body would change: a `return` in it
-/// (which leaves the closure, not the function it is inlined into) and
-/// `async`.
+/// Rejects what inlining a closure's body would change: `async`.
 pub(super) fn check_inlinable(closure: &syn::ExprClosure) -> syn::Result<()> {
-    if let Some(at) = assigned::any_return(&closure.body) {
-        return Err(unsupported(
-            at,
-            "`return` inside a closure (it returns from the closure, which gradmacro inlines)",
-        ));
-    }
     if let Some(asyncness) = &closure.asyncness {
         return Err(unsupported(asyncness.span, "an `async` closure"));
     }
     Ok(())
+}
+
+/// The closure with its `return`s (which leave the closure, not the function
+/// it is inlined into) turned into breaks out of a loop around its body that
+/// runs once: `'r: loop { break 'r { .. break 'r v .. } }`. Returns of nested
+/// closures are theirs, and stay.
+pub(super) fn returns_as_breaks(
+    closure: &syn::ExprClosure,
+) -> std::borrow::Cow<'_, syn::ExprClosure> {
+    if assigned::any_return(&closure.body).is_none() {
+        return std::borrow::Cow::Borrowed(closure);
+    }
+    let span = closure.or1_token.span;
+    let label = syn::Lifetime::new("'__gm_return", span);
+    let mut rewritten = closure.clone();
+    ReturnsToBreaks {
+        label: label.clone(),
+    }
+    .visit_expr_mut(&mut rewritten.body);
+    let body = &rewritten.body;
+    rewritten.body =
+        Box::new(syn::parse_quote_spanned!(span=> #label: loop { break #label #body; }));
+    std::borrow::Cow::Owned(rewritten)
+}
+
+/// Turns `return v` into `break 'label v`, outside nested closures and items.
+struct ReturnsToBreaks {
+    label: syn::Lifetime,
+}
+
+impl syn::visit_mut::VisitMut for ReturnsToBreaks {
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        match expr {
+            Expr::Closure(_) => {}
+            Expr::Return(ret) => {
+                if let Some(value) = &mut ret.expr {
+                    self.visit_expr_mut(value);
+                }
+                let (label, value) = (&self.label, &ret.expr);
+                let span = ret.return_token.span;
+                *expr = syn::parse_quote_spanned!(span=> break #label #value);
+            }
+            other => syn::visit_mut::visit_expr_mut(self, other),
+        }
+    }
+
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
 /// A closure and the scope it was written in.
@@ -56,7 +96,7 @@ impl Lowerer {
             }
         }
         Ok(Lowered::Closure(Rc::new(Closure {
-            expr: closure.clone(),
+            expr: returns_as_breaks(closure).into_owned(),
             scopes,
         })))
     }

@@ -25,6 +25,18 @@ enum Flag {
     Continue,
 }
 
+/// Where a branch's or block's value goes: one slot, or, for a slice, the
+/// slots of its bounds (every arm slices the same buffer or row).
+pub(super) enum ResultSlot {
+    Value(SlotId),
+    Slice {
+        root: ValueId,
+        prefix: Vec<ValueId>,
+        start: SlotId,
+        end: SlotId,
+    },
+}
+
 impl Lowerer {
     /// `!(f1 || f2 || ...)`: whether none of the exit flags is set.
     pub(super) fn none_set(&mut self, flags: &[SlotId], span: Span) -> ValueId {
@@ -78,7 +90,7 @@ impl Lowerer {
     /// the first arm produces a value.
     pub(super) fn write_result(
         &mut self,
-        result: &mut Option<SlotId>,
+        result: &mut Option<ResultSlot>,
         value: &Lowered,
         (enclosing, insert_at): (usize, usize),
         span: Span,
@@ -87,26 +99,58 @@ impl Lowerer {
             Lowered::Value(value) => *value,
             Lowered::Unit | Lowered::Never => return Ok(()),
             Lowered::Poison => return Err(super::cascade(span)),
-            Lowered::Tuple(_) | Lowered::View(..) | Lowered::Closure(_) | Lowered::Slice(_) => {
+            // `if c { &x[1..] } else { &x[..2] }`: the bounds go through slots.
+            Lowered::Slice(slice) => {
+                if result.is_none() {
+                    let start = self.result_slot("start", (enclosing, insert_at));
+                    let end = self.result_slot("end", (enclosing, insert_at));
+                    *result = Some(ResultSlot::Slice {
+                        root: slice.root,
+                        prefix: slice.prefix.clone(),
+                        start,
+                        end,
+                    });
+                }
+                return match result {
+                    Some(ResultSlot::Slice {
+                        root,
+                        prefix,
+                        start,
+                        end,
+                    }) if *root == slice.root && *prefix == slice.prefix => {
+                        let (start, end) = (*start, *end);
+                        self.push_node(Node::Write {
+                            slot: start,
+                            value: slice.start,
+                        });
+                        self.push_node(Node::Write {
+                            slot: end,
+                            value: slice.end,
+                        });
+                        Ok(())
+                    }
+                    _ => Err(unsupported(
+                        span,
+                        "a branch or loop that produces slices of different buffers or rows, or a slice in one arm and something else in another,",
+                    )),
+                };
+            }
+            Lowered::Tuple(_) | Lowered::View(..) | Lowered::Closure(_) => {
                 return Err(unsupported(
                     span,
-                    "a branch or loop that produces a tuple or a row of a buffer",
+                    "a branch or loop that produces a tuple, a closure or a whole row of a buffer",
                 ))
             }
         };
-        let slot = match *result {
-            Some(slot) => slot,
+        let slot = match result {
+            Some(ResultSlot::Value(slot)) => *slot,
+            Some(ResultSlot::Slice { .. }) => return Err(unsupported(
+                span,
+                "a branch or loop that produces a slice in one arm and something else in another",
+            )),
             None => {
-                let home = self.open_block_id(enclosing);
-                let slot = self.new_slot("value", home);
-                let declare = Node::Declare {
-                    slot,
-                    init: SlotInit::Default,
-                };
-                if let Some(nodes) = self.open.get_mut(enclosing) {
-                    nodes.insert(insert_at, declare);
-                }
-                *result = Some(slot);
+                let slot = self.result_slot("value", (enclosing, insert_at));
+                *result = Some(ResultSlot::Value(slot));
                 slot
             }
         };
@@ -117,16 +161,41 @@ impl Lowerer {
         Ok(())
     }
 
+    /// A slot for a construct's result, declared before the construct.
+    fn result_slot(&mut self, name: &str, (enclosing, insert_at): (usize, usize)) -> SlotId {
+        let home = self.open_block_id(enclosing);
+        let slot = self.new_slot(name, home);
+        let declare = Node::Declare {
+            slot,
+            init: SlotInit::Default,
+        };
+        if let Some(nodes) = self.open.get_mut(enclosing) {
+            nodes.insert(insert_at, declare);
+        }
+        slot
+    }
+
     /// The value of a construct whose arms wrote `result`.
     pub(super) fn read_result(
         &mut self,
-        result: Option<SlotId>,
+        result: Option<ResultSlot>,
         all_diverge: bool,
         span: Span,
     ) -> Lowered {
         match result {
             _ if all_diverge => Lowered::Never,
-            Some(slot) => Lowered::Value(self.push(Op::ReadSlot(slot), span)),
+            Some(ResultSlot::Value(slot)) => Lowered::Value(self.push(Op::ReadSlot(slot), span)),
+            Some(ResultSlot::Slice {
+                root,
+                prefix,
+                start,
+                end,
+            }) => Lowered::Slice(Box::new(super::slices::SliceView {
+                root,
+                prefix,
+                start: self.read_slot(start, span),
+                end: self.read_slot(end, span),
+            })),
             None => Lowered::Unit,
         }
     }
@@ -281,6 +350,7 @@ impl Lowerer {
         let insert_at = self.nodes().len();
         let trip = self.push(Op::TripCount, span);
         self.loops.push(LoopContext {
+            labelled_block: false,
             label: label.as_ref().map(|label| label.name.ident.to_string()),
             home: self.current_block(),
             break_flag: None,
@@ -303,6 +373,7 @@ impl Lowerer {
         span: Span,
     ) -> Lowered {
         let context = self.loops.pop().unwrap_or_else(|| LoopContext {
+            labelled_block: false,
             label: None,
             home: ROOT,
             break_flag: None,
@@ -373,7 +444,10 @@ impl Lowerer {
     /// The loop a `break`/`continue` with `label` refers to.
     fn find_loop(&self, label: Option<&syn::Lifetime>, span: Span) -> syn::Result<usize> {
         let found = match label {
-            None => self.loops.len().checked_sub(1),
+            None => self
+                .loops
+                .iter()
+                .rposition(|context| !context.labelled_block),
             Some(label) => {
                 let name = label.ident.to_string();
                 self.loops
@@ -441,11 +515,37 @@ impl Lowerer {
     }
 
     pub(super) fn lower_loop(&mut self, loop_expr: &syn::ExprLoop) -> syn::Result<Lowered> {
+        self.lower_loop_of(loop_expr, false)
+    }
+
+    /// `'a: { .. break 'a v; .. }` is `'a: loop { break 'a { .. } }`, a loop
+    /// that runs once and that only `break 'a` targets.
+    pub(super) fn lower_labelled_block(
+        &mut self,
+        block: &syn::ExprBlock,
+        label: &syn::Label,
+    ) -> syn::Result<Lowered> {
+        let name = &label.name;
+        let stmts = &block.block.stmts;
+        let span = name.span();
+        let looped: syn::ExprLoop =
+            syn::parse_quote_spanned!(span=> #name: loop { break #name { #(#stmts)* }; });
+        self.lower_loop_of(&looped, true)
+    }
+
+    fn lower_loop_of(
+        &mut self,
+        loop_expr: &syn::ExprLoop,
+        labelled_block: bool,
+    ) -> syn::Result<Lowered> {
         let span = loop_expr.loop_token.span;
         self.slots_for(&assigned::in_stmts(&loop_expr.body.stmts), span)?;
         self.writes_ahead
             .push(assigned::written_buffers(&loop_expr.body.stmts));
         let start = self.begin_loop(&loop_expr.label, span);
+        if let Some(context) = self.loops.last_mut() {
+            context.labelled_block = labelled_block;
+        }
         let pending_before = self.pending.len();
         self.open_block(true);
         self.lower_stmts(&loop_expr.body.stmts)?;
@@ -457,8 +557,21 @@ impl Lowerer {
     pub(super) fn lower_break(&mut self, break_expr: &syn::ExprBreak) -> syn::Result<Lowered> {
         let span = break_expr.break_token.span;
         let index = self.find_loop(break_expr.label.as_ref(), span)?;
-        if let Some(value) = &break_expr.expr {
-            let value = self.lower_value(value)?;
+        let pending_before = self.pending.len();
+        let value = match &break_expr.expr {
+            Some(value) => Some(self.lower_value(value)?),
+            None => None,
+        };
+        let nothing = std::collections::BTreeMap::new();
+        self.write_unless_exited(pending_before, &nothing, span, |this| {
+            this.write_break(index, value, span)
+        })?;
+        Ok(Lowered::Never)
+    }
+
+    /// `break` out of loop `index`, with its value.
+    fn write_break(&mut self, index: usize, value: Option<ValueId>, span: Span) -> syn::Result<()> {
+        if let Some(value) = value {
             let slot = match self.loops[index].result {
                 Some(slot) => slot,
                 None => {
@@ -477,7 +590,7 @@ impl Lowerer {
         }
         let flag = self.loop_flag(index, Flag::Break, span);
         self.set_flag(flag, span);
-        Ok(Lowered::Never)
+        Ok(())
     }
 
     pub(super) fn lower_continue(
@@ -493,6 +606,7 @@ impl Lowerer {
 
     pub(super) fn lower_return(&mut self, return_expr: &syn::ExprReturn) -> syn::Result<Lowered> {
         let span = return_expr.return_token.span;
+        let pending_before = self.pending.len();
         let value = match &return_expr.expr {
             Some(value) => self.lower_value(value)?,
             None if self.unit_return => self.push(Op::Const(quote!(())), span),
@@ -509,11 +623,15 @@ impl Lowerer {
             None => Ok(Lowered::Value(value)),
             Some(Exit { flag, result }) => {
                 let (flag, result) = (*flag, *result);
-                self.push_node(Node::Write {
-                    slot: result,
-                    value,
-                });
-                self.set_flag(flag, span);
+                let nothing = std::collections::BTreeMap::new();
+                self.write_unless_exited(pending_before, &nothing, span, |this| {
+                    this.push_node(Node::Write {
+                        slot: result,
+                        value,
+                    });
+                    this.set_flag(flag, span);
+                    Ok(())
+                })?;
                 Ok(Lowered::Never)
             }
         }

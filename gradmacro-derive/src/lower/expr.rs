@@ -74,7 +74,7 @@ impl Lowerer {
             Expr::Call(call) => self.lower_call(call),
             Expr::Block(block) => {
                 if let Some(label) = &block.label {
-                    return Err(unsupported(label.name.span(), "a labelled block"));
+                    return self.lower_labelled_block(block, label);
                 }
                 self.lower_stmts(&block.block.stmts)
             }
@@ -91,11 +91,15 @@ impl Lowerer {
             }
             Expr::Field(field) => self.lower_field(field, false),
             Expr::Assign(assign) => {
+                let pending_before = self.pending.len();
                 let value = self.lower_expr(&assign.right)?;
                 if matches!(value, Lowered::Never) {
                     return Ok(Lowered::Never);
                 }
-                self.assign(&assign.left, value)?;
+                let targets = super::assigned::in_expr(&assign.left);
+                self.write_unless_exited(pending_before, &targets, span, |this| {
+                    this.assign(&assign.left, value)
+                })?;
                 Ok(Lowered::Unit)
             }
             Expr::Range(range) => {
@@ -246,11 +250,16 @@ impl Lowerer {
         if let Some(op) = compound_assignment(&binary.op) {
             // For primitive operands Rust evaluates the right-hand side of `a op= b`
             // before it reads `a`, so `b` may itself assign to `a`.
+            let pending_before = self.pending.len();
             let rhs = self.lower_value(&binary.right)?;
-            let current = self.lower_value(&binary.left)?;
-            let op = self.binary_op(op, current, rhs);
-            let updated = self.push(op, binary.op.span());
-            self.assign(&binary.left, Lowered::Value(updated))?;
+            let targets = super::assigned::in_expr(&binary.left);
+            let span = binary.op.span();
+            self.write_unless_exited(pending_before, &targets, span, |this| {
+                let current = this.lower_value(&binary.left)?;
+                let op = this.binary_op(op, current, rhs);
+                let updated = this.push(op, span);
+                this.assign(&binary.left, Lowered::Value(updated))
+            })?;
             return Ok(Lowered::Unit);
         }
         let left = self.lower_value(&binary.left)?;
@@ -349,6 +358,7 @@ impl Lowerer {
             Expr::Field(field) => self.lower_field(field, true)?,
             other => self.lower_expr(other)?,
         };
+        self.borrow_receiver_element(&call.receiver, &receiver);
         if let Lowered::Slice(slice) = &receiver {
             if let Some(lowered) = self.slice_method(slice, call)? {
                 return Ok(lowered);
@@ -432,6 +442,17 @@ impl Lowerer {
         let value = self.push(op, span);
         self.finish_call(span, mark)?;
         Ok(Lowered::Value(value))
+    }
+
+    /// `d.xs[0].len()` of a constant collection: the element is borrowed
+    /// where it is (moving a `Vec` out of the index would not compile), and
+    /// the method called on the place (see `forward.rs`).
+    pub(super) fn borrow_receiver_element(&mut self, receiver: &Expr, lowered: &Lowered) {
+        if let (Expr::Index(_), Lowered::Value(value)) = (receiver, lowered) {
+            if let Op::Opaque(Opaque::Index { borrowed, .. }) = &mut self.values[value.0].op {
+                *borrowed = true;
+            }
+        }
     }
 
     /// Whether `value` is a parameter of an integer type (`n: usize`).

@@ -110,6 +110,7 @@ impl Lowerer {
         match function {
             Expr::Closure(closure) => {
                 super::closure::check_inlinable(closure)?;
+                let closure = &*super::closure::returns_as_breaks(closure);
                 if closure.inputs.len() != args.len() {
                     return Err(syn::Error::new(
                         closure.or1_token.span,

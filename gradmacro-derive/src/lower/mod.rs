@@ -87,6 +87,10 @@ struct Binding {
 /// A loop being lowered: where `break` and `continue` inside it go.
 struct LoopContext {
     label: Option<String>,
+    /// A labelled block (`'a: { .. break 'a v; .. }`), lowered as a loop that
+    /// runs once: only `break 'a` targets it, not an unlabelled `break` or
+    /// `continue`.
+    labelled_block: bool,
     /// The block holding the loop node.
     home: BlockId,
     break_flag: Option<SlotId>,

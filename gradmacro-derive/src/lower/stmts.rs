@@ -115,6 +115,37 @@ impl Lowerer {
         Ok(Lowered::Unit)
     }
 
+    /// Runs `write` only if no exit flag was set since `pending_before`: an
+    /// exit inside the value being written (`s *= { if c { break; } 2.0 }`,
+    /// `break 'l { .. break 'l v .. }`) leaves before Rust writes anything.
+    /// The variables `write` assigns become slots, so the guarded write
+    /// reaches the code after it.
+    pub(super) fn write_unless_exited(
+        &mut self,
+        pending_before: usize,
+        assigned: &std::collections::BTreeMap<String, Span>,
+        span: Span,
+        write: impl FnOnce(&mut Self) -> syn::Result<()>,
+    ) -> syn::Result<()> {
+        if self.pending.len() <= pending_before {
+            return write(self);
+        }
+        let flags = self.pending[pending_before..].to_vec();
+        self.slots_for(assigned, span)?;
+        let cond = self.none_set(&flags, span);
+        self.open_block(false);
+        write(self)?;
+        let then = self.close_block();
+        self.open_block(false);
+        let otherwise = self.close_block();
+        self.push_node(Node::If {
+            cond,
+            then,
+            otherwise,
+        });
+        Ok(())
+    }
+
     pub(super) fn checkpoint(&self) -> Checkpoint {
         Checkpoint {
             open: self.open.len(),
