@@ -555,6 +555,7 @@ fn return_inside_assignment(t: f64) -> f64 {
 }
 
 #[differentiate]
+#[allow(clippy::never_loop, break_with_label_and_loop)]
 fn break_inside_break_value(t: f64) -> f64 {
     'ret: loop {
         break 'ret {
