@@ -555,10 +555,10 @@ fn return_inside_assignment(t: f64) -> f64 {
 }
 
 #[differentiate]
-#[allow(clippy::never_loop, break_with_label_and_loop)]
+#[allow(clippy::never_loop)]
 fn break_inside_break_value(t: f64) -> f64 {
     'ret: loop {
-        break 'ret {
+        break 'ret ({
             let mut s = 0.0;
             for i in 0..3 {
                 s += t * i as f64;
@@ -567,7 +567,7 @@ fn break_inside_break_value(t: f64) -> f64 {
                 }
             }
             s
-        };
+        });
     }
 }
 
