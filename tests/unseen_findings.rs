@@ -776,3 +776,48 @@ fn slices_chosen_by_branches() {
         assert_all_closed("row 1", &dm[1], row);
     }
 }
+
+// `let e = &mut acc;` of a float variable: `*e` is `acc`.
+
+#[differentiate]
+fn decay_into(acc: &mut f64, v: f64, w: f64) {
+    *acc += w * v * v;
+    *acc *= 0.95;
+}
+
+#[differentiate(wrt = [x, w])]
+fn through_a_mut_reference(x: &[f64], w: f64) -> f64 {
+    let mut acc = 0.0;
+    for &v in x.iter() {
+        decay_into(&mut acc, v, w);
+    }
+    let mut last = x[0];
+    let e = &mut last;
+    *e += acc;
+    last * acc
+}
+
+#[differentiate]
+fn mut_references_in_a_loop(x: f64) -> f64 {
+    let mut a = x;
+    let mut b = 2.0;
+    for i in 0..3 {
+        let r = &mut a;
+        *r = *r * x + i as f64;
+        let q = &mut b;
+        decay_into(q, *r, 0.5);
+    }
+    a + b
+}
+
+#[test]
+fn float_variables_behind_mut_references() {
+    let x = [0.4, -0.7, 1.2, 0.3];
+    let (value, (dx, dw)) = through_a_mut_reference_grad(&x, 1.3);
+    assert_closed("value", value, through_a_mut_reference(&x, 1.3));
+    assert_fd_all("d/dx", |p| through_a_mut_reference(p, 1.3), &x, &dx);
+    assert_fd("d/dw", dw, |w| through_a_mut_reference(&x, w), 1.3);
+    let (value, dx) = mut_references_in_a_loop_grad(0.7);
+    assert_closed("loop value", value, mut_references_in_a_loop(0.7));
+    assert_fd("loop d/dx", dx, mut_references_in_a_loop, 0.7);
+}

@@ -15,12 +15,74 @@ impl Lowerer {
         if let Some((else_token, _)) = &init.diverge {
             return Err(unsupported(else_token.span, "`let ... else`"));
         }
+        if self.bind_mut_alias(&local.pat, &init.expr)? {
+            return Ok(Lowered::Unit);
+        }
         let value = self.lower_expr(&init.expr)?;
         if matches!(value, Lowered::Never) {
             return Ok(Lowered::Never);
         }
         self.bind_pattern(&local.pat, value, None)?;
         Ok(Lowered::Unit)
+    }
+
+    /// `let e = &mut acc;` of a float variable: `*e` is `acc` itself, read
+    /// and assigned through one slot (as an out-parameter's `*x` is), and
+    /// `e` passed on by name lends it. Rust forbids using `acc` while `e`
+    /// lives, so the two names never disagree.
+    fn bind_mut_alias(&mut self, pat: &Pat, init: &Expr) -> syn::Result<bool> {
+        let pat = match pat {
+            Pat::Type(typed) => &*typed.pat,
+            other => other,
+        };
+        let (Pat::Ident(alias), Expr::Reference(reference)) = (pat, init) else {
+            return Ok(false);
+        };
+        let (None, None, Some(_)) = (&alias.by_ref, &alias.subpat, &reference.mutability) else {
+            return Ok(false);
+        };
+        let Expr::Path(path) = &*reference.expr else {
+            return Ok(false);
+        };
+        let Some(target) = path.path.get_ident() else {
+            return Ok(false);
+        };
+        let key = target.to_string();
+        let in_innermost = self
+            .scopes
+            .last()
+            .is_some_and(|scope| scope.contains_key(&key));
+        let slot = match self.binding_mut(&key).map(|binding| binding.target.clone()) {
+            Some(Target::Slot(slot)) => slot,
+            Some(Target::Value(Lowered::Value(value)))
+                if in_innermost && !self.values[value.0].buffer =>
+            {
+                let names = std::iter::once((key.clone(), target.span())).collect();
+                self.slots_for(&names, target.span())?;
+                match self.binding_mut(&key).map(|binding| binding.target.clone()) {
+                    Some(Target::Slot(slot)) => slot,
+                    _ => return Ok(false),
+                }
+            }
+            _ => return Ok(false),
+        };
+        let current = super::deref_name(&alias.ident);
+        if let Some(scope) = self.scopes.last_mut() {
+            let binding = Binding {
+                target: Target::Slot(slot),
+                mutable: true,
+            };
+            scope.insert(current.to_string(), binding);
+        }
+        // `e` itself stands for the reference: reading it reads `*e`.
+        let marker = self.read_slot(slot, alias.ident.span());
+        self.out_scalars.insert(marker, current);
+        self.bind(
+            &alias.ident,
+            Lowered::Value(marker),
+            alias.mutability.is_some(),
+        );
+        Ok(true)
     }
 
     /// `let y;` (assigned later, typically in each branch): a slot from the start.
