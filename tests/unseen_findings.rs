@@ -821,3 +821,53 @@ fn float_variables_behind_mut_references() {
     assert_closed("loop value", value, mut_references_in_a_loop(0.7));
     assert_fd("loop d/dx", dx, mut_references_in_a_loop, 0.7);
 }
+
+// Branches and matches that produce tuples (`let (pt, at) = if .. { (p, a) }
+// else { (1.0 - p, 1.0 - a) };`), nested too.
+
+#[differentiate(wrt = [logits, gamma])]
+fn focal_loss(logits: &[f64], labels: &[u8], gamma: f64, alpha: f64) -> f64 {
+    let mut total = 0.0;
+    for (i, &z) in logits.iter().enumerate() {
+        let p = (1.0 / (1.0 + (-z).exp())).clamp(1e-7, 1.0 - 1e-7);
+        let (pt, at) = if labels[i] == 1 {
+            (p, alpha)
+        } else {
+            (1.0 - p, 1.0 - alpha)
+        };
+        total -= at * (1.0 - pt).powf(gamma) * pt.ln();
+    }
+    total
+}
+
+#[differentiate]
+fn nested_tuple_arms(x: f64, y: f64, k: usize) -> f64 {
+    let (a, (b, c)) = match k {
+        0 => (x, (y, 1.0)),
+        1 => (y * y, (x, 2.0)),
+        _ => (1.0, (x * y, y)),
+    };
+    a * 2.0 + b * c
+}
+
+#[test]
+fn tuples_from_branches() {
+    let z = [0.3, -1.2, 2.0, 0.1];
+    let labels = [1u8, 0, 1, 0];
+    let (value, (dz, dgamma)) = focal_loss_grad(&z, &labels, 2.0, 0.25);
+    assert_closed("focal", value, focal_loss(&z, &labels, 2.0, 0.25));
+    assert_fd_all("focal d/dz", |p| focal_loss(p, &labels, 2.0, 0.25), &z, &dz);
+    assert_fd(
+        "focal d/dgamma",
+        dgamma,
+        |g| focal_loss(&z, &labels, g, 0.25),
+        2.0,
+    );
+    let expected = [(2.5, 2.0, 1.0), (5.5, 2.0, 6.0), (3.125, 2.25, 1.5)];
+    for (k, (value, dx, dy)) in expected.into_iter().enumerate() {
+        let (got, (gx, gy)) = nested_tuple_arms_grad(0.5, 1.5, k);
+        assert_closed("value", got, value);
+        assert_closed("d/dx", gx, dx);
+        assert_closed("d/dy", gy, dy);
+    }
+}

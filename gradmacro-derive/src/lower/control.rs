@@ -29,6 +29,8 @@ enum Flag {
 /// slots of its bounds (every arm slices the same buffer or row).
 pub(super) enum ResultSlot {
     Value(SlotId),
+    /// `if c { (a, b) } else { (b, a) }`: one result per element.
+    Tuple(Vec<Option<ResultSlot>>),
     Slice {
         root: ValueId,
         prefix: Vec<ValueId>,
@@ -135,19 +137,38 @@ impl Lowerer {
                     )),
                 };
             }
-            Lowered::Tuple(_) | Lowered::View(..) | Lowered::Closure(_) => {
+            Lowered::Tuple(elements) => {
+                if result.is_none() {
+                    *result = Some(ResultSlot::Tuple(elements.iter().map(|_| None).collect()));
+                }
+                return match result {
+                    Some(ResultSlot::Tuple(parts)) if parts.len() == elements.len() => {
+                        for (part, element) in parts.iter_mut().zip(elements) {
+                            self.write_result(part, element, (enclosing, insert_at), span)?;
+                        }
+                        Ok(())
+                    }
+                    _ => Err(unsupported(
+                        span,
+                        "a branch or loop that produces tuples of different shapes, or a tuple in one arm and something else in another,",
+                    )),
+                };
+            }
+            Lowered::View(..) | Lowered::Closure(_) => {
                 return Err(unsupported(
                     span,
-                    "a branch or loop that produces a tuple, a closure or a whole row of a buffer",
+                    "a branch or loop that produces a closure or a whole row of a buffer",
                 ))
             }
         };
         let slot = match result {
             Some(ResultSlot::Value(slot)) => *slot,
-            Some(ResultSlot::Slice { .. }) => return Err(unsupported(
-                span,
-                "a branch or loop that produces a slice in one arm and something else in another",
-            )),
+            Some(ResultSlot::Slice { .. } | ResultSlot::Tuple(_)) => {
+                return Err(unsupported(
+                    span,
+                    "a branch or loop that produces a slice or a tuple in one arm and something else in another",
+                ))
+            }
             None => {
                 let slot = self.result_slot("value", (enclosing, insert_at));
                 *result = Some(ResultSlot::Value(slot));
@@ -185,6 +206,12 @@ impl Lowerer {
         match result {
             _ if all_diverge => Lowered::Never,
             Some(ResultSlot::Value(slot)) => Lowered::Value(self.push(Op::ReadSlot(slot), span)),
+            Some(ResultSlot::Tuple(parts)) => Lowered::Tuple(
+                parts
+                    .into_iter()
+                    .map(|part| self.read_result(part, false, span))
+                    .collect(),
+            ),
             Some(ResultSlot::Slice {
                 root,
                 prefix,
