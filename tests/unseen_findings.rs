@@ -871,3 +871,49 @@ fn tuples_from_branches() {
         assert_closed("d/dy", gy, dy);
     }
 }
+
+// A fold whose accumulator is a tuple (nested too).
+
+#[differentiate]
+fn variance_by_fold(x: &[f64]) -> f64 {
+    let (s, q) = x.iter().fold((0.0, 0.0), |(s, q), v| (s + v, q + v * v));
+    let n = x.len() as f64;
+    let mean = s / n;
+    q / n - mean * mean
+}
+
+#[differentiate(wrt = [angles])]
+fn reach_by_fold(angles: &[f64], lengths: &[f64], tx: f64, ty: f64) -> f64 {
+    let (x, y, _) =
+        angles
+            .iter()
+            .zip(lengths.iter())
+            .fold((0.0, 0.0, 0.0), |(x, y, phi), (a, l)| {
+                let p = phi + a;
+                (x + l * p.cos(), y + l * p.sin(), p)
+            });
+    (x - tx).powi(2) + (y - ty).powi(2)
+}
+
+#[test]
+fn folds_over_tuples() {
+    let x = [0.5, 1.5, -0.3, 2.0];
+    let (value, dx) = variance_by_fold_grad(&x);
+    let mean = x.iter().sum::<f64>() / 4.0;
+    assert_closed(
+        "variance",
+        value,
+        x.iter().map(|v| v * v).sum::<f64>() / 4.0 - mean * mean,
+    );
+    let closed: Vec<f64> = x.iter().map(|v| 2.0 * (v - mean) / 4.0).collect();
+    assert_all_closed("d/dx", &dx, &closed);
+    let angles = [0.3, -0.5, 0.7, 0.2];
+    let lengths = [1.0, 0.8, 0.6, 0.4];
+    let (_, da) = reach_by_fold_grad(&angles, &lengths, 1.5, 1.2);
+    assert_fd_all(
+        "reach",
+        |a| reach_by_fold(a, &lengths, 1.5, 1.2),
+        &angles,
+        &da,
+    );
+}

@@ -47,6 +47,12 @@ fn filter_layers<'c, 'a>(chain: &'c Chain<'a>) -> (&'c Chain<'a>, Vec<Layer<'a>>
     (below, layers)
 }
 
+/// The accumulator of a reduction: a slot, or a tuple of them.
+enum Accumulator {
+    Slot(crate::ir::SlotId),
+    Tuple(Vec<Accumulator>),
+}
+
 impl Lowerer {
     /// A collected item and its depth: a float (0), or a buffer, slice or
     /// row, made a buffer of its own.
@@ -326,21 +332,18 @@ impl Lowerer {
             return Ok(Some(Lowered::Value(buffer)));
         }
         let init = match name.as_str() {
-            "sum" => self.push(Op::Const(self.identity(call, 0.0)), span),
-            "product" => self.push(Op::Const(self.identity(call, 1.0)), span),
-            _ => self.lower_float(&call.args[0])?,
+            "sum" => Lowered::Value(self.push(Op::Const(self.identity(call, 0.0)), span)),
+            "product" => Lowered::Value(self.push(Op::Const(self.identity(call, 1.0)), span)),
+            _ => self.lower_expr(&call.args[0])?,
         };
-        let accumulator = self.declare_slot(&format!("{name} accumulator"), SlotInit::Value(init));
+        let accumulator = self.declare_accumulator(&format!("{name} accumulator"), init, span)?;
         let combine = call.args.last().filter(|_| name == "fold");
         self.loop_over(&chain, &None, span, &mut |lowerer, item| {
-            let current = lowerer.push(Op::ReadSlot(accumulator), span);
+            let current = lowerer.read_accumulator(&accumulator, span);
             let next = match (name.as_str(), combine) {
-                ("fold", Some(function)) => {
-                    let next =
-                        lowerer.apply(function, vec![Lowered::Value(current), item], span)?;
-                    lowerer.expect_value(next, span, "the folded value")?
-                }
+                ("fold", Some(function)) => lowerer.apply(function, vec![current, item], span)?,
                 (op, _) => {
+                    let current = lowerer.expect_value(current, span, "the sum")?;
                     let item = lowerer.expect_value(item, span, "an item")?;
                     let item = lowerer.float(item);
                     let arith = if op == "sum" {
@@ -348,19 +351,77 @@ impl Lowerer {
                     } else {
                         crate::ir::Arith::Mul
                     };
-                    lowerer.push(Op::Arith(arith, current, item), span)
+                    Lowered::Value(lowerer.push(Op::Arith(arith, current, item), span))
                 }
             };
-            lowerer.push_node(Node::Write {
-                slot: accumulator,
-                value: next,
-            });
-            lowerer.slot_reads.remove(&accumulator);
-            Ok(())
+            lowerer.write_accumulator(&accumulator, next, span)
         })?;
-        Ok(Some(Lowered::Value(
-            self.push(Op::ReadSlot(accumulator), span),
-        )))
+        Ok(Some(self.read_accumulator(&accumulator, span)))
+    }
+
+    /// A reduction's accumulator: a slot, or for a tuple (`fold((0.0, 0.0),
+    /// |(s, q), v| (s + v, q + v * v))`) one per element.
+    fn declare_accumulator(
+        &mut self,
+        name: &str,
+        init: Lowered,
+        span: Span,
+    ) -> syn::Result<Accumulator> {
+        match init {
+            Lowered::Tuple(elements) => Ok(Accumulator::Tuple(
+                elements
+                    .into_iter()
+                    .map(|element| self.declare_accumulator(name, element, span))
+                    .collect::<syn::Result<_>>()?,
+            )),
+            other => {
+                let value = self.expect_value(other, span, "the start of the fold")?;
+                let value = self.float(value);
+                Ok(Accumulator::Slot(
+                    self.declare_slot(name, SlotInit::Value(value)),
+                ))
+            }
+        }
+    }
+
+    fn read_accumulator(&mut self, accumulator: &Accumulator, span: Span) -> Lowered {
+        match accumulator {
+            Accumulator::Slot(slot) => Lowered::Value(self.push(Op::ReadSlot(*slot), span)),
+            Accumulator::Tuple(parts) => Lowered::Tuple(
+                parts
+                    .iter()
+                    .map(|part| self.read_accumulator(part, span))
+                    .collect(),
+            ),
+        }
+    }
+
+    fn write_accumulator(
+        &mut self,
+        accumulator: &Accumulator,
+        next: Lowered,
+        span: Span,
+    ) -> syn::Result<()> {
+        match (accumulator, next) {
+            (Accumulator::Tuple(parts), Lowered::Tuple(elements))
+                if parts.len() == elements.len() =>
+            {
+                for (part, element) in parts.iter().zip(elements) {
+                    self.write_accumulator(part, element, span)?;
+                }
+                Ok(())
+            }
+            (Accumulator::Tuple(_), _) => Err(syn::Error::new(
+                span,
+                "this fold's closure returns something other than a tuple of the accumulator's shape",
+            )),
+            (Accumulator::Slot(slot), next) => {
+                let value = self.expect_value(next, span, "the folded value")?;
+                self.push_node(Node::Write { slot: *slot, value });
+                self.slot_reads.remove(slot);
+                Ok(())
+            }
+        }
     }
 
     /// The start of a `sum` (0) or `product` (1), typed by the turbofish
