@@ -184,3 +184,27 @@ fn a_lent_buffer_is_seen_as_the_call_saw_it() {
     assert_closed("value", value, collected_after_the_call(0.7, 2));
     assert_fd("d/da", da, |a| collected_after_the_call(a, 2), 0.7);
 }
+
+/// A helper's result borrowed (`&a28`, taken for a buffer) and then used in
+/// arithmetic through the reference: it is a float.
+#[differentiate]
+pub fn weighted_sum_helper(a: f64, b: f64, s: &[f64]) -> f64 {
+    a * b + s[1]
+}
+
+#[differentiate]
+pub fn borrowed_helper_result(x2: f64, mut x0: f64) -> f64 {
+    let a28 = weighted_sum_helper(x2, x2, &[0.5_f64, x2]);
+    let r40: &f64 = &a28;
+    x0 += (r40 / x2).sin();
+    let r41 = &a28;
+    x0 * 2.0 + r41 * 3.0
+}
+
+#[test]
+fn a_borrowed_helper_result_in_arithmetic() {
+    let (value, (dx2, dx0)) = borrowed_helper_result_grad(0.7, 0.3);
+    assert_closed("value", value, borrowed_helper_result(0.7, 0.3));
+    assert_fd("d/dx2", dx2, |x| borrowed_helper_result(x, 0.3), 0.7);
+    assert_closed("d/dx0", dx0, 2.0);
+}

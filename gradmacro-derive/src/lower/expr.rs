@@ -203,15 +203,10 @@ impl Lowerer {
                     return Ok(Lowered::Value(*root));
                 }
             }
-            if let Some((root, prefix)) = self.as_buffer(&lowered) {
-                // `*r` of `let r = &a;`, `a` a helper's result taken for a
-                // buffer when it was borrowed: it is a float.
-                let is_call = matches!(self.values[root.0].op, Op::Opaque(Opaque::Call { .. }));
-                if is_call && prefix.is_empty() && self.buffer_depths.get(&root) == Some(&1) {
-                    self.values[root.0].buffer = false;
-                    self.buffer_depths.remove(&root);
-                    return Ok(Lowered::Value(root));
-                }
+            if let Some(float) = self.unpromote_call(&lowered) {
+                return Ok(Lowered::Value(float));
+            }
+            if self.as_buffer(&lowered).is_some() {
                 return Ok(lowered);
             }
             let operand = self.expect_value(lowered, span_of(&unary.expr), "this expression")?;
@@ -219,6 +214,30 @@ impl Lowerer {
         }
         let operand = self.lower_value(&unary.expr)?;
         self.unary_op(unary, operand)
+    }
+
+    /// An operand of a binary operator. `r / x` of `let r = &a;`, `a` a
+    /// helper's result taken for a buffer when it was borrowed, is a float.
+    fn lower_operand(&mut self, expr: &Expr) -> syn::Result<ValueId> {
+        let lowered = self.lower_expr(expr)?;
+        match self.unpromote_call(&lowered) {
+            Some(float) => Ok(float),
+            None => self.expect_value(lowered, span_of(expr), "this expression"),
+        }
+    }
+
+    /// A helper's result promoted to a buffer when it was borrowed (`&a`,
+    /// see `promote_call_result`), found to be read as a float (`*r`,
+    /// `r / x`): it is a float after all.
+    pub(super) fn unpromote_call(&mut self, lowered: &Lowered) -> Option<ValueId> {
+        let (root, prefix) = self.as_buffer(lowered)?;
+        let is_call = matches!(self.values[root.0].op, Op::Opaque(Opaque::Call { .. }));
+        if !(is_call && prefix.is_empty() && self.buffer_depths.get(&root) == Some(&1)) {
+            return None;
+        }
+        self.values[root.0].buffer = false;
+        self.buffer_depths.remove(&root);
+        Some(root)
     }
 
     /// `-x`, `*x`, `!b` of a lowered operand.
@@ -262,8 +281,8 @@ impl Lowerer {
             })?;
             return Ok(Lowered::Unit);
         }
-        let left = self.lower_value(&binary.left)?;
-        let right = self.lower_value(&binary.right)?;
+        let left = self.lower_operand(&binary.left)?;
+        let right = self.lower_operand(&binary.right)?;
         let op = self.binary_op(binary.op, left, right);
         Ok(Lowered::Value(self.push(op, binary.op.span())))
     }
