@@ -917,3 +917,44 @@ fn folds_over_tuples() {
         &da,
     );
 }
+
+// A `&mut` buffer parameter passed on by name, to a helper that writes it
+// (silently ignored before: the gradient through it was 0) and to one that
+// only reads it: both compose, through `NAME_pullback_lent`.
+
+#[differentiate]
+pub fn affine_into(a: f64, s: &[f64], b: f64, out: &mut [f64]) {
+    out[0] = a * s[0] + b;
+}
+
+#[differentiate]
+pub fn weighted_energy(s: &[f64], w: f64) -> f64 {
+    s.iter().map(|v| v * v * w).sum()
+}
+
+#[differentiate]
+pub fn update_by_name(a: f64, s: &[f64], out: &mut [f64]) {
+    affine_into(2.0 * a, s, 0.5_f64, out);
+    let e = weighted_energy(out, a);
+    out[1] = e;
+}
+
+#[differentiate]
+pub fn through_by_name_calls(x: f64) -> f64 {
+    let s = vec![3.0];
+    let mut o = vec![0.0, 1.0];
+    update_by_name(x, &s, &mut o);
+    o[0] * o[1]
+}
+
+#[test]
+fn mut_buffers_passed_on_by_name() {
+    let x = 0.7;
+    let (value, dx) = through_by_name_calls_grad(x);
+    // o0 = 6x + 0.5, o1 = x (o0² + 1)
+    let o0 = 6.0 * x + 0.5;
+    assert_closed("value", value, o0 * x * (o0 * o0 + 1.0));
+    let closed = 6.0 * x * (o0 * o0 + 1.0) + o0 * ((o0 * o0 + 1.0) + x * 2.0 * o0 * 6.0);
+    assert_closed("d/dx", dx, closed);
+    assert_fd("d/dx", dx, through_by_name_calls, x);
+}

@@ -165,7 +165,10 @@
 //! copy of what it was lent, taken before the call. A `&mut` constant (a
 //! workspace, a random number generator) is cloned the same way. A `&mut`
 //! buffer parameter passed on by name (`rhs(y, &mut k1)` inside a function
-//! taking `y: &mut [f64]`) is read; write `&mut *y` or `&mut y[..]` to lend it.
+//! taking `y: &mut [f64]`) is lent too, and the call composes through
+//! `rhs_pullback_lent`: the macro cannot see whether `rhs` takes `&[f64]` or
+//! `&mut [f64]`, and that companion's convention (every float buffer
+//! reference's adjoint taken `&mut`, added into for a shared one) covers both.
 //!
 //! # Calls, custom derivatives, methods and generic floats
 //!

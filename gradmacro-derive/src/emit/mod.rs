@@ -427,8 +427,12 @@ pub fn stubs(function: &ItemFn, sig: &FnSignature) -> TokenStream {
     });
     let (extra_params, ret) = pullback::signature(sig);
     let name = format_ident!("{}_pullback", sig.name);
-    let pullback = function_item(function, sig, &name, doc, &extra_params, ret, body);
-    quote!(#grad #pullback)
+    let pullback = function_item(function, sig, &name, doc, &extra_params, ret, body.clone());
+    let lent = pullback::lent_signature(sig).map(|(extra_params, ret)| {
+        let name = format_ident!("{}_pullback_lent", sig.name);
+        function_item(function, sig, &name, doc, &extra_params, ret, body)
+    });
+    quote!(#grad #pullback #lent)
 }
 
 mod pullback;

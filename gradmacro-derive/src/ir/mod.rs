@@ -53,6 +53,14 @@ pub struct Body {
     /// Values whose statement throws them away (`c.set(x);`, `let _ = f(&b);`):
     /// calls made for their effect, which may change what they borrow.
     pub discarded: std::collections::HashSet<ValueId>,
+    /// `&mut` buffer parameters passed on by name (`update(state)`), lent
+    /// [`Opaque::BorrowMut`]s: the callee may take `&mut [f64]` or `&[f64]`,
+    /// which this macro cannot see, so the call composes through
+    /// `NAME_pullback_lent`, whose convention covers both (see
+    /// `emit/pullback.rs`).
+    pub lent_by_name: std::collections::HashSet<ValueId>,
+    /// Buffer parameters taken by reference (`&[f64]`, `&mut Vec<f64>`).
+    pub reference_params: std::collections::HashSet<ValueId>,
 }
 
 /// Where a block sits.

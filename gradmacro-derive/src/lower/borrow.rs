@@ -196,6 +196,30 @@ impl Lowerer {
                 .is_some_and(|ident| self.read_binding_exists(&super::deref_name(ident)))
     }
 
+    /// A `&mut [f64]` or `&mut Vec<f64>` parameter passed on by name: a
+    /// reborrow, which the callee may write (or only read).
+    pub(super) fn is_mut_reference_buffer(&self, expr: &Expr) -> bool {
+        if !matches!(expr, Expr::Path(_)) {
+            return false;
+        }
+        let Some(ident) = variable_name(expr) else {
+            return false;
+        };
+        let key = ident.to_string();
+        let binding = self.scopes.iter().rev().find_map(|scope| scope.get(&key));
+        let Some(super::Target::Value(Lowered::Value(value))) = binding.map(|b| &b.target) else {
+            return false;
+        };
+        let Op::Param { index } = self.values[value.0].op else {
+            return false;
+        };
+        self.reference_buffers.contains(value)
+            && matches!(
+                self.param_types.get(index),
+                Some(syn::Type::Reference(reference)) if reference.mutability.is_some()
+            )
+    }
+
     /// A float, a float buffer, or a reference to either.
     fn is_float_argument(&self, arg: ValueId) -> bool {
         let arg = match self.values[arg.0].op {

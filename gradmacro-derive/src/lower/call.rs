@@ -149,6 +149,12 @@ impl Lowerer {
         if self.is_out_scalar(arg) {
             return self.lower_mut_argument(arg);
         }
+        // `update(state)` of `state: &mut [f64]`: lent, as `&mut *state`.
+        if self.is_mut_reference_buffer(arg) {
+            let lent = self.lower_mut_argument(arg)?;
+            self.lent_by_name.insert(lent);
+            return Ok(lent);
+        }
         // `g(*p)` of `p: &[f64; 2]`: the array itself, a copy.
         if let Expr::Unary(unary) = arg {
             if let (syn::UnOp::Deref(_), Expr::Path(_)) = (unary.op, &*unary.expr) {

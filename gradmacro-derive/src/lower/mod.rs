@@ -181,6 +181,8 @@ pub fn lower(block: &syn::Block, sig: &FnSignature) -> syn::Result<LoweredBody> 
         ret,
         usize_like: std::cell::OnceCell::new(),
         discarded: lowerer.discarded,
+        lent_by_name: lowerer.lent_by_name,
+        reference_params: lowerer.reference_buffers,
     };
     Ok(LoweredBody {
         body,
@@ -272,6 +274,8 @@ struct Lowerer {
     out_scalars: HashMap<ValueId, Ident>,
     /// Buffer parameters taken by reference (`&[f64]`, `&mut [f64]`).
     reference_buffers: std::collections::HashSet<ValueId>,
+    /// See [`Body::lent_by_name`].
+    lent_by_name: std::collections::HashSet<ValueId>,
     /// Float parameters (`f64`, `&f64`, `&mut f64`).
     float_params: std::collections::HashSet<ValueId>,
     /// Slots that start from a float.

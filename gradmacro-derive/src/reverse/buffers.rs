@@ -75,11 +75,24 @@ impl Generator<'_> {
         code: &mut TokenStream,
     ) {
         let body = self.inputs.body;
+        // A `&mut` buffer passed on by name: the `_lent` convention, which
+        // takes every buffer reference's adjoint `&mut` (see
+        // `emit/pullback.rs`).
+        let by_name = match &body.def(value).op {
+            Op::Opaque(Opaque::Call { args, .. } | Opaque::Method { args, .. }) => {
+                args.iter().any(|arg| body.lent_by_name.contains(arg))
+            }
+            _ => false,
+        };
+        let companion = |name: &syn::Ident| match by_name {
+            true => names::companion(name, "pullback_lent"),
+            false => pullback_name(name),
+        };
         let (pullback, args) = match &body.def(value).op {
             Op::Opaque(Opaque::Call { func, args }) => {
                 let mut pullback = func.clone();
                 if let Some(last) = pullback.path.segments.last_mut() {
-                    last.ident = pullback_name(&last.ident);
+                    last.ident = companion(&last.ident);
                     last.arguments = syn::PathArguments::None;
                 }
                 (quote!(#pullback), args)
@@ -92,7 +105,7 @@ impl Generator<'_> {
                 ..
             }) => {
                 let receiver = self.primal(*receiver);
-                let pullback = pullback_name(method);
+                let pullback = companion(method);
                 (quote!(#receiver.#pullback), args)
             }
             _ => return,
@@ -102,11 +115,28 @@ impl Generator<'_> {
         // lent part's adjoint, which the pullback turns from the adjoint after
         // the call into the adjoint before it. The callee is handed the copy
         // of each lent part taken before the call.
-        let lends = body.lends_mut(value);
+        let lends = body.lends_mut(value) || by_name;
         let mut out_adjoints = Vec::new();
+        let mut taken = std::collections::HashSet::new();
         let arg_tokens: Vec<TokenStream> = args
             .iter()
             .map(|arg| match &body.def(*arg).op {
+                // The `_lent` convention: a buffer reference's adjoint is
+                // added into in place.
+                _ if by_name && is_buffer_reference(body, *arg) => {
+                    let primal = self.primal(*arg);
+                    let behind = buffer_behind(body, *arg);
+                    let adjoint = match behind {
+                        Some(behind) if self.active(behind.root) => {
+                            let target = names::adjoint_buffer(behind.root);
+                            self.part_of(quote!(#target), &behind.prefix, behind.range)
+                        }
+                        _ => self.inputs.types.zeros_like(quote!(*#primal)),
+                    };
+                    out_adjoints.push(quote!(&mut #adjoint));
+                    taken.insert(*arg);
+                    primal
+                }
                 Op::Opaque(Opaque::BorrowMut {
                     base,
                     prefix,
@@ -148,10 +178,11 @@ impl Generator<'_> {
         let accumulate_fn = self.inputs.types.accumulate_fn();
         for (arg, adjoint) in args.iter().zip(&adjoints) {
             // Lent parts took their adjoint in place.
-            let lent = matches!(
-                body.def(*arg).op,
-                Op::Opaque(Opaque::BorrowMut { .. } | Opaque::ConstantMut { .. })
-            );
+            let lent = taken.contains(arg)
+                || matches!(
+                    body.def(*arg).op,
+                    Op::Opaque(Opaque::BorrowMut { .. } | Opaque::ConstantMut { .. })
+                );
             if lent || !self.active(*arg) {
                 continue;
             }
@@ -282,6 +313,23 @@ struct Behind {
     root: ValueId,
     prefix: Vec<ValueId>,
     range: Option<(ValueId, ValueId)>,
+}
+
+/// Whether a call argument is a reference to float buffer data (`&x`,
+/// `&x[1..]`, `&m[r]`, a `&[f64]` parameter passed on by name): the `_lent`
+/// convention takes its adjoint `&mut`. A buffer passed by value (an array,
+/// a moved `Vec`) is not.
+fn is_buffer_reference(body: &Body, value: ValueId) -> bool {
+    match &body.def(value).op {
+        Op::Opaque(Opaque::Ref(inner)) => buffer_behind(body, *inner).is_some(),
+        Op::Opaque(Opaque::Slice { .. }) => true,
+        Op::Opaque(Opaque::Index {
+            base,
+            borrowed: true,
+            ..
+        }) => body.def(*base).buffer,
+        _ => body.reference_params.contains(&value),
+    }
 }
 
 fn buffer_behind(body: &Body, value: ValueId) -> Option<Behind> {

@@ -82,6 +82,31 @@ impl Param {
         matches!(self.kind, ParamKind::Buffer { .. })
     }
 
+    /// The type of the adjoint `NAME_pullback_lent` takes for this parameter:
+    /// an out-parameter's (as the pullback's), or, for a float buffer taken
+    /// by shared reference, a `&mut` buffer its adjoint is added into.
+    pub fn lent_adjoint_type(&self) -> Option<TokenStream> {
+        if self.receiver.is_some() {
+            return None;
+        }
+        if self.out {
+            return self.out_adjoint_type();
+        }
+        let (ParamKind::Buffer { float, depth, .. }, Type::Reference(reference)) =
+            (&self.kind, &self.ty)
+        else {
+            return None;
+        };
+        let elem = &reference.elem;
+        Some(match (depth, &**elem) {
+            (1, Type::Path(_)) => {
+                let ty = float.ident();
+                quote!(&mut [#ty])
+            }
+            _ => quote!(&mut #elem),
+        })
+    }
+
     /// The type of the adjoint the pullback takes for an out-parameter: the
     /// parameter's own `&mut` type, with a slice for a `Vec`.
     pub fn out_adjoint_type(&self) -> Option<TokenStream> {
