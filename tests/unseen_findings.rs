@@ -958,3 +958,47 @@ fn mut_buffers_passed_on_by_name() {
     assert_closed("d/dx", dx, closed);
     assert_fd("d/dx", dx, through_by_name_calls, x);
 }
+
+// `let r = &mut v;` (a whole buffer, a row, a slice): `r` is `v` itself.
+// Writes through it were made to a copy (a wrong value and gradient), and
+// passing it on to a helper did not compile.
+
+#[differentiate]
+pub fn through_mut_borrows(x: f64) -> f64 {
+    let mut v = vec![1.0, 2.0];
+    let r = &mut v;
+    r[0] = 5.0 * x;
+    for e in r.iter_mut() {
+        *e *= x;
+    }
+    r.push(x * x);
+    r.swap(0, 1);
+    let t = &mut v[1..];
+    t[0] += x;
+    let mut m = vec![vec![0.0, 1.0]];
+    let row = &mut m[0];
+    row[1] *= x;
+    v[0] + v[1] * 2.0 + v[2] * 3.0 + m[0][1]
+}
+
+#[differentiate]
+pub fn lent_through_a_name(x: f64) -> f64 {
+    let s = vec![3.0];
+    let mut v = vec![0.0, 1.0];
+    let r = &mut v;
+    affine_into(x, &s, 0.5, r);
+    v[0] * v[1]
+}
+
+#[test]
+fn names_for_mut_borrows() {
+    let x = 0.7;
+    let (value, dx) = through_mut_borrows_grad(x);
+    // v = [2x, 5x² + x, x²], m[0][1] = x
+    let closed = 2.0 * x + 2.0 * (5.0 * x * x + x) + 3.0 * x * x + x;
+    assert_closed("value", value, closed);
+    assert_closed("d/dx", dx, 2.0 + 2.0 * (10.0 * x + 1.0) + 6.0 * x + 1.0);
+    let (value, dx) = lent_through_a_name_grad(x);
+    assert_closed("lent value", value, 3.0 * x + 0.5);
+    assert_closed("lent d/dx", dx, 3.0);
+}

@@ -240,9 +240,15 @@ fn changed_places(body: &Body, call: ValueId, unused: bool) -> Vec<Place> {
         _ => return Vec::new(),
     };
     let mut places = Vec::new();
+    // A method lent `&mut` float data composes through its pullback's
+    // out-parameter convention: it is called for what it writes there, not
+    // for an effect on a receiver it takes by shared reference.
+    let lends = args
+        .iter()
+        .any(|arg| matches!(body.def(*arg).op, Op::Opaque(Opaque::BorrowMut { .. })));
     if let Some(receiver) = receiver {
         let place = place_of(body, receiver);
-        if unused || is_mutable_place(body, place) {
+        if (unused && !lends) || is_mutable_place(body, place) {
             places.push(place);
         }
     }

@@ -22,6 +22,37 @@ impl Lowerer {
         if matches!(value, Lowered::Never) {
             return Ok(Lowered::Never);
         }
+        // `let r = &mut v;` (or `&mut m[i]`, `&mut v[1..]`): `r` is `v` itself,
+        // never a copy (its writes are `v`'s), and `h(r)` lends `v` (see
+        // `lower_call_argument`).
+        let mut_borrow = matches!(&*init.expr, Expr::Reference(r) if r.mutability.is_some());
+        let name = match &local.pat {
+            Pat::Ident(ident) if ident.by_ref.is_none() && ident.subpat.is_none() => {
+                Some(&ident.ident)
+            }
+            Pat::Type(typed) => match &*typed.pat {
+                Pat::Ident(ident) if ident.by_ref.is_none() && ident.subpat.is_none() => {
+                    Some(&ident.ident)
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        if let (true, Some(name)) = (mut_borrow, name) {
+            let alias = match &value {
+                Lowered::Value(buffer) if self.values[buffer.0].buffer => {
+                    Some(Lowered::View(*buffer, Vec::new()))
+                }
+                Lowered::View(root, prefix) if !self.is_place(*root, prefix) => Some(value.clone()),
+                Lowered::Slice(_) => Some(value.clone()),
+                _ => None,
+            };
+            if let Some(alias) = alias {
+                self.bind(name, alias, false);
+                self.mut_reference_names.insert(name.to_string());
+                return Ok(Lowered::Unit);
+            }
+        }
         self.bind_pattern(&local.pat, value, None)?;
         Ok(Lowered::Unit)
     }

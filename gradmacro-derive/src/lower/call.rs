@@ -149,8 +149,11 @@ impl Lowerer {
         if self.is_out_scalar(arg) {
             return self.lower_mut_argument(arg);
         }
-        // `update(state)` of `state: &mut [f64]`: lent, as `&mut *state`.
-        if self.is_mut_reference_buffer(arg) {
+        // `update(state)` of `state: &mut [f64]`, or of `let state = &mut v;`:
+        // lent, as `&mut *state`.
+        let mut_view = variable_name_of(arg)
+            .is_some_and(|name| self.mut_reference_names.contains(&name.to_string()));
+        if self.is_mut_reference_buffer(arg) || mut_view {
             let lent = self.lower_mut_argument(arg)?;
             self.lent_by_name.insert(lent);
             return Ok(lent);
@@ -378,4 +381,12 @@ fn float_owner(func: &syn::ExprPath) -> Option<Type> {
     let segments: Vec<_> = func.path.segments.iter().collect();
     let owner = &segments[segments.len().checked_sub(2)?].ident;
     (owner == "f64" || owner == "f32").then(|| syn::parse_quote!(#owner))
+}
+
+/// `x` of an argument written as the bare name `x`.
+fn variable_name_of(expr: &Expr) -> Option<&syn::Ident> {
+    match expr {
+        Expr::Path(path) if path.qself.is_none() => path.path.get_ident(),
+        _ => None,
+    }
 }

@@ -276,6 +276,9 @@ struct Lowerer {
     reference_buffers: std::collections::HashSet<ValueId>,
     /// See [`Body::lent_by_name`].
     lent_by_name: std::collections::HashSet<ValueId>,
+    /// Names bound to a `&mut` borrow of a float buffer, row or slice
+    /// (`let r = &mut v;`): passed on by name, they are lent.
+    mut_reference_names: std::collections::HashSet<String>,
     /// Float parameters (`f64`, `&f64`, `&mut f64`).
     float_params: std::collections::HashSet<ValueId>,
     /// Slots that start from a float.

@@ -10,6 +10,7 @@ use syn::{Ident, Type};
 
 impl Lowerer {
     pub(super) fn bind(&mut self, name: &Ident, lowered: Lowered, mutable: bool) {
+        self.mut_reference_names.remove(&name.to_string());
         if let Lowered::Value(value) = lowered {
             self.value_names
                 .entry(value)
