@@ -5,7 +5,8 @@
 #![allow(
     clippy::needless_range_loop,
     clippy::ptr_arg,
-    clippy::vec_init_then_push
+    clippy::vec_init_then_push,
+    clippy::useless_vec
 )]
 
 mod common;
