@@ -1003,3 +1003,24 @@ fn names_for_mut_borrows() {
     assert_closed("lent value", value, 3.0 * x + 0.5);
     assert_closed("lent d/dx", dx, 3.0);
 }
+
+// A `gradmacro::vector` rule given a `&mut` buffer parameter by name reads
+// it (its pullback has no `_lent` companion).
+
+#[differentiate]
+fn scaled_by_total(a: f64, out: &mut [f64]) {
+    let total = gradmacro::vector::sum(out);
+    for v in out.iter_mut() {
+        *v *= a * total;
+    }
+}
+
+#[test]
+fn a_vector_rule_reading_a_mut_buffer() {
+    let mut out = vec![1.0, 2.0];
+    let mut adjoint = vec![1.0, 0.0];
+    let ((), (da, ())) = scaled_by_total_pullback(0.5, &mut out, None, &mut adjoint);
+    // out0' = a (o0 + o1) o0: d/da = 3, d/do0 = a (2 o0 + o1) = 2, d/do1 = a o0 = 0.5
+    assert_closed("d/da", da, 3.0);
+    assert_all_closed("d/dout", &adjoint, &[2.0, 0.5]);
+}

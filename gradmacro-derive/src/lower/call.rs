@@ -63,6 +63,14 @@ impl Lowerer {
         // The sort order's comparator is kept as written (it reads the
         // values, it does not compute them).
         let keeps_closures = is_primal_only(&func);
+        // `gradmacro::vector`'s rules only read their buffers: a `&mut` one
+        // passed on by name is read (their pullbacks have no `_lent`).
+        let reads_only = func
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| VECTOR_RULES.contains(&segment.ident.to_string().as_str()));
+        let outer = std::mem::replace(&mut self.callee_reads_only, reads_only);
         let args = call
             .args
             .iter()
@@ -72,8 +80,9 @@ impl Lowerer {
                 }
                 other => self.lower_call_argument(other),
             })
-            .collect::<syn::Result<Vec<_>>>()?;
-        self.call_with(func, args, span_of(&call.func), mark)
+            .collect::<syn::Result<Vec<_>>>();
+        self.callee_reads_only = outer;
+        self.call_with(func, args?, span_of(&call.func), mark)
     }
 
     /// `std::mem::swap(&mut a, &mut b)` of two variables: each is assigned
@@ -153,7 +162,7 @@ impl Lowerer {
         // lent, as `&mut *state`.
         let mut_view = variable_name_of(arg)
             .is_some_and(|name| self.mut_reference_names.contains(&name.to_string()));
-        if self.is_mut_reference_buffer(arg) || mut_view {
+        if (self.is_mut_reference_buffer(arg) || mut_view) && !self.callee_reads_only {
             let lent = self.lower_mut_argument(arg)?;
             self.lent_by_name.insert(lent);
             return Ok(lent);
@@ -390,3 +399,14 @@ fn variable_name_of(expr: &Expr) -> Option<&syn::Ident> {
         _ => None,
     }
 }
+
+/// The functions of `gradmacro::vector` (by name: a user's function of the
+/// same name is taken for one), which read their buffers only.
+const VECTOR_RULES: &[&str] = &[
+    "dot",
+    "sum",
+    "squared_norm",
+    "logsumexp",
+    "softmax",
+    "matvec",
+];

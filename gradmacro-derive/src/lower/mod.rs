@@ -276,6 +276,9 @@ struct Lowerer {
     reference_buffers: std::collections::HashSet<ValueId>,
     /// See [`Body::lent_by_name`].
     lent_by_name: std::collections::HashSet<ValueId>,
+    /// The call whose arguments are being lowered only reads its buffers
+    /// (a `gradmacro::vector` rule).
+    callee_reads_only: bool,
     /// Names bound to a `&mut` borrow of a float buffer, row or slice
     /// (`let r = &mut v;`): passed on by name, they are lent.
     mut_reference_names: std::collections::HashSet<String>,

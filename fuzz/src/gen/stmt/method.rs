@@ -92,6 +92,7 @@ impl Gen {
                 0
             },
             if resizable { 1 } else { 0 },
+            3,
         ]) {
             0 => {
                 self.tag("fill");
@@ -157,13 +158,7 @@ impl Gen {
                 self.set_len(b, Some(k));
                 vec![call("resize", vec![Expr::int(k.to_string()), e])]
             }
-            7 => {
-                self.tag("truncate");
-                let k = self.rng.usize(1..len.unwrap());
-                self.set_len(b, Some(k));
-                vec![call("truncate", vec![Expr::int(k.to_string())])]
-            }
-            _ => {
+            8 => {
                 // `clear` then a push: buffers are never empty.
                 self.tag("clear then push");
                 let (e, iv) = self.float_without(&name, 100.0);
@@ -171,6 +166,44 @@ impl Gen {
                 self.set_len(b, Some(1));
                 vec![call("clear", vec![]), call("push", vec![e])]
             }
+            7 => {
+                self.tag("truncate");
+                let k = self.rng.usize(1..len.unwrap());
+                self.set_len(b, Some(k));
+                vec![call("truncate", vec![Expr::int(k.to_string())])]
+            }
+            9 => {
+                // `{ let r = &mut b; r[i] = e; r.swap(i, j); }`: writes
+                // through a name for the borrow, in a block that ends it.
+                self.tag("let r = &mut b");
+                let (e, iv) = self.float_without(&name, 100.0);
+                let e = self.typed(e);
+                let (i, j) = (self.plain_index(b), self.plain_index(b));
+                let k = self.plain_index(b);
+                self.vars[b].iv = old.hull(iv);
+                let r = self.fresh("r");
+                let borrow = Expr::new(Kind::RefMut(Box::new(Expr::path(&name))));
+                let element = Expr::new(Kind::Index(Box::new(Expr::path(&r)), Box::new(i)));
+                let swap = Expr::method(Expr::path(&r), "swap", vec![j, k]);
+                let block = Block {
+                    stmts: vec![
+                        Stmt::Let {
+                            pat: Pat::ident(&r),
+                            ty: None,
+                            init: Some(borrow),
+                        },
+                        Stmt::Assign {
+                            place: element,
+                            op: None,
+                            value: e,
+                        },
+                        Stmt::Expr(swap),
+                    ],
+                    tail: None,
+                };
+                vec![Stmt::Expr(Expr::new(Kind::Block(block)))]
+            }
+            _ => unreachable!("one arm per weight"),
         }
     }
 
