@@ -1024,3 +1024,147 @@ fn a_vector_rule_reading_a_mut_buffer() {
     assert_closed("d/da", da, 3.0);
     assert_all_closed("d/dout", &adjoint, &[2.0, 0.5]);
 }
+
+// A scratch buffer cleared, refilled, sorted and truncated per row: the sort's
+// copy is sized from its own length, not the scratch buffer's final one.
+
+#[differentiate]
+fn top_two_per_row(rows: &[Vec<f64>], k: usize) -> f64 {
+    let mut scratch: Vec<f64> = Vec::new();
+    let mut total = 0.0;
+    for row in rows {
+        scratch.clear();
+        for &v in row.iter() {
+            scratch.push(v * v);
+        }
+        scratch.sort_by(|a, b| b.partial_cmp(a).unwrap());
+        scratch.truncate(k);
+        total += scratch.iter().sum::<f64>();
+    }
+    total
+}
+
+// A `&mut Vec` a helper clears and refills, lent inside a loop (the loop is
+// not fused: the buffer's length changes in the callee).
+
+#[differentiate]
+fn logits_into(w: &[Vec<f64>], x: &[f64], out: &mut Vec<f64>) {
+    out.clear();
+    for row in w {
+        let mut z = 0.0;
+        for (a, b) in row.iter().zip(x) {
+            z += a * b;
+        }
+        out.push(z);
+    }
+}
+
+#[differentiate(wrt = w)]
+fn cross_entropy(w: &[Vec<f64>], xs: &[Vec<f64>], labels: &[usize]) -> f64 {
+    let mut z = Vec::new();
+    let mut total = 0.0;
+    for (x, &y) in xs.iter().zip(labels) {
+        logits_into(w, x, &mut z);
+        let m = z.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+        let lse = m + z.iter().map(|v| (v - m).exp()).sum::<f64>().ln();
+        total += lse - z[y];
+    }
+    total
+}
+
+// Items of zipped and enumerated constant collections: references, read as
+// floats, and a struct's methods called on them (no `Clone` needed).
+
+struct Spring {
+    rest: f64,
+    k: f64,
+}
+
+impl Spring {
+    #[differentiate]
+    fn energy(&self, a: f64, b: f64) -> f64 {
+        let d = (a - b).abs() - self.rest;
+        0.5 * self.k * d * d
+    }
+}
+
+#[differentiate(wrt = x)]
+fn chain_energy(x: &[f64], springs: &[Spring]) -> f64 {
+    let mut e = 0.0;
+    for (i, s) in springs.iter().enumerate() {
+        e += s.energy(x[i], x[i + 1]);
+    }
+    e
+}
+
+#[differentiate(wrt = x)]
+fn anchored(x: &[f64], weights: &[f64], shifts: &[f64]) -> f64 {
+    let mut e = 0.0;
+    for (w, c) in weights.iter().zip(shifts.iter()) {
+        e += w * (x[0] - c).powi(2);
+    }
+    e
+}
+
+// `g(*x)` of a row of a buffer of arrays, and an integer `min` of a slot.
+
+#[differentiate]
+fn row_norm(p: [f64; 2]) -> f64 {
+    p[0] * p[0] + p[1] * p[1]
+}
+
+#[differentiate]
+fn rows_by_value(data: &[[f64; 2]], block: usize) -> f64 {
+    let mut total = 0.0;
+    let mut start = 0;
+    while start < data.len() {
+        let end = (start + block).min(data.len());
+        for x in &data[start..end] {
+            total += row_norm(*x) * (end - start) as f64;
+        }
+        start = end;
+    }
+    total
+}
+
+#[test]
+fn scratch_buffers_constant_items_and_rows_by_value() {
+    let rows = vec![vec![1.0, -2.0, 0.5, 1.5], vec![0.3, 0.2, -1.0, 2.0]];
+    let (value, grad) = top_two_per_row_grad(&rows, 2);
+    assert_closed("top two", value, 4.0 + 2.25 + 4.0 + 1.0);
+    assert_all_closed("row 0", &grad[0], &[0.0, -4.0, 0.0, 3.0]);
+    assert_all_closed("row 1", &grad[1], &[0.0, 0.0, -2.0, 4.0]);
+
+    let w = vec![
+        vec![0.1, 0.2, 0.3],
+        vec![-0.2, 0.4, 0.1],
+        vec![0.3, -0.1, 0.2],
+    ];
+    let xs = vec![vec![0.5, -0.5, 1.0], vec![1.0, 0.2, 0.3]];
+    let labels = [0usize, 2];
+    let (value, dw) = cross_entropy_grad(&w, &xs, &labels);
+    assert_closed("cross entropy", value, cross_entropy(&w, &xs, &labels));
+    let flat: Vec<f64> = w.iter().flatten().copied().collect();
+    let unflat = |p: &[f64]| -> Vec<Vec<f64>> { p.chunks(3).map(|r| r.to_vec()).collect() };
+    let grad: Vec<f64> = dw.iter().flatten().copied().collect();
+    assert_fd_all(
+        "cross entropy",
+        |p| cross_entropy(&unflat(p), &xs, &labels),
+        &flat,
+        &grad,
+    );
+
+    let springs = [Spring { rest: 0.5, k: 2.0 }, Spring { rest: 1.0, k: 1.0 }];
+    let x = [0.0, 0.9, 2.1];
+    let (weights, shifts) = ([0.5, 2.0], [0.1, -0.3]);
+    let (_, dx) = chain_energy_grad(&x, &springs);
+    assert_fd_all("springs", |p| chain_energy(p, &springs), &x, &dx);
+    let (_, dx) = anchored_grad(&x, &weights, &shifts);
+    assert_fd_all("anchored", |p| anchored(p, &weights, &shifts), &x, &dx);
+
+    let data = [[0.5, 1.0], [-1.0, 0.3], [2.0, -0.5]];
+    let (value, grad) = rows_by_value_grad(&data, 2);
+    assert_closed("rows by value", value, rows_by_value(&data, 2));
+    assert_all_closed("row 2", &grad[2], &[4.0, -1.0]);
+    assert_all_closed("row 0", &grad[0], &[2.0, 4.0]);
+}

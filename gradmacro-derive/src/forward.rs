@@ -316,7 +316,12 @@ impl Forward<'_> {
             }
             // An item of a constant collection iterated by reference: cloned,
             // as `*item` would move an item that is not `Copy` (a `String`).
-            Op::Deref(v) if matches!(self.body.def(*v).op, Op::LoopItem) => {
+            // (Not at all where nothing reads it: `*s` of a `Spring` that is
+            // only a method's receiver would need `Spring: Clone`.)
+            Op::Deref(v) if is_item_reference(self.body, *v) && !self.body.is_used(value) => {
+                TokenStream::new()
+            }
+            Op::Deref(v) if is_item_reference(self.body, *v) => {
                 let v = p(v);
                 plain(quote!(::core::clone::Clone::clone(#v)))
             }
@@ -616,5 +621,16 @@ impl Forward<'_> {
             }
         }
         out
+    }
+}
+
+/// A loop's item, or a part of one (`(i, s)` of `springs.iter().enumerate()`):
+/// a reference into a constant collection, read by cloning what it points
+/// at (`*s` would move a `Spring` out).
+fn is_item_reference(body: &crate::ir::Body, value: ValueId) -> bool {
+    match &body.def(value).op {
+        Op::LoopItem => true,
+        Op::Opaque(Opaque::Field { base, .. }) => is_item_reference(body, *base),
+        _ => false,
     }
 }

@@ -340,6 +340,15 @@ impl<T: ::num_traits::Float> FloatAccumulate<T, [T]> for [T] {
     }
 }
 
+impl<T: ::num_traits::Float> FloatAccumulate<T, [::std::vec::Vec<T>]> for [::std::vec::Vec<T>] {
+    #[inline]
+    fn float_accumulate(&mut self, source: &[::std::vec::Vec<T>]) {
+        for (target, source) in self.iter_mut().zip(source) {
+            target[..].float_accumulate(&source[..]);
+        }
+    }
+}
+
 impl<T: ::num_traits::Float, const M: usize> FloatAccumulate<T, [[T; M]]> for [[T; M]] {
     #[inline]
     fn float_accumulate(&mut self, source: &[[T; M]]) {

@@ -149,7 +149,7 @@ fn lent_pullback(source: &Source, sweeps: &Sweeps) -> Option<TokenStream> {
             (true, true) => returned_adjoints.push(quote!(())),
             (true, false) => {
                 let (target, adjoint) = (out_adjoint(index), &adjoints[index]);
-                added.extend(quote!(#accumulate_fn(&mut *#target, &#adjoint);));
+                added.extend(quote!(#accumulate_fn(&mut (*#target)[..], &#adjoint[..]);));
                 returned_adjoints.push(quote!(()));
             }
             (false, _) => returned_adjoints.push(adjoints[index].clone()),

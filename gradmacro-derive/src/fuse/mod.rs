@@ -262,6 +262,11 @@ impl Region {
                 if let Op::ReadSlot(slot) = op {
                     self.slot_reads.push((*slot, *value));
                 }
+                // A buffer lent `&mut` to a call is written, and, lent whole
+                // (a `Vec` the callee may `push` to), may change length.
+                for base in body.written_by_call(*value) {
+                    self.pushed.insert(base);
+                }
             }
             Node::Write { slot, value } => self.slot_writes.push((*slot, *value)),
             Node::Store { base, indices, .. } => self.stored.push((*base, indices.len())),

@@ -61,6 +61,8 @@ pub struct Body {
     pub lent_by_name: std::collections::HashSet<ValueId>,
     /// Buffer parameters taken by reference (`&[f64]`, `&mut Vec<f64>`).
     pub reference_params: std::collections::HashSet<ValueId>,
+    /// Which values some statement or node reads, computed once.
+    pub used: std::cell::OnceCell<Vec<bool>>,
 }
 
 /// Where a block sits.

@@ -17,6 +17,26 @@ impl Body {
 
     /// The buffers that `push`, `truncate` or `resize` change the length of
     /// (their adjoints follow the length back in the reverse sweep).
+    /// Whether any statement or node reads `value` (or it is returned).
+    pub fn is_used(&self, value: ValueId) -> bool {
+        let used = self.used.get_or_init(|| {
+            let mut used = vec![false; self.values.len()];
+            for stmt in &self.values {
+                for operand in stmt.op.operands() {
+                    used[operand.0] = true;
+                }
+            }
+            self.root.walk(&mut |node| {
+                for operand in node.operands() {
+                    used[operand.0] = true;
+                }
+            });
+            used[self.ret.0] = true;
+            used
+        });
+        used.get(value.0).copied().unwrap_or(true)
+    }
+
     pub fn pushed_buffers(&self) -> std::collections::HashSet<ValueId> {
         let mut pushed = std::collections::HashSet::new();
         self.root.walk(&mut |node| {

@@ -172,7 +172,9 @@ impl Lowerer {
             if let (syn::UnOp::Deref(_), Expr::Path(_)) = (unary.op, &*unary.expr) {
                 let lowered = self.lower_expr(&unary.expr)?;
                 if let Some((root, prefix)) = self.as_buffer(&lowered) {
-                    if prefix.is_empty() && self.reference_buffers.contains(&root) {
+                    // (Or `g(*x)` of a row `x` of `for x in data`.)
+                    let row = matches!(lowered, Lowered::View(..)) && !prefix.is_empty();
+                    if row || (prefix.is_empty() && self.reference_buffers.contains(&root)) {
                         let init = BufferInit::Copy {
                             source: root,
                             prefix,

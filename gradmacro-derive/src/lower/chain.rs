@@ -98,6 +98,15 @@ impl Lowerer {
         match expr {
             Expr::Paren(paren) => self.parse_chain(&paren.expr),
             Expr::Reference(reference) if reference.mutability.is_none() => {
+                // `&self.ys`: the field borrowed where it is (a reference).
+                if let Expr::Field(field) = &*reference.expr {
+                    let lowered = self.lower_field(field, true)?;
+                    if let Some(chain) = self.buffer_chain(&lowered) {
+                        return Ok(chain);
+                    }
+                    let value = self.expect_value(lowered, span_of(expr), "this expression")?;
+                    return Ok(Chain::Other(value));
+                }
                 let lowered = self.lower_expr(&reference.expr)?;
                 if let Some(chain) = self.buffer_chain(&lowered) {
                     return Ok(chain);

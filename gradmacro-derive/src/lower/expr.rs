@@ -440,7 +440,7 @@ impl Lowerer {
             .any(is_integer_expr)
             || std::iter::once(receiver)
                 .chain(args.iter().copied().take(compared))
-                .any(|value| self.is_integer_param(value));
+                .any(|value| self.is_integer_value(value));
         let op = match rule_table::lookup(&name, args.len() + 1) {
             Some(rule) if call.turbofish.is_none() && !integer => Op::Rule {
                 rule,
@@ -474,14 +474,45 @@ impl Lowerer {
         }
     }
 
-    /// Whether `value` is a parameter of an integer type (`n: usize`).
-    fn is_integer_param(&self, value: ValueId) -> bool {
-        let Op::Param { index } = self.values[value.0].op else {
-            return false;
-        };
-        self.param_types
-            .get(index)
-            .is_some_and(|ty| cast_target(ty) == CastTarget::Integer)
+    /// Whether `value` is visibly an integer: a parameter of an integer
+    /// type (`n: usize`), an integer literal, a length, a cast to an integer,
+    /// a slot that started from one, or arithmetic on one.
+    pub(super) fn is_integer_value(&self, value: ValueId) -> bool {
+        let mut current = value;
+        for _ in 0..64 {
+            match &self.values[current.0].op {
+                Op::Param { index } => {
+                    return self
+                        .param_types
+                        .get(*index)
+                        .is_some_and(|ty| cast_target(ty) == CastTarget::Integer)
+                }
+                Op::Const(tokens) => {
+                    let text = tokens.to_string();
+                    let digits = text.trim_start_matches('-').trim();
+                    return !digits.is_empty()
+                        && digits.chars().next().is_some_and(|c| c.is_ascii_digit())
+                        && !digits.contains('.')
+                        && !digits.contains('e')
+                        && !digits.ends_with("f32")
+                        && !digits.ends_with("f64");
+                }
+                Op::Cast { target, .. } => return *target == CastTarget::Integer,
+                Op::ReadSlot(slot) => return self.integer_slots.contains(slot),
+                Op::Opaque(Opaque::Method { method, .. }) => {
+                    return matches!(method.to_string().as_str(), "len" | "count")
+                }
+                Op::Copy(inner) => current = *inner,
+                Op::Arith(_, a, b) => {
+                    if self.is_integer_value(*a) {
+                        return true;
+                    }
+                    current = *b;
+                }
+                _ => return false,
+            }
+        }
+        false
     }
 
     /// `x.sin_cos()` is the pair of the `sin` and `cos` rules.

@@ -47,6 +47,13 @@ fn filter_layers<'c, 'a>(chain: &'c Chain<'a>) -> (&'c Chain<'a>, Vec<Layer<'a>>
     (below, layers)
 }
 
+/// What a constant iterator's items are (see `Lowerer::item_shape`).
+enum Shape {
+    Value,
+    Reference,
+    Tuple(Vec<Shape>),
+}
+
 /// The accumulator of a reduction: a slot, or a tuple of them.
 enum Accumulator {
     Slot(crate::ir::SlotId),
@@ -210,6 +217,17 @@ impl Lowerer {
             Some(_) => self.chain_item(chain, item, span)?,
             None => self.other_item(chain, item, span)?,
         };
+        // `for (x, y) in xs.iter().zip(&ys)` of constant collections: the
+        // references in the item are read as floats.
+        let lowered = match (&lowered, chain) {
+            (Lowered::Value(value), Chain::Other(source)) if *value == item => {
+                match self.item_shape(*source) {
+                    Shape::Tuple(parts) => self.shaped_item(item, &Shape::Tuple(parts), span),
+                    _ => lowered,
+                }
+            }
+            _ => lowered,
+        };
         self.apply_layers(&layers, lowered, span, body)?;
         self.scopes.pop();
         let block = self.close_block();
@@ -225,9 +243,65 @@ impl Lowerer {
 
     /// Whether an iterator over something other than a buffer visibly yields
     /// references: `xs.iter()` or `&xs`.
+    /// The shape of the items of a constant iterator: references, values,
+    /// or tuples of them (`zip`, `enumerate`).
+    fn item_shape(&self, iterator: ValueId) -> Shape {
+        match &self.values[iterator.0].op {
+            Op::Opaque(Opaque::Method {
+                method,
+                receiver,
+                args,
+                ..
+            }) => match (method.to_string().as_str(), args.as_slice()) {
+                ("zip", [other]) => {
+                    Shape::Tuple(vec![self.item_shape(*receiver), self.item_shape(*other)])
+                }
+                ("enumerate", []) => Shape::Tuple(vec![Shape::Value, self.item_shape(*receiver)]),
+                _ if self.yields_references(iterator) => Shape::Reference,
+                _ => Shape::Value,
+            },
+            _ if self.yields_references(iterator) => Shape::Reference,
+            _ => Shape::Value,
+        }
+    }
+
+    /// An item of `shape`: a reference read through `*`, a tuple's parts.
+    fn shaped_item(&mut self, item: ValueId, shape: &Shape, span: Span) -> Lowered {
+        match shape {
+            Shape::Value => Lowered::Value(item),
+            // The reference itself (a method may be called on it), read as
+            // `*r` where a float is needed (see `Lowerer::float`).
+            Shape::Reference => {
+                let dereferenced = self.push(Op::Deref(item), span);
+                self.dereferenced.insert(item, dereferenced);
+                Lowered::Value(item)
+            }
+            Shape::Tuple(parts) => Lowered::Tuple(
+                parts
+                    .iter()
+                    .enumerate()
+                    .map(|(index, part)| {
+                        let member = syn::Member::Unnamed(syn::Index {
+                            index: index as u32,
+                            span,
+                        });
+                        let op = Op::Opaque(Opaque::Field {
+                            base: item,
+                            member,
+                            borrowed: false,
+                        });
+                        let field = self.push(op, span);
+                        self.shaped_item(field, part, span)
+                    })
+                    .collect(),
+            ),
+        }
+    }
+
     fn yields_references(&self, iterator: ValueId) -> bool {
         match &self.values[iterator.0].op {
-            Op::Opaque(Opaque::Ref(_)) => true,
+            // `&xs`, `&self.ys`
+            Op::Opaque(Opaque::Ref(_) | Opaque::Field { borrowed: true, .. }) => true,
             Op::Opaque(Opaque::Method { method, args, .. }) => method == "iter" && args.is_empty(),
             _ => false,
         }

@@ -183,6 +183,7 @@ pub fn lower(block: &syn::Block, sig: &FnSignature) -> syn::Result<LoweredBody> 
         discarded: lowerer.discarded,
         lent_by_name: lowerer.lent_by_name,
         reference_params: lowerer.reference_buffers,
+        used: std::cell::OnceCell::new(),
     };
     Ok(LoweredBody {
         body,
@@ -286,6 +287,8 @@ struct Lowerer {
     float_params: std::collections::HashSet<ValueId>,
     /// Slots that start from a float.
     float_slots: std::collections::HashSet<SlotId>,
+    /// Slots that start from a visible integer (`let mut start = 0;`).
+    integer_slots: std::collections::HashSet<SlotId>,
     /// Variables lent `&mut` to the call being lowered, to update after it.
     after_call: Vec<borrow::AfterCall>,
     /// The function returns `()`.
@@ -502,6 +505,8 @@ impl Lowerer {
         if let SlotInit::Value(value) = init {
             if self.is_float_value(value) {
                 self.float_slots.insert(slot);
+            } else if self.is_integer_value(value) {
+                self.integer_slots.insert(slot);
             }
         }
         self.push_node(Node::Declare { slot, init });

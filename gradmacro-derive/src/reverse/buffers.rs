@@ -49,7 +49,10 @@ impl Generator<'_> {
                     prefix,
                     range,
                     ..
-                }) if body.def(*source).home == ROOT && (prefix.is_empty() || range.is_some()) => {
+                }) if body.def(*source).home == ROOT
+                    && !self.length_changed.contains(source)
+                    && (prefix.is_empty() || range.is_some()) =>
+                {
                     let source = self.named(*source);
                     let part = self.part_of(source, prefix, *range);
                     return self.inputs.types.zeros_like(quote!(#part));

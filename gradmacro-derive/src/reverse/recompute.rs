@@ -196,9 +196,14 @@ impl Generator<'_> {
         match &body.def(value).op {
             Op::Arith(Arith::Add | Arith::Sub | Arith::Mul, ..) => true,
             Op::Neg(_) | Op::Copy(_) | Op::Cast { .. } | Op::Opaque(Opaque::Ref(_)) => true,
-            // `*item` of a loop over references (`for &id in ids`): the
-            // value is saved, not the reference it was read through.
-            Op::Deref(v) => !matches!(body.def(*v).op, Op::LoopItem),
+            // `*item` of a loop over references (`for &id in ids`, or a part
+            // of a zipped item): the value is saved, not the reference it
+            // was read through (a reference has no `Default` to start from).
+            Op::Deref(v) => matches!(
+                body.def(*v).op,
+                Op::Param { .. }
+                    | Op::Opaque(Opaque::Ref(_) | Opaque::Index { borrowed: true, .. })
+            ),
             Op::Opaque(Opaque::Index { borrowed: true, .. } | Opaque::Slice { .. }) => true,
             // Rules that cost about as much as reading a saved partial back, and
             // rules whose partial follows from a value a fused loop stored.
