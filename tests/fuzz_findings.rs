@@ -208,3 +208,24 @@ fn a_borrowed_helper_result_in_arithmetic() {
     assert_fd("d/dx2", dx2, |x| borrowed_helper_result(x, 0.3), 0.7);
     assert_closed("d/dx0", dx0, 2.0);
 }
+
+/// A literal pushed into an empty buffer whose `let` gives its type: the
+/// annotation types the literal (`is_finite` on an ambiguous float before).
+#[differentiate]
+pub fn pushed_literal(x0: f64) -> f64 {
+    let mut b12: Vec<f64> = Vec::with_capacity(4);
+    b12.push(2.5);
+    b12.push(x0);
+    if b12[0].is_finite() {
+        b12[1] * b12[0].sqrt()
+    } else {
+        0.5_f64
+    }
+}
+
+#[test]
+fn a_literal_pushed_into_an_annotated_buffer() {
+    let (value, dx) = pushed_literal_grad(0.7);
+    assert_closed("value", value, 0.7 * 2.5f64.sqrt());
+    assert_closed("d/dx", dx, 2.5f64.sqrt());
+}

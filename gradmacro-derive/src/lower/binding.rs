@@ -225,11 +225,13 @@ impl Lowerer {
                     } else {
                         // `let h: Vec<f64> = vec![0.0; n];`: the annotation is
                         // what gives the literal elements their float type.
+                        // (And `Vec::with_capacity(n)` filled by `push(2.5)`.)
                         let literal = matches!(
                             self.values[root.0].op,
                             crate::ir::Op::Buffer(
                                 crate::ir::BufferInit::Repeat { .. }
                                     | crate::ir::BufferInit::List { .. }
+                                    | crate::ir::BufferInit::Empty { .. }
                             )
                         );
                         if fresh && literal && !matches!(ty, None | Some(Type::Reference(_))) {
