@@ -225,15 +225,19 @@ impl Lowerer {
                     } else {
                         // `let h: Vec<f64> = vec![0.0; n];`: the annotation is
                         // what gives the literal elements their float type.
-                        // (And `Vec::with_capacity(n)` filled by `push(2.5)`.)
-                        let literal = matches!(
-                            self.values[root.0].op,
+                        // (And `Vec::with_capacity(n)` of floats filled by
+                        // `push(2.5)`; not one of rows, `Vec<&[f64]>`, which
+                        // gets owned rows pushed.)
+                        let literal = match self.values[root.0].op {
                             crate::ir::Op::Buffer(
                                 crate::ir::BufferInit::Repeat { .. }
-                                    | crate::ir::BufferInit::List { .. }
-                                    | crate::ir::BufferInit::Empty { .. }
-                            )
-                        );
+                                | crate::ir::BufferInit::List { .. },
+                            ) => true,
+                            crate::ir::Op::Buffer(crate::ir::BufferInit::Empty { .. }) => {
+                                ty.as_ref().is_some_and(is_vec_of_floats)
+                            }
+                            _ => false,
+                        };
                         if fresh && literal && !matches!(ty, None | Some(Type::Reference(_))) {
                             self.values[root.0].ty = ty;
                         }
@@ -493,4 +497,21 @@ impl Lowerer {
             _ => false,
         }
     }
+}
+
+/// `Vec<f64>`, `Vec<f32>`, `Vec<T>` of a float type parameter.
+fn is_vec_of_floats(ty: &Type) -> bool {
+    let Type::Path(path) = ty else {
+        return false;
+    };
+    let Some(last) = path.path.segments.last() else {
+        return false;
+    };
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return false;
+    };
+    last.ident == "Vec"
+        && matches!(args.args.first(), Some(syn::GenericArgument::Type(Type::Path(elem)))
+            if elem.path.segments.len() == 1
+                && elem.path.segments[0].arguments.is_none())
 }
