@@ -4,7 +4,8 @@
 #![allow(
     clippy::let_and_return,
     clippy::needless_range_loop,
-    unused_assignments
+    unused_assignments,
+    clippy::useless_vec
 )]
 
 mod common;
@@ -228,4 +229,54 @@ fn a_literal_pushed_into_an_annotated_buffer() {
     let (value, dx) = pushed_literal_grad(0.7);
     assert_closed("value", value, 0.7 * 2.5f64.sqrt());
     assert_closed("d/dx", dx, 2.5f64.sqrt());
+}
+
+/// A helper's float result borrowed (`let r = &a;`) and then used both
+/// through the reference and directly: it stays a float (it was taken for a
+/// buffer, and `a + x` of it did not compile).
+#[differentiate]
+pub fn tripled(a: f64, _d: usize) -> f64 {
+    3.0 * a
+}
+
+#[differentiate]
+pub fn borrowed_then_direct(x0: f64, x2: f64) -> f64 {
+    let a16 = tripled(x0, 3);
+    let r20 = &a16;
+    let y: f64 = a16;
+    let f26 = move |_t27: f64| tripled(x2, 1);
+    let a28: f64 = f26(x0);
+    let r34 = &a28;
+    (*r34 + x0) * *r34 + (a16 + y).atan() + *r20
+}
+
+/// `*v` of an `iter_mut` item (a place, not a row) passed to a rule.
+#[differentiate(wrt = [x0])]
+pub fn deref_item_into_rule(x0: f64, m1: &[Vec<f64>]) -> f64 {
+    let mut b13 = vec![x0; 1];
+    for v19 in b13.iter_mut() {
+        *v19 += m1
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .enumerate()
+                    .map(|(i, _)| f64::max(*v19, row[i]).tanh())
+                    .sum::<f64>()
+            })
+            .sum::<f64>();
+    }
+    b13[0]
+}
+
+#[test]
+fn borrowed_floats_and_item_places() {
+    let (x0, x2) = (0.4, -0.3);
+    let (value, (d0, d2)) = borrowed_then_direct_grad(x0, x2);
+    assert_closed("value", value, borrowed_then_direct(x0, x2));
+    assert_fd("d/dx0", d0, |x| borrowed_then_direct(x, x2), x0);
+    assert_fd("d/dx2", d2, |x| borrowed_then_direct(x0, x), x2);
+    let m = vec![vec![1.0, 0.2], vec![-0.5, 0.9]];
+    let (value, dx) = deref_item_into_rule_grad(0.7, &m);
+    assert_closed("item value", value, deref_item_into_rule(0.7, &m));
+    assert_fd("item d/dx", dx, |x| deref_item_into_rule(x, &m), 0.7);
 }

@@ -287,8 +287,46 @@ impl Lowerer {
 
     /// A call's result that is indexed or iterated is a buffer (`softmax(&z)[i]`):
     /// its adjoint is a buffer, passed as the seed of the callee's pullback.
+    /// A value annotated as a float, or (a copy of) a call given no
+    /// buffer: not a buffer to promote.
+    fn is_scalar_result(&self, value: ValueId) -> bool {
+        let mut current = value;
+        for _ in 0..16 {
+            let stmt = &self.values[current.0];
+            let annotated = stmt.ty.as_ref();
+            if annotated.is_some_and(|ty| crate::signature::FloatTy::of(ty).is_some()) {
+                return true;
+            }
+            match &stmt.op {
+                Op::Copy(source) => current = *source,
+                Op::Opaque(Opaque::Call { args, .. }) => {
+                    return !args.is_empty()
+                        && args.iter().all(|arg| {
+                            let arg = match self.values[arg.0].op {
+                                Op::Opaque(Opaque::Ref(inner)) => inner,
+                                _ => *arg,
+                            };
+                            !self.values[arg.0].buffer
+                                && !matches!(
+                                    self.values[arg.0].op,
+                                    Op::Opaque(Opaque::Slice { .. } | Opaque::Index { .. })
+                                        | Op::Buffer(_)
+                                )
+                        })
+                }
+                _ => return false,
+            }
+        }
+        false
+    }
+
     pub(super) fn promote_call_result(&mut self, lowered: &Lowered, depth: usize) {
         if let Lowered::Value(value) = lowered {
+            // `&a` of `let a: f64 = h(x)` or of a helper given no buffer: a
+            // float.
+            if self.is_scalar_result(*value) {
+                return;
+            }
             // `let mut b = softmax(&h); b[0] += x;`: the binding copied the call's
             // result as a float; it is a copy of a buffer.
             if let Op::Copy(source) = self.values[value.0].op {

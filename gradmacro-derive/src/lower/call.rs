@@ -173,7 +173,9 @@ impl Lowerer {
                 let lowered = self.lower_expr(&unary.expr)?;
                 if let Some((root, prefix)) = self.as_buffer(&lowered) {
                     // (Or `g(*x)` of a row `x` of `for x in data`.)
-                    let row = matches!(lowered, Lowered::View(..)) && !prefix.is_empty();
+                    let row = matches!(lowered, Lowered::View(..))
+                        && !prefix.is_empty()
+                        && !self.is_place(root, &prefix);
                     if row || (prefix.is_empty() && self.reference_buffers.contains(&root)) {
                         let init = BufferInit::Copy {
                             source: root,
