@@ -280,3 +280,21 @@ fn borrowed_floats_and_item_places() {
     assert_closed("item value", value, deref_item_into_rule(0.7, &m));
     assert_fd("item d/dx", dx, |x| deref_item_into_rule(x, &m), 0.7);
 }
+
+/// A float declared with its type and no value, assigned a literal later.
+#[differentiate]
+pub fn declared_then_assigned(a: f64) -> f64 {
+    let y11: f64;
+    y11 = 2.25;
+    if y11.recip() <= 0.0 {
+        return 0.0;
+    }
+    a * y11.sqrt()
+}
+
+#[test]
+fn a_typed_declaration_types_its_later_literal() {
+    let (value, da) = declared_then_assigned_grad(0.5);
+    assert_closed("value", value, 0.75);
+    assert_closed("d/da", da, 1.5);
+}

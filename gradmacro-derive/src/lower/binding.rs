@@ -118,9 +118,19 @@ impl Lowerer {
 
     /// `let y;` (assigned later, typically in each branch): a slot from the start.
     pub(super) fn declare_uninitialized(&mut self, pat: &Pat) -> syn::Result<Lowered> {
+        self.declare_uninitialized_typed(pat, None)
+    }
+
+    fn declare_uninitialized_typed(
+        &mut self,
+        pat: &Pat,
+        ty: Option<&Type>,
+    ) -> syn::Result<Lowered> {
         let ident = match pat {
             Pat::Ident(ident) if ident.by_ref.is_none() && ident.subpat.is_none() => ident,
-            Pat::Type(typed) => return self.declare_uninitialized(&typed.pat),
+            Pat::Type(typed) => {
+                return self.declare_uninitialized_typed(&typed.pat, Some(&typed.ty))
+            }
             other => {
                 return Err(unsupported(
                     other.span(),
@@ -129,6 +139,9 @@ impl Lowerer {
             }
         };
         let slot = self.declare_slot(&ident.ident.to_string(), SlotInit::Default);
+        if let Some(ty) = ty.filter(|ty| crate::signature::FloatTy::of(ty).is_some()) {
+            self.slot_types.insert(slot, ty.clone());
+        }
         if let Some(scope) = self.scopes.last_mut() {
             let binding = Binding {
                 target: Target::Slot(slot),

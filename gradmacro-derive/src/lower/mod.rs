@@ -287,6 +287,8 @@ struct Lowerer {
     float_params: std::collections::HashSet<ValueId>,
     /// Slots that start from a float.
     float_slots: std::collections::HashSet<SlotId>,
+    /// The float type of slots declared without a value (`let y: f64;`).
+    slot_types: HashMap<SlotId, Type>,
     /// Slots that start from a visible integer (`let mut start = 0;`).
     integer_slots: std::collections::HashSet<SlotId>,
     /// Variables lent `&mut` to the call being lowered, to update after it.

@@ -173,6 +173,11 @@ impl Lowerer {
         })?;
         match binding.target {
             Target::Slot(slot) => {
+                // `let y: f64; y = 2.25;`: the value carries the declared type.
+                let lowered = match self.slot_types.get(&slot).cloned() {
+                    Some(ty) => self.fresh_copy(lowered, Some(ty), false, name.span()),
+                    None => lowered,
+                };
                 let value = self.expect_value(lowered, name.span(), "the assigned value")?;
                 self.push_node(Node::Write { slot, value });
             }

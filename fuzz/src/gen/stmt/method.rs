@@ -182,7 +182,16 @@ impl Gen {
                 let k = self.plain_index(b);
                 self.vars[b].iv = old.hull(iv);
                 let r = self.fresh("r");
-                let borrow = Expr::new(Kind::RefMut(Box::new(Expr::path(&name))));
+                // A `&mut [f]` parameter is not a `mut` binding: reborrow it.
+                let place = match kind {
+                    BufKind::MutSlice => Expr::new(Kind::Slice {
+                        base: Box::new(Expr::path(&name)),
+                        lo: None,
+                        hi: None,
+                    }),
+                    _ => Expr::path(&name),
+                };
+                let borrow = Expr::new(Kind::RefMut(Box::new(place)));
                 let element = Expr::new(Kind::Index(Box::new(Expr::path(&r)), Box::new(i)));
                 let swap = Expr::method(Expr::path(&r), "swap", vec![j, k]);
                 let block = Block {
