@@ -5,7 +5,8 @@
     clippy::let_and_return,
     clippy::needless_range_loop,
     unused_assignments,
-    clippy::useless_vec
+    clippy::useless_vec,
+    clippy::needless_late_init
 )]
 
 mod common;
