@@ -455,18 +455,21 @@ impl Generator<'_> {
                     };
                     let pop_segment = (!taped.is_empty()).then(|| quote!(#top = #start;));
                     let usize_range = crate::save::usize_range(self.inputs.body, lp);
-                    let item = crate::save::recomputed_item(self.inputs.body, lp).map(
-                        // The item of iteration `k` of `start..end` is `start + k`.
-                        |(item, start)| {
-                            let (item, start) = (names::primal(item), self.primal(start));
-                            match usize_range {
-                                true => quote!(let #item = #start + #k;),
-                                false => quote! {
-                                    let #item = ::gradmacro::__private::range_item(#start, #k);
-                                },
-                            }
-                        },
-                    );
+                    // (Not at all for an item nothing reads: `for _ in 0..n`.)
+                    let item = crate::save::recomputed_item(self.inputs.body, lp)
+                        .filter(|(item, _)| self.inputs.body.is_used(*item))
+                        .map(
+                            // The item of iteration `k` of `start..end` is `start + k`.
+                            |(item, start)| {
+                                let (item, start) = (names::primal(item), self.primal(start));
+                                match usize_range {
+                                    true => quote!(let #item = #start + #k;),
+                                    false => quote! {
+                                        let #item = ::gradmacro::__private::range_item(#start, #k);
+                                    },
+                                }
+                            },
+                        );
                     code.extend(quote! {
                         #segments
                         for #k in (0..#trip).rev() {
