@@ -408,8 +408,10 @@
 //!   adjoint of a loop with independent iterations (Tapenade's "parallel loop"
 //!   adjoint) with the reduction as the one carried dependence; the extended
 //!   Rosenbrock function and a two-layer network's loss both fuse.
-//!   `GRADMACRO_DUMP=1` prints which loops fused; a loop that does not qualify
-//!   is differentiated by store-all, as before, with the same result.
+//!   `GRADMACRO_DUMP=1` prints which loops fused, and why each other loop of
+//!   the body did not (like a compiler's missed-optimisation remarks); a loop
+//!   that does not qualify is differentiated by store-all, with the same
+//!   result.
 //! - **Squares contribute once.** `x * x` sends `adj · (x + x)` to `x`, not
 //!   `adj · x + adj · x`: the same bits (doubling is exact), one product fewer
 //!   on the adjoint's dependency chain. Rustc must not reassociate floating

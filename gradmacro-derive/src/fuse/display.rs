@@ -5,7 +5,8 @@ use crate::ir::{BlockId, ValueId};
 
 impl std::fmt::Display for Fusion {
     /// One line per fused loop, for dumps and tests: each accumulator's exit
-    /// adjoint, the values hoisted, and the adjoints declared before the loop.
+    /// adjoint, the values hoisted, and the adjoints declared before the loop;
+    /// then one line per top-level loop that is not fused, saying why.
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         let mut blocks: Vec<&BlockId> = self.loops.keys().collect();
         blocks.sort();
@@ -38,6 +39,9 @@ impl std::fmt::Display for Fusion {
                 write!(f, " s{}", slot.0)?;
             }
             writeln!(f)?;
+        }
+        for (block, reason) in &self.not_fused {
+            writeln!(f, "loop b{} not fused: {reason}", block.0)?;
         }
         let mut sole: Vec<ValueId> = self.sole_contributions.iter().copied().collect();
         sole.sort();

@@ -83,6 +83,9 @@ pub struct Fusion {
     /// Element reads whose adjoint is the only contribution its entry of the
     /// adjoint buffer ever gets: assigned rather than added.
     sole_contributions: HashSet<ValueId>,
+    /// Why each loop of the body's top level that is not fused is not: for
+    /// `GRADMACRO_DUMP`, like a compiler's missed-optimisation remarks.
+    not_fused: std::collections::BTreeMap<BlockId, String>,
 }
 
 impl Fusion {
@@ -138,8 +141,12 @@ pub fn analyze(body: &Body, activity: &Activity) -> Fusion {
     for (index, node) in body.root.nodes.iter().enumerate() {
         let Node::Loop(lp) = node else { continue };
         let steps = Region::steps(body, lp);
-        let Some(mut fused) = fuse(body, activity, &facts, index, lp, &steps) else {
-            continue;
+        let mut fused = match fuse(body, activity, &facts, index, lp, &steps) {
+            Ok(fused) => fused,
+            Err(reason) => {
+                fusion.not_fused.insert(lp.body.id, reason);
+                continue;
+            }
         };
         // A value read by two fused loops is declared before the first.
         fused.predeclared.retain(|v| fusion.predeclared.insert(*v));
@@ -319,9 +326,9 @@ fn fuse(
     index: usize,
     lp: &Loop,
     steps: &[Region],
-) -> Option<FusedLoop> {
+) -> Result<FusedLoop, String> {
     if !lp.exit_flags.is_empty() {
-        return None;
+        return Err("it may stop early (`break`, `return`)".into());
     }
     let inside = Region::of_nodes(body, lp.body.nodes.iter());
     let after = Region::of_nodes(body, &body.root.nodes[index + 1..]);
@@ -336,21 +343,29 @@ fn fuse(
     let mut accumulators = Vec::new();
     let mut hoisted = Vec::new();
     for &slot in &written {
+        let name = &body.slots[slot.0].name;
         if !is_accumulator(body, facts, &inside, slot) {
-            return None;
+            return Err(format!(
+                "`{name}` is written in it other than as `{name} += term` or `{name} -= term`"
+            ));
         }
-        let scales = exit_adjoint(body, facts, &after, index, slot, &mut hoisted)?;
+        let scales = exit_adjoint(body, facts, &after, index, slot, &mut hoisted).ok_or_else(|| {
+            format!("the code after it does not use `{name}` only as a sum, scaled or negated, into the result")
+        })?;
         accumulators.push((slot, scales));
     }
     if accumulators.is_empty() {
-        return None;
+        return Err("it accumulates nothing into a variable of the function's body".into());
     }
     // Variables the loop only reads keep their adjoint across it.
     let mut predeclared_slots = Vec::new();
     for &(slot, _) in &inside.slot_reads {
         if root_slot(&slot) && activity.is_slot_active(slot) && !written.contains(&slot) {
             if inside.writes_slot(slot) || after.writes_slot(slot) {
-                return None;
+                let name = &body.slots[slot.0].name;
+                return Err(format!(
+                    "`{name}`, which it reads, is written in it or after it"
+                ));
             }
             if !predeclared_slots.contains(&slot) {
                 predeclared_slots.push(slot);
@@ -363,15 +378,21 @@ fn fuse(
             && activity.is_active(buffer)
             && !iteration_local(body, facts, lp, steps, &inside, &after, buffer)
         {
-            return None;
+            return Err(format!(
+                "buffer v{} of the function's body is written in it and read across iterations or after it",
+                buffer.0
+            ));
         }
     }
-    if inside
+    if let Some(buffer) = inside
         .pushed
         .iter()
-        .any(|b| body.def(*b).home == ROOT && activity.is_active(*b))
+        .find(|b| body.def(**b).home == ROOT && activity.is_active(**b))
     {
-        return None;
+        return Err(format!(
+            "buffer v{} of the function's body may change length in it (`push`, `resize`, a whole assignment, or lent `&mut` to a call)",
+            buffer.0
+        ));
     }
     let mut predeclared = Vec::new();
     for value in root_values_behind(body, &inside.read) {
@@ -379,13 +400,16 @@ fn fuse(
             continue;
         }
         if body.def(value).buffer && after.writes_buffer(value) {
-            return None;
+            return Err(format!(
+                "buffer v{}, which it reads, is written after it",
+                value.0
+            ));
         }
         predeclared.push(value);
     }
     hoisted.sort_by_key(|v| facts.position.get(v).copied());
     hoisted.dedup();
-    Some(FusedLoop {
+    Ok(FusedLoop {
         accumulators,
         hoisted,
         predeclared,
