@@ -126,17 +126,7 @@ fn lent_pullback(source: &Source, sweeps: &Sweeps) -> Option<TokenStream> {
         types,
         ..
     } = sweeps;
-    let seed_name = seed();
-    let given = crate::names::local("seed_given");
-    let prelude = (!sig.unit_return).then(|| {
-        let (ty, zero) = (return_type(sig), sig.ret.constant(0.0));
-        quote! {
-            let #seed_name: #ty = match #given {
-                ::core::option::Option::Some(seed) => seed,
-                ::core::option::Option::None => #zero,
-            };
-        }
-    });
+    let prelude = seed_prelude(sig);
     let (_, epilogue) = out_code(source, adjoints);
     let accumulate_fn = types.accumulate_fn();
     let mut added = TokenStream::new();
@@ -226,6 +216,22 @@ fn plain_pullback(source: &Source, sweeps: Sweeps) -> TokenStream {
     )
 }
 
+/// `let seed = seed_given.unwrap_or(0)`: the optional seed of the
+/// out-parameter convention (nothing for a function returning `()`).
+fn seed_prelude(sig: &FnSignature) -> TokenStream {
+    if sig.unit_return {
+        return TokenStream::new();
+    }
+    let (seed_name, given) = (seed(), crate::names::local("seed_given"));
+    let (ty, zero) = (return_type(sig), sig.ret.constant(0.0));
+    quote! {
+        let #seed_name: #ty = match #given {
+            ::core::option::Option::Some(seed) => seed,
+            ::core::option::Option::None => #zero,
+        };
+    }
+}
+
 /// For a function with out-parameters: the prelude that unwraps the seed,
 /// and the epilogue that writes each `&mut f64` out-parameter's adjoint at
 /// entry back through its `&mut` adjoint.
@@ -234,20 +240,7 @@ fn out_code(source: &Source, adjoints: &[TokenStream]) -> (TokenStream, TokenStr
     if lowered.outs.is_empty() {
         return (TokenStream::new(), TokenStream::new());
     }
-    let seed_name = seed();
-    let given = crate::names::local("seed_given");
-    let prelude = match sig.unit_return {
-        true => quote!(),
-        false => {
-            let (ty, zero) = (return_type(sig), sig.ret.constant(0.0));
-            quote! {
-                let #seed_name: #ty = match #given {
-                    ::core::option::Option::Some(seed) => seed,
-                    ::core::option::Option::None => #zero,
-                };
-            }
-        }
-    };
+    let prelude = seed_prelude(sig);
     let mut epilogue = TokenStream::new();
     for out in lowered.outs.iter().filter(|out| out.scalar) {
         // The adjoint reaching `*x` as read at entry.

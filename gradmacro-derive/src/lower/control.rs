@@ -685,13 +685,7 @@ impl Lowerer {
                 value,
             });
             let then = self.close_block();
-            self.open_block(false);
-            let otherwise = self.close_block();
-            self.push_node(Node::If {
-                cond: not_returned,
-                then,
-                otherwise,
-            });
+            self.push_if_then(not_returned, then);
         } else if let Lowered::Tuple(_) = value {
             return Err(syn::Error::new(span, "the function's result is a tuple"));
         }

@@ -336,20 +336,23 @@ impl Lowerer {
     pub(super) fn project_tuple(&mut self, value: ValueId, arity: usize, span: Span) -> Lowered {
         Lowered::Tuple(
             (0..arity)
-                .map(|index| {
-                    let member = syn::Member::Unnamed(syn::Index {
-                        index: index as u32,
-                        span,
-                    });
-                    let op = Op::Opaque(Opaque::Field {
-                        base: value,
-                        member,
-                        borrowed: false,
-                    });
-                    Lowered::Value(self.push(op, span))
-                })
+                .map(|index| Lowered::Value(self.tuple_field(value, index, span)))
                 .collect(),
         )
+    }
+
+    /// `value.index` of a tuple value.
+    pub(super) fn tuple_field(&mut self, value: ValueId, index: usize, span: Span) -> ValueId {
+        let member = syn::Member::Unnamed(syn::Index {
+            index: index as u32,
+            span,
+        });
+        let op = Op::Opaque(Opaque::Field {
+            base: value,
+            member,
+            borrowed: false,
+        });
+        self.push(op, span)
     }
 
     pub(super) fn lower_method_call(&mut self, call: &syn::ExprMethodCall) -> syn::Result<Lowered> {

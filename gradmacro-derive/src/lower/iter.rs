@@ -281,16 +281,7 @@ impl Lowerer {
                     .iter()
                     .enumerate()
                     .map(|(index, part)| {
-                        let member = syn::Member::Unnamed(syn::Index {
-                            index: index as u32,
-                            span,
-                        });
-                        let op = Op::Opaque(Opaque::Field {
-                            base: item,
-                            member,
-                            borrowed: false,
-                        });
-                        let field = self.push(op, span);
+                        let field = self.tuple_field(item, index, span);
                         self.shaped_item(field, part, span)
                     })
                     .collect(),
@@ -333,13 +324,7 @@ impl Lowerer {
                 self.scopes.pop();
                 let then = self.close_block();
                 kept?;
-                self.open_block(false);
-                let otherwise = self.close_block();
-                self.push_node(Node::If {
-                    cond,
-                    then,
-                    otherwise,
-                });
+                self.push_if_then(cond, then);
                 Ok(())
             }
         }

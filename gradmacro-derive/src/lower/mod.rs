@@ -531,6 +531,17 @@ impl Lowerer {
         Block { id, nodes }
     }
 
+    /// `if cond { then }` with an empty `else`, after `then` was closed.
+    fn push_if_then(&mut self, cond: ValueId, then: Block) {
+        self.open_block(false);
+        let otherwise = self.close_block();
+        self.push_node(Node::If {
+            cond,
+            then,
+            otherwise,
+        });
+    }
+
     fn expect_value(&mut self, lowered: Lowered, span: Span, what: &str) -> syn::Result<ValueId> {
         match lowered {
             Lowered::Value(value) => Ok(value),

@@ -4,7 +4,7 @@
 //! and every error of the function is reported.
 
 use super::{assigned, Lowered, Lowerer, CASCADE};
-use crate::ir::{Node, SlotId};
+use crate::ir::SlotId;
 use proc_macro2::Span;
 use std::collections::HashMap;
 use syn::spanned::Spanned;
@@ -136,13 +136,7 @@ impl Lowerer {
         self.open_block(false);
         write(self)?;
         let then = self.close_block();
-        self.open_block(false);
-        let otherwise = self.close_block();
-        self.push_node(Node::If {
-            cond,
-            then,
-            otherwise,
-        });
+        self.push_if_then(cond, then);
         Ok(())
     }
 
@@ -204,13 +198,7 @@ impl Lowerer {
         let value = self.lower_stmt_list(rest)?;
         self.write_result(&mut result, &value, place, span)?;
         let then = self.close_block();
-        self.open_block(false);
-        let otherwise = self.close_block();
-        self.push_node(Node::If {
-            cond,
-            then,
-            otherwise,
-        });
+        self.push_if_then(cond, then);
         Ok(self.read_result(result, false, span))
     }
 }
