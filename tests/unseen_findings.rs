@@ -1168,3 +1168,29 @@ fn scratch_buffers_constant_items_and_rows_by_value() {
     assert_all_closed("row 2", &grad[2], &[4.0, -1.0]);
     assert_all_closed("row 0", &grad[0], &[2.0, 4.0]);
 }
+
+// `.for_each(closure)` over buffers (through a `&mut` alias too) and over
+// enumerated items, as a loop.
+
+#[differentiate]
+fn for_each_updates(x: &[f64]) -> f64 {
+    let mut v = vec![1.0; x.len()];
+    let r = &mut v;
+    r.iter_mut()
+        .zip(x.iter())
+        .for_each(|(e, &a)| *e = *e * a + a.sin());
+    r[0] *= x[1];
+    let mut s = 0.0;
+    x.iter().enumerate().for_each(|(i, t)| {
+        s += t * i as f64;
+    });
+    v.iter().map(|t| t * t).sum::<f64>() + s
+}
+
+#[test]
+fn for_each_is_a_loop() {
+    let x = [0.3, -0.7, 1.2];
+    let (value, dx) = for_each_updates_grad(&x);
+    assert_closed("value", value, for_each_updates(&x));
+    assert_fd_all("d/dx", for_each_updates, &x, &dx);
+}

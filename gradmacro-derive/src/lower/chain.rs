@@ -146,7 +146,7 @@ impl Lowerer {
                     Chain::Other(value) => self.method_on_other(value, call),
                     _ => Err(unsupported(
                         call.method.span(),
-                        &format!("`{}` on an iterator over a buffer (the adapters are `iter`, `iter_mut`, `enumerate`, `zip`, `rev`, `map`, `filter`, `skip`, `take`, `step_by`, `windows`, `chunks`, `chunks_exact`, then `sum`, `product`, `fold`, `collect`; `max_by`, `min_by` and `reduce` directly on `iter()` or `iter().copied()`)", call.method),
+                        &format!("`{}` on an iterator over a buffer (the adapters are `iter`, `iter_mut`, `enumerate`, `zip`, `rev`, `map`, `filter`, `skip`, `take`, `step_by`, `windows`, `chunks`, `chunks_exact`, then `sum`, `product`, `for_each`, `fold`, `collect`; `max_by`, `min_by` and `reduce` directly on `iter()` or `iter().copied()`)", call.method),
                     )),
                 }
             }

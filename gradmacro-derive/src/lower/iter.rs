@@ -340,7 +340,7 @@ impl Lowerer {
         let span = call.method.span();
         let consumer = matches!(
             (name.as_str(), call.args.len()),
-            ("sum" | "product" | "collect", 0) | ("fold", 2)
+            ("sum" | "product" | "collect", 0) | ("fold", 2) | ("for_each", 1)
         );
         if !consumer {
             return Ok(None);
@@ -361,6 +361,14 @@ impl Lowerer {
         }
         self.slots_for(&names, span)?;
         let chain = self.parse_chain(&call.receiver)?;
+        // `.for_each(|e| ..)`: the closure's body for every item, as a loop.
+        if name == "for_each" {
+            let function = &call.args[0];
+            self.loop_over(&chain, &None, span, &mut |lowerer, item| {
+                lowerer.apply(function, vec![item], span).map(|_| ())
+            })?;
+            return Ok(Some(Lowered::Unit));
+        }
         if name == "collect" {
             let func: syn::ExprPath = syn::parse_quote!(::std::vec::Vec::new);
             let buffer = self.new_buffer(
