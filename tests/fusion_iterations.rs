@@ -236,6 +236,58 @@ fn read_after(w: &[f64], xs: &[f64]) -> f64 {
     s + 3.0 * h[1]
 }
 
+/// `ln Σ exp(t)`, a helper called on a scratch buffer.
+#[differentiate]
+fn log_sum_exp(t: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for &v in t {
+        s += v.exp();
+    }
+    s.ln()
+}
+
+/// Scratch hoisted out of the loop over samples and refilled per sample and
+/// component inside a nested loop, then handed to a helper, as a plainly
+/// written mixture model does (fused).
+#[differentiate]
+fn mixture(w: &[f64], xs: &[f64]) -> f64 {
+    let k = w.len() - 1;
+    let mut centred = vec![0.0; 2];
+    let mut terms = vec![0.0; k];
+    let mut s = 0.0;
+    for &x in xs {
+        for c in 0..k {
+            for j in 0..2 {
+                centred[j] = x * w[c + j] - w[c];
+            }
+            let mut sq = 0.0;
+            for j in 0..centred.len() {
+                sq += centred[j] * centred[j];
+            }
+            terms[c] = w[c + 1] - 0.5 * sq;
+        }
+        s += log_sum_exp(&terms);
+    }
+    s
+}
+
+/// Refilled in a nested loop that runs zero times from the third sample on,
+/// then read after it: later samples read the second's values (not fused).
+#[differentiate]
+fn refilled_sometimes(w: &[f64], xs: &[f64]) -> f64 {
+    let mut h = vec![0.0; w.len()];
+    let mut s = 0.0;
+    for i in 0..xs.len() {
+        for _ in i..2 {
+            for j in 0..w.len() {
+                h[j] = (w[j] * xs[i]).sin();
+            }
+        }
+        s += h[0] * h[1] + xs[i] * h[2];
+    }
+    s
+}
+
 /// A buffer declared inside the loop body (fused).
 #[differentiate]
 fn local_buffer(w: &[f64], xs: &[f64]) -> f64 {
@@ -356,6 +408,14 @@ fn scratch_and_local_buffers() {
     check_pair("recurrent", f, &W, &XS, &[]);
     let f: Pair = (read_after, read_after_grad, read_after_pullback);
     check_pair("read after", f, &W, &XS, &[]);
+    let f: Pair = (mixture, mixture_grad, mixture_pullback);
+    check_pair("mixture", f, &W, &XS, &[]);
+    let f: Pair = (
+        refilled_sometimes,
+        refilled_sometimes_grad,
+        refilled_sometimes_pullback,
+    );
+    check_pair("refilled sometimes", f, &W, &XS, &[]);
     let f: Pair = (local_buffer, local_buffer_grad, local_buffer_pullback);
     check_pair("local", f, &W, &XS, &[]);
     let f: Pair = (next_products, next_products_grad, next_products_pullback);

@@ -26,32 +26,8 @@ use std::time::{Duration, Instant};
 #[allow(dead_code)]
 mod reference;
 
-/// A deterministic generator of test data (xorshift64*), so every run times the
-/// same inputs.
-struct Random(u64);
-
-impl Random {
-    fn next(&mut self) -> f64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        let bits = self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11;
-        bits as f64 / (1u64 << 53) as f64
-    }
-
-    /// Uniform in `[lo, hi)`.
-    fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.next()
-    }
-
-    fn vector(&mut self, len: usize, lo: f64, hi: f64) -> Vec<f64> {
-        (0..len).map(|_| self.uniform(lo, hi)).collect()
-    }
-
-    fn matrix(&mut self, rows: usize, cols: usize, lo: f64, hi: f64) -> Vec<Vec<f64>> {
-        (0..rows).map(|_| self.vector(cols, lo, hi)).collect()
-    }
-}
+mod common;
+use common::{format_duration, median, Random};
 
 /// One row of the table.
 struct Row {
@@ -97,12 +73,6 @@ fn run_hand<T>(function: &mut impl FnMut() -> T) -> (Vec<Duration>, T) {
     }
 }
 
-/// The median of some durations.
-fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort_unstable();
-    times[times.len() / 2]
-}
-
 /// Every number in a JSON value, in order (a gradient however it is nested).
 fn numbers(value: &Value, out: &mut Vec<f64>) {
     match value {
@@ -125,19 +95,6 @@ fn assert_same(what: &str, generated: &Value, hand: &Value) {
             (x - y).abs() <= 1e-8 * scale + 1e-8 * x.abs().max(y.abs()),
             "{what}: entry {i}: generated {x:e}, hand-written {y:e}"
         );
-    }
-}
-
-fn format_duration(duration: Duration) -> String {
-    let ns = duration.as_nanos() as f64;
-    if ns >= 1e9 {
-        format!("{:.3} s", ns / 1e9)
-    } else if ns >= 1e6 {
-        format!("{:.3} ms", ns / 1e6)
-    } else if ns >= 1e3 {
-        format!("{:.2} µs", ns / 1e3)
-    } else {
-        format!("{ns:.0} ns")
     }
 }
 

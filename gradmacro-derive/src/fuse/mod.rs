@@ -141,7 +141,7 @@ pub fn analyze(body: &Body, activity: &Activity) -> Fusion {
     for (index, node) in body.root.nodes.iter().enumerate() {
         let Node::Loop(lp) = node else { continue };
         let steps = Region::steps(body, lp);
-        let mut fused = match fuse(body, activity, &facts, index, lp, &steps) {
+        let mut fused = match fuse(body, activity, &facts, index, lp) {
             Ok(fused) => fused,
             Err(reason) => {
                 fusion.not_fused.insert(lp.body.id, reason);
@@ -325,7 +325,6 @@ fn fuse(
     facts: &Facts,
     index: usize,
     lp: &Loop,
-    steps: &[Region],
 ) -> Result<FusedLoop, String> {
     if !lp.exit_flags.is_empty() {
         return Err("it may stop early (`break`, `return`)".into());
@@ -376,7 +375,7 @@ fn fuse(
     for &(buffer, _) in &inside.stored {
         if body.def(buffer).home == ROOT
             && activity.is_active(buffer)
-            && !iteration_local(body, facts, lp, steps, &inside, &after, buffer)
+            && !iteration_local(body, facts, lp, &inside, &after, buffer)
         {
             return Err(format!(
                 "buffer v{} of the function's body is written in it and read across iterations or after it",

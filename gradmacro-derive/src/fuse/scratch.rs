@@ -4,16 +4,20 @@
 use super::{Facts, Region, Use};
 use crate::ir::{Body, BufferInit, Loop, LoopKind, Node, Op, Opaque, RepeatLen, ValueId};
 
-/// Whether every iteration overwrites the whole of `buffer` before reading it,
-/// and nothing after the loop reads it: the first node of the loop body that
-/// touches it is a loop `for j in 0..len { .. buffer[j] = v; .. }` over its full
-/// length that does not read it, and the loop uses it only by indexing and
-/// `.len()`.
+/// Whether every element of `buffer` an iteration reads was written earlier in
+/// the same iteration, and nothing after the loop reads it, so that no adjoint
+/// crosses an iteration boundary through it. Scratch buffers are written that
+/// way however they are spelled: overwritten whole by a loop
+/// `for j in 0..len { .. buffer[j] = v; .. }` at the top of the iteration, or
+/// inside a nested loop each of whose iterations overwrites it first (a buffer
+/// hoisted out of the loop over points and refilled per point and component).
+/// The loop may use it only by indexing, `.len()` and whole copies
+/// (`buffer.to_vec()`, the snapshot a call's argument takes), which count as
+/// reads of every element.
 pub(super) fn iteration_local(
     body: &Body,
     facts: &Facts,
     lp: &Loop,
-    steps: &[Region],
     inside: &Region,
     after: &Region,
     buffer: ValueId,
@@ -29,6 +33,9 @@ pub(super) fn iteration_local(
     let plain_uses = facts.uses(buffer).iter().all(|u| match u {
         Use::Value(user) => match &body.def(*user).op {
             Op::Index { base, indices } => *base == buffer && indices.len() == 1,
+            Op::Buffer(BufferInit::Copy { source, prefix, .. }) => {
+                *source == buffer && prefix.is_empty()
+            }
             Op::Opaque(Opaque::Method { method, args, .. }) => method == "len" && args.is_empty(),
             _ => false,
         },
@@ -37,14 +44,50 @@ pub(super) fn iteration_local(
     if !plain_uses {
         return false;
     }
-    for (node, region) in lp.body.nodes.iter().zip(steps) {
-        let touches = region.writes_buffer(buffer) || reads_elements(body, region, buffer);
-        if !touches {
+    reads_only_its_writes(body, &lp.body.nodes, buffer)
+}
+
+/// Whether, running `nodes` once, every read of an element of `buffer` comes
+/// after a node that certainly overwrote the whole buffer, or lies inside a
+/// node (a loop, a branch) for which that holds in turn.
+fn reads_only_its_writes(body: &Body, nodes: &[Node], buffer: ValueId) -> bool {
+    let mut overwritten = false;
+    for node in nodes {
+        if overwritten {
+            return true;
+        }
+        let region = Region::of_nodes(body, [node]);
+        if !(region.writes_buffer(buffer) || reads_elements(body, &region, buffer)) {
             continue;
         }
-        return overwrites_whole(body, node, buffer) && !reads_elements(body, region, buffer);
+        if overwrites_whole(body, node, buffer) && !reads_elements(body, &region, buffer) {
+            overwritten = true;
+            continue;
+        }
+        let inner_ok = match node {
+            // Each iteration restarts the check: what an earlier iteration
+            // wrote is not counted on (the loop may run zero times).
+            Node::Loop(inner) => {
+                inner.exit_flags.is_empty()
+                    && inner.continue_flag.is_none()
+                    && reads_only_its_writes(body, &inner.body.nodes, buffer)
+            }
+            Node::If {
+                then, otherwise, ..
+            } => {
+                reads_only_its_writes(body, &then.nodes, buffer)
+                    && reads_only_its_writes(body, &otherwise.nodes, buffer)
+            }
+            // A store writes without reading (its value is a definition of
+            // its own); anything else that touches the buffer reads it.
+            Node::Store { .. } => true,
+            _ => false,
+        };
+        if !inner_ok {
+            return false;
+        }
     }
-    false
+    true
 }
 
 /// Whether a definition in the region reads elements of `buffer`.
@@ -52,7 +95,11 @@ fn reads_elements(body: &Body, region: &Region, buffer: ValueId) -> bool {
     region
         .defined
         .iter()
-        .any(|value| matches!(&body.def(*value).op, Op::Index { base, .. } if *base == buffer))
+        .any(|value| match &body.def(*value).op {
+            Op::Index { base, .. } => *base == buffer,
+            Op::Buffer(BufferInit::Copy { source, .. }) => *source == buffer,
+            _ => false,
+        })
 }
 
 /// Whether `node` is `for j in 0..n { .. buffer[j] = v; .. }` with `n` the

@@ -140,6 +140,36 @@ fn a_scratch_buffer_overwritten_whole_fuses() {
 }
 
 #[test]
+fn scratch_refilled_inside_a_nested_loop_fuses() {
+    // Hoisted out of the loop over points, refilled per point and component
+    // (a plainly written GMM), and snapshot by a call's argument.
+    let dump = fusion(quote!(
+        fn mixture(mu: &[f64], a: &[f64], xs: &[f64]) -> f64 {
+            let d = 2;
+            let k = a.len();
+            let mut xc = vec![0.0; d];
+            let mut terms = vec![0.0; k];
+            let mut total = 0.0;
+            for i in 0..xs.len() / d {
+                for c in 0..k {
+                    for j in 0..d {
+                        xc[j] = xs[i * d + j] - mu[c * d + j];
+                    }
+                    let mut sq = 0.0;
+                    for j in 0..d {
+                        sq += xc[j] * xc[j];
+                    }
+                    terms[c] = a[c] - sq;
+                }
+                total += sum_exp(&terms);
+            }
+            total
+        }
+    ));
+    assert!(dump.starts_with("fused loop"), "{dump}");
+}
+
+#[test]
 fn buffers_carried_between_iterations_keep_the_loop_apart() {
     for item in [
         // Only part of the buffer is overwritten.
@@ -182,6 +212,39 @@ fn buffers_carried_between_iterations_keep_the_loop_apart() {
                     s += h[0];
                 }
                 s + h[1]
+            }
+        ),
+        // Refilled in a nested loop that may run zero times, then read
+        // after it: what it read may be the previous iteration's.
+        quote!(
+            fn skipped(w: &[f64], xs: &[f64]) -> f64 {
+                let mut h = vec![0.0; w.len()];
+                let mut s = 0.0;
+                for i in 0..xs.len() {
+                    for _ in i..2 {
+                        for j in 0..w.len() {
+                            h[j] = w[j] * xs[i];
+                        }
+                    }
+                    s += h[0];
+                }
+                s
+            }
+        ),
+        // Refilled in a nested loop, but read there before it is refilled.
+        quote!(
+            fn early(w: &[f64], xs: &[f64]) -> f64 {
+                let mut h = vec![0.0; w.len()];
+                let mut s = 0.0;
+                for x in xs {
+                    for c in 0..2 {
+                        s += h[c];
+                        for j in 0..w.len() {
+                            h[j] = w[j] * x;
+                        }
+                    }
+                }
+                s
             }
         ),
     ] {
