@@ -252,7 +252,7 @@ fn log_sum_exp(t: &[f64]) -> f64 {
 #[differentiate]
 fn mixture(w: &[f64], xs: &[f64]) -> f64 {
     let k = w.len() - 1;
-    let mut centred = vec![0.0; 2];
+    let mut centred = [0.0; 2];
     let mut terms = vec![0.0; k];
     let mut s = 0.0;
     for &x in xs {

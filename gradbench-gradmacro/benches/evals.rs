@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 #[allow(dead_code)]
 mod reference;
 
+#[allow(dead_code)]
 mod common;
 use common::{format_duration, median, Random};
 

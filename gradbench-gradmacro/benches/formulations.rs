@@ -5,6 +5,7 @@
 //! ```sh
 //! cargo bench -p gradbench-gradmacro --bench formulations            # every size
 //! cargo bench -p gradbench-gradmacro --bench formulations -- --quick # the smallest
+//! cargo bench -p gradbench-gradmacro --bench formulations -- "d = 64" # rows containing it
 //! ```
 //!
 //! The three are run in rounds (three runs of each back to back per round, at
@@ -108,7 +109,7 @@ fn table(rows: &[Row]) -> String {
 
 /// GMM as GradBench draws it (`evals/gmm/run.py`): n = 1,000; x, α, q and l
 /// standard normal, μ uniform in [0, 1); m = 0, γ = 1.
-fn gmm(quick: bool, rows: &mut Vec<Row>) {
+fn gmm(wanted: &dyn Fn(&str) -> bool, quick: bool, rows: &mut Vec<Row>) {
     use formulations::gmm_plain::{gmm_plain, gmm_plain_grad};
     let mut random = Random(31337);
     let n = 1_000;
@@ -127,6 +128,9 @@ fn gmm(quick: bool, rows: &mut Vec<Row>) {
             let q = random.normals(k * d);
             let l = random.normals(k * tri);
             let size = format!("d = {d}, k = {k}");
+            if !wanted(&format!("gmm {size}")) {
+                continue;
+            }
             let hand = || reference::gmm::gradient(d, k, n, &alpha, &mu, &q, &l, &x, gamma, m);
             let (_, (ga, gm, gq, gl)) = gmm_plain_grad(d, k, n, &alpha, &mu, &q, &l, &x, gamma, m);
             let (_, [ha, hm, hq, hl]) = hand();
@@ -147,11 +151,20 @@ fn gmm(quick: bool, rows: &mut Vec<Row>) {
 }
 
 fn main() {
+    if std::env::var_os("FTZ").is_some() {
+        #[allow(deprecated)]
+        unsafe {
+            use std::arch::x86_64::{_mm_getcsr, _mm_setcsr};
+            _mm_setcsr(_mm_getcsr() | 0x8040);
+        }
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "--quick");
+    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+    let wanted = |row: &str| filters.iter().all(|f| row.contains(f.as_str()));
     let mut rows = Vec::new();
     eprintln!("timing gmm ...");
-    gmm(quick, &mut rows);
+    gmm(&wanted, quick, &mut rows);
     let markdown = table(&rows);
     println!("{markdown}");
     let target = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/formulations.md");

@@ -3,6 +3,9 @@
 //! over the points and overwritten per point and component, and the
 //! log-sum-exp a differentiated helper called once per point.
 
+// Index loops over several buffers at once, as a C port writes them.
+#![allow(clippy::needless_range_loop)]
+
 use gradmacro::differentiate;
 
 /// `ln Σ exp(v)`, shifted by the maximum.

@@ -80,9 +80,18 @@ impl Forward<'_> {
                 indices,
                 value,
             } => {
+                let restore = self.saves.restored.restores(*base).then(|| {
+                    // Save the element this store overwrites (see `restore.rs`).
+                    let stack = names::restore_stack(*base);
+                    quote!(#stack)
+                });
                 let (base, value) = (primal(*base), self.value(*value));
-                let indices = indices.iter().map(|index| self.value(*index));
-                quote!(#base #([#indices])* = #value;)
+                let indices: Vec<TokenStream> =
+                    indices.iter().map(|index| self.value(*index)).collect();
+                let save = restore.map(|stack| {
+                    quote!(#stack.push(::core::clone::Clone::clone(&#base #([#indices])*));)
+                });
+                quote!(#save #base #([#indices])* = #value;)
             }
             // A row is pushed as a copy: the reverse sweep may still read it.
             Node::Push { base, value } if self.body.def(*value).buffer => {
@@ -187,16 +196,24 @@ impl Forward<'_> {
                 let body = self.block(&lp.body);
                 // A fused loop ends each iteration with its reverse, and is
                 // preceded by what that needs.
-                let (before, reverse) = match self.fused.get(&lp.body.id) {
-                    Some(FusedCode { prelude, iteration }) => {
+                let (before, reverse, after) = match self.fused.get(&lp.body.id) {
+                    Some(FusedCode {
+                        prelude,
+                        iteration,
+                        postlude,
+                    }) => {
                         let hoisted: TokenStream = self
                             .fusion
                             .of(lp.body.id)
                             .map(|fused| fused.hoisted.iter().map(|v| self.def(*v)).collect())
                             .unwrap_or_default();
-                        (quote!(#hoisted #prelude), iteration.clone())
+                        (
+                            quote!(#hoisted #prelude),
+                            iteration.clone(),
+                            postlude.clone(),
+                        )
                     }
-                    None => (TokenStream::new(), TokenStream::new()),
+                    None => (TokenStream::new(), TokenStream::new(), TokenStream::new()),
                 };
                 let iteration = quote!(#trip += 1; #clear_continue #body #exit #reverse);
                 // Stacks of this body grow by one entry per iteration (and one
@@ -254,7 +271,7 @@ impl Forward<'_> {
                     }
                     LoopKind::Infinite => quote!(#(#reserve)* #open loop { #iteration }),
                 };
-                quote!(#before #looped #close #record_trip)
+                quote!(#before #looped #close #record_trip #after)
             }
         }
     }

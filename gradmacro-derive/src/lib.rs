@@ -11,6 +11,7 @@
 //! | activity | `activity.rs` | which values need adjoints; missing derivatives |
 //! | types | `types.rs` | float types of active values, for typed accumulators |
 //! | saves | `save.rs` | which primal values the reverse sweep needs saved, and how |
+//! | restores | `restore.rs` | which buffers save what their stores overwrite, so that reads are read again rather than saved |
 //! | forward | `forward.rs` | the primal sweep, with rule partials kept and saves pushed |
 //! | reverse | `reverse/` | the adjoint sweep: blocks, each operation's local derivative, recomputation, buffers and calls |
 //! | emission | `emit.rs` | `NAME_grad`, `NAME_pullback` and `NAME_explain` |
@@ -29,6 +30,7 @@ mod impl_block;
 mod ir;
 mod lower;
 mod names;
+mod restore;
 mod reverse;
 mod rule_table;
 mod save;

@@ -150,6 +150,27 @@ pub fn slot_adjoint(slot: SlotId) -> Ident {
     hygienic(format!("__gm_adj_s{}", slot.0))
 }
 
+/// A deferred fused loop's contribution to a value's adjoint, set aside
+/// until its exit adjoint is known.
+pub fn set_aside(value: ValueId) -> Ident {
+    hygienic(format!("__gm_aside_v{}", value.0))
+}
+
+/// The same, for a variable's adjoint.
+pub fn set_aside_slot(slot: crate::ir::SlotId) -> Ident {
+    hygienic(format!("__gm_aside_s{}", slot.0))
+}
+
+/// The local a reverse loop sums a loop-invariant element read's adjoint in.
+pub fn entry_accumulator(read: ValueId) -> Ident {
+    hygienic(format!("__gm_entry_v{}", read.0))
+}
+
+/// The stack of the elements a restored buffer's stores overwrote.
+pub fn restore_stack(buffer: ValueId) -> Ident {
+    hygienic(format!("__gm_restore_v{}", buffer.0))
+}
+
 /// The stack that saves a value's overwritten states inside loops.
 pub fn stack(value: ValueId) -> Ident {
     hygienic(format!("__gm_stack_v{}", value.0))

@@ -23,6 +23,7 @@
 use crate::fuse::Fusion;
 use crate::ir::{Block, BlockId, Body, Node, Op, ValueId};
 use crate::names;
+use crate::restore::Restored;
 use crate::types::FloatTypes;
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
@@ -74,6 +75,8 @@ pub struct Saves {
     saved: BTreeSet<Part>,
     stacked: BTreeSet<Part>,
     taped: BTreeMap<Part, Tape>,
+    /// Buffers whose stores save what they overwrite (see [`crate::restore`]).
+    pub restored: Restored,
 }
 
 /// The loop whose iterations index a taped part: its body, its trip count, and
@@ -89,10 +92,17 @@ pub struct Tape {
 impl Saves {
     /// Nothing saved: for the dry run that finds what the reverse sweep reads.
     pub fn none() -> Saves {
+        Saves::restoring(Restored::default())
+    }
+
+    /// Nothing saved but the restored buffers' overwritten elements: for the
+    /// dry run once the restored buffers are chosen.
+    pub fn restoring(restored: Restored) -> Saves {
         Saves {
             saved: BTreeSet::new(),
             stacked: BTreeSet::new(),
             taped: BTreeMap::new(),
+            restored,
         }
     }
 
@@ -105,6 +115,7 @@ impl Saves {
         referenced: &BTreeSet<Part>,
         fusion: &Fusion,
         types: &FloatTypes,
+        restored: Restored,
     ) -> Saves {
         let mut recomputed = std::collections::HashSet::new();
         body.root.walk(&mut |node| {
@@ -139,6 +150,7 @@ impl Saves {
             saved,
             stacked,
             taped,
+            restored,
         }
     }
 
@@ -218,6 +230,10 @@ impl Saves {
         }
         for part in &self.stacked {
             let stack = part.stack();
+            out.extend(quote!(let mut #stack = ::std::vec::Vec::new();));
+        }
+        for buffer in self.restored.buffers() {
+            let stack = names::restore_stack(buffer);
             out.extend(quote!(let mut #stack = ::std::vec::Vec::new();));
         }
         let loops: BTreeSet<ValueId> = self.taped.values().map(|tape| tape.trip).collect();

@@ -582,3 +582,55 @@ pub fn record<T: Clone>(tape: &mut ::std::vec::Vec<T>, at: usize, value: &T) {
 fn grow<T: Clone>(tape: &mut ::std::vec::Vec<T>, len: usize, fill: &T) {
     tape.resize(len, fill.clone());
 }
+
+/// Scales an adjoint buffer by a deferred fused loop's exit adjoint (see
+/// `gradmacro-derive`'s `fuse::Deferred`): entries the loop left at zero stay
+/// zero (as they would had each contribution been scaled as it was made, with
+/// none made), whatever the factor.
+#[inline]
+pub fn scale_adjoint<A: ScaleAdjoint<F> + ?Sized, F>(adjoint: &mut A, factor: F) {
+    adjoint.scale_adjoint(factor);
+}
+
+/// An adjoint (a float, or a nested buffer of them) that can be scaled.
+pub trait ScaleAdjoint<F> {
+    fn scale_adjoint(&mut self, factor: F);
+}
+
+macro_rules! scale_floats {
+    ($($float:ty),*) => {$(
+        impl ScaleAdjoint<$float> for $float {
+            #[inline]
+            fn scale_adjoint(&mut self, factor: $float) {
+                if *self != 0.0 {
+                    *self *= factor;
+                }
+            }
+        }
+    )*};
+}
+
+scale_floats!(f64, f32);
+
+impl<F: Copy, T: ScaleAdjoint<F>> ScaleAdjoint<F> for [T] {
+    #[inline]
+    fn scale_adjoint(&mut self, factor: F) {
+        for entry in self.iter_mut() {
+            entry.scale_adjoint(factor);
+        }
+    }
+}
+
+impl<F: Copy, T: ScaleAdjoint<F>, const N: usize> ScaleAdjoint<F> for [T; N] {
+    #[inline]
+    fn scale_adjoint(&mut self, factor: F) {
+        self[..].scale_adjoint(factor);
+    }
+}
+
+impl<F: Copy, T: ScaleAdjoint<F>> ScaleAdjoint<F> for ::std::vec::Vec<T> {
+    #[inline]
+    fn scale_adjoint(&mut self, factor: F) {
+        self[..].scale_adjoint(factor);
+    }
+}

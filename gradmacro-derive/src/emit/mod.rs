@@ -100,7 +100,13 @@ pub(super) fn sweeps(source: &Source, activity: &Activity, seeds: Seeds, explain
     let Source { sig, lowered, .. } = *source;
     let body = &lowered.body;
     let types = types::infer(body, sig);
-    let fusion = crate::fuse::analyze(body, activity);
+    let fusion = crate::fuse::analyze(
+        body,
+        activity,
+        crate::fuse::Options {
+            defer: !types.is_generic(),
+        },
+    );
     if std::env::var_os("GRADMACRO_DUMP").is_some() && !fusion.to_string().is_empty() {
         eprintln!("gradmacro fusion in `{}`:\n{fusion}", sig.name);
     }
@@ -110,19 +116,33 @@ pub(super) fn sweeps(source: &Source, activity: &Activity, seeds: Seeds, explain
     let saves = if body.blocks.len() == 1 {
         Saves::none()
     } else {
-        let dry = reverse::reverse(
-            &reverse::Inputs {
-                body,
-                activity,
-                types: &types,
-                saves: &Saves::none(),
-                fusion: &fusion,
-                name_every_adjoint: explain,
-                out_seeds: &out_seeds,
-            },
-            seed.clone(),
-        );
-        Saves::new(body, &dry.referenced, &fusion, &types)
+        let dry_run = |saves: &Saves| {
+            reverse::reverse(
+                &reverse::Inputs {
+                    body,
+                    activity,
+                    types: &types,
+                    saves,
+                    fusion: &fusion,
+                    name_every_adjoint: explain,
+                    out_seeds: &out_seeds,
+                },
+                seed.clone(),
+            )
+            .referenced
+        };
+        let referenced = dry_run(&Saves::none());
+        // Buffers whose overwritten elements are cheaper to save than the
+        // reads that need them; a second dry run reads those again instead.
+        let restored = crate::restore::choose(body, activity, &fusion, &referenced);
+        if std::env::var_os("GRADMACRO_DUMP").is_some() && !restored.is_empty() {
+            eprintln!("gradmacro restores in `{}`:\n{restored}", sig.name);
+        }
+        let referenced = match restored.is_empty() {
+            true => referenced,
+            false => dry_run(&Saves::restoring(restored.clone())),
+        };
+        Saves::new(body, &referenced, &fusion, &types, restored)
     };
     let sweep = reverse::reverse(
         &reverse::Inputs {

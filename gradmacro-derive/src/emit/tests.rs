@@ -88,8 +88,9 @@ mod loop_tests {
 
     /// A reduction over a read-only slice saves nothing: the element reads, the
     /// index arithmetic, the loop index and the trip count are all recomputed by
-    /// the reverse loop, which counts down. (The square root keeps the loop from
-    /// being fused: its exit adjoint depends on the sum.)
+    /// the reverse loop, which counts down. (The square root, with `x` read
+    /// again after the loop, keeps the loop from being fused: its exit adjoint
+    /// depends on the sum, and `x`'s adjoint cannot wait for it.)
     #[test]
     fn reductions_over_read_only_slices_save_nothing() {
         let code = expand(
@@ -101,7 +102,7 @@ mod loop_tests {
                         let (a, b) = (x[2 * i], x[2 * i + 1]);
                         f += 100.0 * (a * a - b) * (a * a - b) + (a - 1.0) * (a - 1.0);
                     }
-                    f.sqrt()
+                    f.sqrt() + x[0]
                 }
             ),
         );

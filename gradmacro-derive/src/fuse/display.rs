@@ -24,6 +24,22 @@ impl std::fmt::Display for Fusion {
                 }
                 write!(f, " s{} exits with {adjoint};", slot.0)?;
             }
+            if let Some(deferred) = &fused.deferred {
+                write!(
+                    f,
+                    " s{} exits with an adjoint the code after it gives, scaling [{}] and setting aside [{}]",
+                    deferred.slot.0,
+                    deferred.scaled.iter().map(|v| format!("v{}", v.0)).collect::<Vec<_>>().join(", "),
+                    deferred
+                        .set_aside
+                        .iter()
+                        .map(|v| format!("v{}", v.0))
+                        .chain(deferred.set_aside_slots.iter().map(|s| format!("s{}", s.0)))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                )?;
+                write!(f, ";")?;
+            }
             let list = |values: &[ValueId]| {
                 values
                     .iter()

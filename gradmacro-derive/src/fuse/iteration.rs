@@ -86,10 +86,13 @@ pub(super) fn recoverable(
 /// `a * i + b` never repeats across iterations and reads, every entry of `x`'s
 /// adjoint receives at most one contribution, which the reverse code assigns
 /// (`= adj`) instead of adding (`+= adj`), as a hand-written gradient does.
+/// Reads of `x` outside every fused loop do not prevent it: they add into its
+/// adjoint in the reverse sweep, which runs after all fused iterations.
 pub(super) fn sole_contributions(
     body: &Body,
     uses: &HashMap<ValueId, Vec<Use>>,
     lp: &Loop,
+    fused_blocks: &std::collections::HashSet<crate::ir::BlockId>,
 ) -> Vec<ValueId> {
     let LoopKind::For { item, iter } = lp.kind else {
         return Vec::new();
@@ -125,8 +128,17 @@ pub(super) fn sole_contributions(
                 }
             }
         }
-        if !plain || reads.is_empty() || reads.iter().any(|(r, _)| body.def(*r).home != lp.body.id)
-        {
+        // Reads outside fused loops add into the adjoint in the reverse sweep,
+        // after every fused iteration has run: after the assignments.
+        let in_other_fused_code = |read: &ValueId| {
+            let home = body.def(*read).home;
+            home != lp.body.id && fused_blocks.contains(&home)
+        };
+        if !plain || reads.iter().any(|(r, _)| in_other_fused_code(r)) {
+            continue;
+        }
+        reads.retain(|(r, _)| body.def(*r).home == lp.body.id);
+        if reads.is_empty() {
             continue;
         }
         let forms: Option<Vec<(i128, i128)>> = reads

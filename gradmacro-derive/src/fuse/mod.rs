@@ -62,6 +62,38 @@ pub struct FusedLoop {
     /// Variables of the root block the loop reads, whose adjoints are declared
     /// just before the loop.
     pub predeclared_slots: Vec<SlotId>,
+    /// Set when the accumulator's exit adjoint is only known once the code
+    /// after the loop is reversed (`sum.ln()`, `norm.sqrt()`): see [`Deferred`].
+    pub deferred: Option<Deferred>,
+}
+
+/// A fused loop whose exit adjoint `λ` waits for the code after it (a sum
+/// used nonlinearly: `ln Σ exp`, `√Σ x²`, a softmax's denominator). Its
+/// reverse code is linear in `λ`, so each iteration runs it with `λ = 1`,
+/// and the sums it leaves are scaled by `λ` where the reverse sweep reaches
+/// the loop: the adjoint buffers the loop alone adds into are scaled in place
+/// (a hand-written gradient's "store the partials in the gradient, then
+/// scale"), and the adjoints of scalars and variables are set aside after the
+/// loop and added back times `λ`. The store-all alternative saves every
+/// iteration's partials on a tape and reads them back.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Deferred {
+    pub slot: SlotId,
+    /// Adjoint buffers scaled in place: the loop's contributions are all they
+    /// hold where the reverse sweep scales them.
+    pub scaled: Vec<ValueId>,
+    /// Root values and variables whose adjoints the loop adds into, set aside
+    /// after the loop.
+    pub set_aside: Vec<ValueId>,
+    pub set_aside_slots: Vec<SlotId>,
+}
+
+/// What the fusion may do for a body.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Defer a loop's exit adjoint (see [`Deferred`]): only for concrete
+    /// float types, whose adjoint buffers the runtime scales.
+    pub defer: bool,
 }
 
 /// The fused loops of a body, by the id of their body block.
@@ -135,19 +167,67 @@ impl Fusion {
 }
 
 /// Finds the root-level loops that can be fused (see the module docs).
-pub fn analyze(body: &Body, activity: &Activity) -> Fusion {
+pub fn analyze(body: &Body, activity: &Activity, options: Options) -> Fusion {
     let facts = Facts::new(body);
     let mut fusion = Fusion::default();
+    // Adjoint buffers a deferred loop scales in place: no other fused loop may
+    // add into them.
+    let mut scaled: HashSet<ValueId> = HashSet::new();
     for (index, node) in body.root.nodes.iter().enumerate() {
         let Node::Loop(lp) = node else { continue };
         let steps = Region::steps(body, lp);
-        let mut fused = match fuse(body, activity, &facts, index, lp) {
+        let shared = |fused: &FusedLoop| -> Option<String> {
+            let (buffers, values) = match &fused.deferred {
+                Some(deferred) => (deferred.scaled.as_slice(), deferred.set_aside.as_slice()),
+                None => (&[][..], &[][..]),
+            };
+            let slots = fused
+                .deferred
+                .as_ref()
+                .map_or(&[][..], |d| d.set_aside_slots.as_slice());
+            let clash = fused
+                .predeclared
+                .iter()
+                .find(|v| scaled.contains(*v))
+                .or_else(|| {
+                    buffers
+                        .iter()
+                        .chain(values)
+                        .find(|v| fusion.predeclared.contains(*v))
+                });
+            if let Some(value) = clash {
+                return Some(format!(
+                    "it adds into the adjoint of v{}, which another fused loop's reverse scales or adds into",
+                    value.0
+                ));
+            }
+            slots
+                .iter()
+                .find(|s| fusion.predeclared_slots.contains(*s))
+                .map(|s| {
+                    format!(
+                        "it adds into the adjoint of s{}, which another fused loop adds into",
+                        s.0
+                    )
+                })
+        };
+        let fused =
+            fuse(body, activity, &facts, index, lp, options).and_then(|fused| {
+                match shared(&fused) {
+                    Some(reason) => Err(reason),
+                    None => Ok(fused),
+                }
+            });
+        let mut fused = match fused {
             Ok(fused) => fused,
             Err(reason) => {
                 fusion.not_fused.insert(lp.body.id, reason);
                 continue;
             }
         };
+        if let Some(deferred) = &fused.deferred {
+            scaled.extend(deferred.scaled.iter().copied());
+        }
         // A value read by two fused loops is declared before the first.
         fused.predeclared.retain(|v| fusion.predeclared.insert(*v));
         fused
@@ -156,12 +236,36 @@ pub fn analyze(body: &Body, activity: &Activity) -> Fusion {
         mark_once_per_iteration(&lp.body, &mut fusion.once_per_iteration);
         fusion.stable_reads.extend(stable_reads(body, lp, &steps));
         fusion.recoverable.extend(recoverable(body, lp, &steps));
-        fusion
-            .sole_contributions
-            .extend(sole_contributions(body, &facts.uses, lp));
         fusion.loops.insert(lp.body.id, fused);
     }
+    // Once every fused loop is known: reads whose adjoint is assigned.
+    let mut fused_blocks = HashSet::new();
+    for node in &body.root.nodes {
+        if let Node::Loop(lp) = node {
+            if fusion.loops.contains_key(&lp.body.id) {
+                collect_blocks(&lp.body, &mut fused_blocks);
+            }
+        }
+    }
+    for node in &body.root.nodes {
+        if let Node::Loop(lp) = node {
+            if fusion.loops.contains_key(&lp.body.id) {
+                let sole = sole_contributions(body, &facts.uses, lp, &fused_blocks);
+                fusion.sole_contributions.extend(sole);
+            }
+        }
+    }
     fusion
+}
+
+/// Every block inside `block`, and itself.
+fn collect_blocks(block: &Block, into: &mut HashSet<BlockId>) {
+    into.insert(block.id);
+    for node in &block.nodes {
+        for nested in node.blocks() {
+            collect_blocks(nested, into);
+        }
+    }
 }
 
 /// The nested blocks of a fused body that are outside its inner loops.
@@ -325,6 +429,7 @@ fn fuse(
     facts: &Facts,
     index: usize,
     lp: &Loop,
+    options: Options,
 ) -> Result<FusedLoop, String> {
     if !lp.exit_flags.is_empty() {
         return Err("it may stop early (`break`, `return`)".into());
@@ -341,6 +446,7 @@ fn fuse(
         .collect();
     let mut accumulators = Vec::new();
     let mut hoisted = Vec::new();
+    let mut deferred_slot = None;
     for &slot in &written {
         let name = &body.slots[slot.0].name;
         if !is_accumulator(body, facts, &inside, slot) {
@@ -348,12 +454,22 @@ fn fuse(
                 "`{name}` is written in it other than as `{name} += term` or `{name} -= term`"
             ));
         }
-        let scales = exit_adjoint(body, facts, &after, index, slot, &mut hoisted).ok_or_else(|| {
-            format!("the code after it does not use `{name}` only as a sum, scaled or negated, into the result")
-        })?;
-        accumulators.push((slot, scales));
+        match exit_adjoint(body, facts, &after, index, slot, &mut hoisted) {
+            Some(scales) => accumulators.push((slot, scales)),
+            // Its adjoint is known only once the code after the loop is
+            // reversed: the loop's reverse waits for it (one accumulator).
+            None if written.len() == 1 && !after.writes_slot(slot) && options.defer => {
+                deferred_slot = Some(slot)
+            }
+            None => {
+                return Err(format!(
+                    "the code after it does not use `{name}` only as a sum, scaled or negated, into the result{}",
+                    if options.defer { ", and it has other accumulators" } else { "" }
+                ))
+            }
+        }
     }
-    if accumulators.is_empty() {
+    if accumulators.is_empty() && deferred_slot.is_none() {
         return Err("it accumulates nothing into a variable of the function's body".into());
     }
     // Variables the loop only reads keep their adjoint across it.
@@ -408,11 +524,67 @@ fn fuse(
     }
     hoisted.sort_by_key(|v| facts.position.get(v).copied());
     hoisted.dedup();
+    let deferred = match deferred_slot {
+        Some(slot) => Some(defer(
+            body,
+            &inside,
+            &after,
+            slot,
+            &predeclared,
+            &predeclared_slots,
+        )?),
+        None => None,
+    };
     Ok(FusedLoop {
         accumulators,
         hoisted,
         predeclared,
         predeclared_slots,
+        deferred,
+    })
+}
+
+/// How a loop's reverse waits for its exit adjoint (see [`Deferred`]): which
+/// adjoint buffers it scales in place, which adjoints it sets aside. A buffer
+/// is scaled in place only if nothing else adds into its adjoint before the
+/// reverse sweep reaches the loop: it is never written (not an out-parameter
+/// seeded by the caller, nor a buffer whose stores take their adjoint), and
+/// nothing after the loop reads it.
+fn defer(
+    body: &Body,
+    inside: &Region,
+    after: &Region,
+    slot: SlotId,
+    predeclared: &[ValueId],
+    predeclared_slots: &[SlotId],
+) -> Result<Deferred, String> {
+    let name = &body.slots[slot.0].name;
+    let written = body.written_buffers();
+    let mut scaled = Vec::new();
+    let mut set_aside = Vec::new();
+    for &value in predeclared {
+        if !body.def(value).buffer {
+            set_aside.push(value);
+            continue;
+        }
+        // A scratch buffer the loop refills: its adjoint is used up by every
+        // iteration's reverse.
+        if inside.writes_buffer(value) {
+            continue;
+        }
+        if written.contains(&value) || after.read.contains(&value) {
+            return Err(format!(
+                "the code after it uses `{name}` other than as a sum into the result, and buffer v{} (read in it) is written, or read after it",
+                value.0
+            ));
+        }
+        scaled.push(value);
+    }
+    Ok(Deferred {
+        slot,
+        scaled,
+        set_aside,
+        set_aside_slots: predeclared_slots.to_vec(),
     })
 }
 

@@ -13,7 +13,7 @@ fn fusion(item: TokenStream) -> String {
     let lowered = lower::lower(&function.block, &sig).unwrap();
     let wrt: Vec<_> = sig.wrt.iter().filter_map(|&i| lowered.params[i]).collect();
     let activity = activity::analyze(&lowered.body, &wrt, &[]).unwrap();
-    super::analyze(&lowered.body, &activity).to_string()
+    super::analyze(&lowered.body, &activity, super::Options { defer: true }).to_string()
 }
 
 #[test]
@@ -53,7 +53,7 @@ fn a_mean_hoists_its_divisor() {
 }
 
 #[test]
-fn nonlinear_uses_of_the_sum_keep_the_loop_apart() {
+fn nonlinear_uses_of_the_sum_defer_the_exit_adjoint() {
     for item in [
         quote!(
             fn norm(x: &[f64]) -> f64 {
@@ -73,19 +73,76 @@ fn nonlinear_uses_of_the_sum_keep_the_loop_apart() {
                 s * s
             }
         ),
-        // The accumulator is read inside the loop for something else.
+    ] {
+        assert_eq!(
+            fusion(item),
+            "fused loop b1: s0 exits with an adjoint the code after it gives, scaling [v0] and setting aside []; adds into [v0]\n\
+             sole contributions: v8\n"
+        );
+    }
+    // `w` and `shift`'s adjoints also receive the code after the loop's
+    // contributions: the loop's are set aside until its exit adjoint is known.
+    let dump = fusion(quote!(
+        fn lse(x: &[f64], shift: f64) -> f64 {
+            let mut total = 0.0;
+            for v in x {
+                total += (v - shift).exp();
+            }
+            total.ln() + shift
+        }
+    ));
+    assert!(
+        dump.starts_with("fused loop b1: s0 exits with an adjoint the code after it gives, scaling [v0] and setting aside [v1]"),
+        "{dump}"
+    );
+}
+
+#[test]
+fn deferring_needs_adjoints_nothing_else_adds_into() {
+    for item in [
+        // `x` is read again after the loop: its adjoint receives that read's
+        // contribution before the loop's exit adjoint is known.
         quote!(
-            fn capped(x: &[f64]) -> f64 {
+            fn norm_plus(x: &[f64]) -> f64 {
                 let mut s = 0.0;
                 for v in x {
-                    s = s + v * s;
+                    s += v * v;
                 }
-                s
+                s.sqrt() + x[0]
+            }
+        ),
+        // `y` is written after the loop: its store takes the adjoint first.
+        quote!(
+            fn rewritten(x: &[f64]) -> f64 {
+                let mut y = x.to_vec();
+                let mut s = 0.0;
+                for i in 0..y.len() {
+                    s += y[i] * y[i];
+                }
+                y[0] = s;
+                s.sqrt() * y[0]
             }
         ),
     ] {
-        assert_not_fused(&fusion(item), &["does not use", "other than as"]);
+        assert_not_fused(
+            &fusion(item),
+            &["other than as a sum into the result", "is written after it"],
+        );
     }
+}
+
+#[test]
+fn an_accumulator_read_for_something_else_keeps_the_loop_apart() {
+    let dump = fusion(quote!(
+        fn capped(x: &[f64]) -> f64 {
+            let mut s = 0.0;
+            for v in x {
+                s = s + v * s;
+            }
+            s
+        }
+    ));
+    assert_not_fused(&dump, &["does not use", "other than as"]);
 }
 
 #[test]
@@ -291,21 +348,38 @@ fn overlapping_reads_add_their_contributions() {
                 s
             }
         ),
-        // Read again after the loop.
-        quote!(
-            fn again(x: &[f64]) -> f64 {
-                let mut s = 0.0;
-                for i in 0..x.len() {
-                    s += x[i].exp();
-                }
-                s + x[0]
-            }
-        ),
     ] {
         let dump = fusion(item);
         assert!(dump.starts_with("fused loop"), "{dump}");
         assert!(!dump.contains("sole"), "{dump}");
     }
+    // Read again after the loop, outside any fused loop: that read adds into
+    // the adjoint in the reverse sweep, after the loop's assignments.
+    let dump = fusion(quote!(
+        fn again(x: &[f64]) -> f64 {
+            let mut s = 0.0;
+            for i in 0..x.len() {
+                s += x[i].exp();
+            }
+            s + x[0]
+        }
+    ));
+    assert!(dump.ends_with("sole contributions: v8\n"), "{dump}");
+    // Read in another fused loop too: both add.
+    let dump = fusion(quote!(
+        fn both(x: &[f64]) -> f64 {
+            let mut s = 0.0;
+            for i in 0..x.len() {
+                s += x[i].exp();
+            }
+            let mut t = 0.0;
+            for i in 0..x.len() {
+                t += x[i].sin();
+            }
+            s + t
+        }
+    ));
+    assert!(!dump.contains("sole"), "{dump}");
 }
 
 /// The plan of a body whose only loop is not fused: one line saying why,

@@ -71,6 +71,34 @@ impl Generator<'_> {
             let name = names::slot_adjoint(*slot);
             seeds.extend(quote!(let mut #name = #adjoint;));
         }
+        let mut postlude = TokenStream::new();
+        if let Some(deferred) = &fused.deferred {
+            // Each iteration's reverse runs with a unit exit adjoint.
+            let float = self
+                .inputs
+                .types
+                .of_active(self.inputs.types.of_slot(deferred.slot));
+            let (name, one) = (names::slot_adjoint(deferred.slot), float.constant(1.0));
+            seeds.extend(quote!(let mut #name = #one;));
+            for &value in &deferred.set_aside {
+                let (acc, aside) = (accumulator(value), names::set_aside(value));
+                let zero = self
+                    .inputs
+                    .types
+                    .of_active(self.inputs.types.of(value))
+                    .constant(0.0);
+                postlude.extend(quote!(let #aside = #acc; #acc = #zero;));
+            }
+            for &slot in &deferred.set_aside_slots {
+                let (adjoint, aside) = (names::slot_adjoint(slot), names::set_aside_slot(slot));
+                let zero = self
+                    .inputs
+                    .types
+                    .of_active(self.inputs.types.of_slot(slot))
+                    .constant(0.0);
+                postlude.extend(quote!(let #aside = #adjoint; #adjoint = #zero;));
+            }
+        }
         let mut prelude = TokenStream::new();
         for &value in &fused.predeclared {
             if self.body().def(value).buffer {
@@ -85,7 +113,49 @@ impl Generator<'_> {
             prelude.extend(self.slot_adjoint_declaration(slot));
         }
         let iteration = quote!({ #seeds #body });
-        self.fused
-            .insert(lp.body.id, FusedCode { prelude, iteration });
+        self.fused.insert(
+            lp.body.id,
+            FusedCode {
+                prelude,
+                iteration,
+                postlude,
+            },
+        );
+    }
+
+    /// Where the reverse sweep reaches a deferred loop: its exit adjoint is the
+    /// accumulator's adjoint now; the sums its iterations left are scaled by it.
+    pub(super) fn scale_deferred(&mut self, deferred: &crate::fuse::Deferred) -> TokenStream {
+        let types = self.inputs.types;
+        let exit_float = types.of_active(types.of_slot(deferred.slot));
+        let name = names::slot_adjoint(deferred.slot);
+        // The exit adjoint in the float type of what it scales (an `f32`
+        // value summed into an `f64` through casts).
+        let exit = |float: Option<crate::signature::FloatTy>| {
+            let float = types.of_active(float);
+            match float == exit_float {
+                true => quote!(#name),
+                false => {
+                    let ty = float.ident();
+                    quote!((#name as #ty))
+                }
+            }
+        };
+        let mut code = TokenStream::new();
+        for &buffer in &deferred.scaled {
+            let (adjoint, factor) = (names::adjoint_buffer(buffer), exit(types.of(buffer)));
+            code.extend(quote!(::gradmacro::__private::scale_adjoint(&mut #adjoint[..], #factor);));
+        }
+        for &value in &deferred.set_aside {
+            let (acc, aside) = (accumulator(value), names::set_aside(value));
+            let factor = exit(types.of(value));
+            code.extend(self.add_into(quote!(#acc), false, quote!(#factor * #aside)));
+        }
+        for &slot in &deferred.set_aside_slots {
+            let (adjoint, aside) = (names::slot_adjoint(slot), names::set_aside_slot(slot));
+            let factor = exit(types.of_slot(slot));
+            code.extend(self.add_into(quote!(#adjoint), false, quote!(#factor * #aside)));
+        }
+        code
     }
 }

@@ -26,6 +26,7 @@ use std::collections::{BTreeSet, HashMap};
 mod buffers;
 mod fused;
 mod in_place;
+mod invariant;
 mod operands;
 mod recompute;
 mod writes;
@@ -55,6 +56,9 @@ pub struct FusedCode {
     pub prelude: TokenStream,
     /// The reverse of one iteration, placed at the end of that iteration.
     pub iteration: TokenStream,
+    /// After the loop: a deferred loop's adjoints set aside (see
+    /// [`crate::fuse::Deferred`]).
+    pub postlude: TokenStream,
 }
 
 impl Reverse {
@@ -112,6 +116,7 @@ pub fn reverse(inputs: &Inputs, seed: TokenStream) -> Reverse {
         seed: seed.clone(),
         fused: HashMap::new(),
         in_place: in_place::in_place_updates(inputs.body),
+        summed_entries: HashMap::new(),
     };
     let mut seeds: Terms = HashMap::new();
     if inputs.activity.is_active(inputs.body.ret) {
@@ -184,6 +189,9 @@ struct Generator<'a> {
     fused: HashMap<BlockId, FusedCode>,
     /// The stores that update an element in place (see [`in_place`]).
     in_place: HashMap<ValueId, in_place::InPlace>,
+    /// Element reads whose adjoint a reverse loop sums in a local (see
+    /// [`invariant`]), with whether anything was added.
+    summed_entries: HashMap<ValueId, bool>,
 }
 
 /// The contributions gathered for the values of the block being reversed.
@@ -349,6 +357,24 @@ impl Generator<'_> {
     }
 
     fn node(&mut self, node: &Node, here: BlockId, terms: &mut Terms) -> TokenStream {
+        let mut code = self.adjoint_of_node(node, here, terms);
+        // A restored buffer gets back the element the store overwrote, once
+        // the store's adjoint is taken (see `restore.rs`).
+        if let Node::Store { base, indices, .. } = node {
+            if self.inputs.saves.restored.restores(*base) {
+                let stack = names::restore_stack(*base);
+                let buffer = self.primal(*base);
+                let indices: Vec<TokenStream> =
+                    indices.iter().map(|index| self.primal(*index)).collect();
+                code.extend(quote! {
+                    #buffer #([#indices])* = ::gradmacro::__private::pop(&mut #stack);
+                });
+            }
+        }
+        code
+    }
+
+    fn adjoint_of_node(&mut self, node: &Node, here: BlockId, terms: &mut Terms) -> TokenStream {
         let mut code = TokenStream::new();
         match node {
             Node::Def(value) => self.def(*value, here, terms, &mut code),
@@ -422,11 +448,18 @@ impl Generator<'_> {
             }
             Node::Loop(lp) => {
                 if let Some(fused) = self.inputs.fusion.of(lp.body.id) {
-                    // Reversed inside the forward loop.
+                    // Reversed inside the forward loop; a deferred one's sums
+                    // are scaled here, where its exit adjoint is known.
                     self.fuse(lp, fused);
+                    if let Some(deferred) = &fused.deferred {
+                        code.extend(self.scale_deferred(deferred));
+                    }
                     return code;
                 }
+                let summed = self.invariant_reads(lp);
+                let sums = self.begin_summing(&summed);
                 let body = self.block(&lp.body, Terms::new());
+                let add_sums = self.end_summing(&summed);
                 if !body.is_empty() {
                     let trip = self.trip_count(lp);
                     let k = names::iterator(lp.trip);
@@ -472,10 +505,12 @@ impl Generator<'_> {
                         );
                     code.extend(quote! {
                         #segments
+                        #sums
                         for #k in (0..#trip).rev() {
                             #item
                             #body
                         }
+                        #add_sums
                         #pop_segment
                     });
                 }

@@ -50,6 +50,13 @@ impl Generator<'_> {
                 let indices: Vec<TokenStream> =
                     indices.iter().map(|index| self.primal(*index)).collect();
                 let buffer = names::adjoint_buffer(*base);
+                if let Some(used) = self.summed_entries.get_mut(&value) {
+                    // Summed in a local by the enclosing reverse loop.
+                    *used = true;
+                    let name = names::entry_accumulator(value);
+                    code.extend(self.add_into(quote!(#name), false, adj));
+                    return;
+                }
                 code.extend(if self.inputs.fusion.is_sole_contribution(value) {
                     quote!(#buffer #([#indices])* = #adj;)
                 } else {

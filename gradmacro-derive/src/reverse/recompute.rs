@@ -227,9 +227,12 @@ impl Generator<'_> {
                 _ => false,
             },
             // An element of a buffer nothing writes reads the same in reverse.
+            // So does one of a restored buffer that no store follows in its
+            // block.
             Op::Index { base, .. } => {
                 (!self.written.contains(base) && body.def(*base).home == ROOT)
                     || self.inputs.fusion.is_stable_read(value)
+                    || self.inputs.saves.restored.rereads(value)
             }
             _ => false,
         }
