@@ -57,7 +57,17 @@ impl Forward<'_> {
     }
 
     fn block(&self, block: &Block) -> TokenStream {
-        block.nodes.iter().map(|node| self.node(node)).collect()
+        let mut code: TokenStream = block.nodes.iter().map(|node| self.node(node)).collect();
+        // The final value of each counter declared here, for the reverse
+        // sweep to walk it back from (see `counters.rs`); one in scope there
+        // is read directly.
+        if !self.fusion.in_scope(block.id) {
+            for slot in self.saves.counters.declared_in(block.id) {
+                let (stack, slot) = (names::counter_finals(slot), names::slot(slot));
+                code.extend(quote!(#stack.push(#slot);));
+            }
+        }
+        code
     }
 
     fn node(&self, node: &Node) -> TokenStream {

@@ -150,6 +150,17 @@ pub fn slot_adjoint(slot: SlotId) -> Ident {
     hygienic(format!("__gm_adj_s{}", slot.0))
 }
 
+/// The reverse sweep's copy of a counter (see `counters.rs`).
+pub fn counter_copy(slot: crate::ir::SlotId) -> Ident {
+    hygienic(format!("__gm_rev_s{}", slot.0))
+}
+
+/// The final values of a counter declared in a nested block, one per
+/// execution of that block.
+pub fn counter_finals(slot: crate::ir::SlotId) -> Ident {
+    hygienic(format!("__gm_finals_s{}", slot.0))
+}
+
 /// A deferred fused loop's contribution to a value's adjoint, set aside
 /// until its exit adjoint is known.
 pub fn set_aside(value: ValueId) -> Ident {

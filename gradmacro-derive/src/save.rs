@@ -20,6 +20,7 @@
 //! measured 2.5× slower on GradBench's llsq. The stack stays for values whose
 //! type is unknown (they need only be moved, not cloned).
 
+use crate::counters::Counters;
 use crate::fuse::Fusion;
 use crate::ir::{Block, BlockId, Body, Node, Op, ValueId};
 use crate::names;
@@ -77,6 +78,8 @@ pub struct Saves {
     taped: BTreeMap<Part, Tape>,
     /// Buffers whose stores save what they overwrite (see [`crate::restore`]).
     pub restored: Restored,
+    /// Counters the reverse sweep walks back (see [`crate::counters`]).
+    pub counters: Counters,
 }
 
 /// The loop whose iterations index a taped part: its body, its trip count, and
@@ -92,17 +95,18 @@ pub struct Tape {
 impl Saves {
     /// Nothing saved: for the dry run that finds what the reverse sweep reads.
     pub fn none() -> Saves {
-        Saves::restoring(Restored::default())
+        Saves::planned(Restored::default(), Counters::default())
     }
 
-    /// Nothing saved but the restored buffers' overwritten elements: for the
-    /// dry run once the restored buffers are chosen.
-    pub fn restoring(restored: Restored) -> Saves {
+    /// Nothing saved but the restored buffers' overwritten elements and the
+    /// counters' final values: for the dry run once those are chosen.
+    pub fn planned(restored: Restored, counters: Counters) -> Saves {
         Saves {
             saved: BTreeSet::new(),
             stacked: BTreeSet::new(),
             taped: BTreeMap::new(),
             restored,
+            counters,
         }
     }
 
@@ -115,7 +119,7 @@ impl Saves {
         referenced: &BTreeSet<Part>,
         fusion: &Fusion,
         types: &FloatTypes,
-        restored: Restored,
+        (restored, counters): (Restored, Counters),
     ) -> Saves {
         let mut recomputed = std::collections::HashSet::new();
         body.root.walk(&mut |node| {
@@ -151,6 +155,7 @@ impl Saves {
             stacked,
             taped,
             restored,
+            counters,
         }
     }
 
@@ -230,6 +235,10 @@ impl Saves {
         }
         for part in &self.stacked {
             let stack = part.stack();
+            out.extend(quote!(let mut #stack = ::std::vec::Vec::new();));
+        }
+        for slot in self.counters.stacked() {
+            let stack = names::counter_finals(slot);
             out.extend(quote!(let mut #stack = ::std::vec::Vec::new();));
         }
         for buffer in self.restored.buffers() {

@@ -135,14 +135,20 @@ pub(super) fn sweeps(source: &Source, activity: &Activity, seeds: Seeds, explain
         // Buffers whose overwritten elements are cheaper to save than the
         // reads that need them; a second dry run reads those again instead.
         let restored = crate::restore::choose(body, activity, &fusion, &referenced);
-        if std::env::var_os("GRADMACRO_DUMP").is_some() && !restored.is_empty() {
-            eprintln!("gradmacro restores in `{}`:\n{restored}", sig.name);
+        let counters = crate::counters::choose(body, activity, &fusion, &referenced);
+        if std::env::var_os("GRADMACRO_DUMP").is_some()
+            && !(restored.is_empty() && counters.is_empty())
+        {
+            eprintln!(
+                "gradmacro save plan of `{}`:\n{restored}{counters}",
+                sig.name
+            );
         }
-        let referenced = match restored.is_empty() {
+        let referenced = match restored.is_empty() && counters.is_empty() {
             true => referenced,
-            false => dry_run(&Saves::restoring(restored.clone())),
+            false => dry_run(&Saves::planned(restored.clone(), counters.clone())),
         };
-        Saves::new(body, &referenced, &fusion, &types, restored)
+        Saves::new(body, &referenced, &fusion, &types, (restored, counters))
     };
     let sweep = reverse::reverse(
         &reverse::Inputs {

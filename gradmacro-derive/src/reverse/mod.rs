@@ -302,10 +302,28 @@ impl Generator<'_> {
             }
         }
         recomputed.sort();
-        let mut recomputations: TokenStream = recomputed
-            .iter()
-            .filter_map(|v| self.recomputed_code.remove(v))
-            .collect();
+        // Counters declared here start the reverse of this block at their
+        // final value (see `counters.rs`).
+        let mut recomputations = TokenStream::new();
+        for slot in self.inputs.saves.counters.declared_in(block.id) {
+            let copy = names::counter_copy(slot);
+            let final_value = match self.inputs.fusion.in_scope(block.id) {
+                true => {
+                    let slot = names::slot(slot);
+                    quote!(#slot)
+                }
+                false => {
+                    let stack = names::counter_finals(slot);
+                    quote!(::gradmacro::__private::pop(&mut #stack))
+                }
+            };
+            recomputations.extend(quote!(let mut #copy = #final_value;));
+        }
+        recomputations.extend(
+            recomputed
+                .iter()
+                .filter_map(|v| self.recomputed_code.remove(v)),
+        );
         recomputations.extend(declarations);
         let mut declarations = recomputations;
         declarations.extend(code);
@@ -414,6 +432,17 @@ impl Generator<'_> {
             | Node::WriteBack { .. }
             | Node::FieldWrite { .. }
             | Node::Macro { .. } => {}
+            Node::Write { slot, value } if self.inputs.saves.counters.is_counter(*slot) => {
+                // Undo the step, for the counter's reads before it.
+                if let Some(step) = self.inputs.saves.counters.step(*slot, *value) {
+                    let copy = names::counter_copy(*slot);
+                    let magnitude = proc_macro2::Literal::u128_unsuffixed(step.unsigned_abs());
+                    code.extend(match step >= 0 {
+                        true => quote!(#copy -= #magnitude;),
+                        false => quote!(#copy += #magnitude;),
+                    });
+                }
+            }
             Node::Write { slot, value } => {
                 if self.inputs.activity.is_slot_active(*slot) {
                     let adjoint = self.take_slot_adjoint(*slot, true, &mut code);

@@ -107,6 +107,17 @@ impl Generator<'_> {
             let function = syn::Ident::new(rule.name, method.span());
             return quote!(let (#name, #(#parts),*) = ::gradmacro::rules::#function(#(#arg_tokens),*););
         }
+        if let Some((slot, offset)) = self.inputs.saves.counters.read(value) {
+            // The counter's value here: its reverse copy, less what the writes
+            // after this read in its block added.
+            let copy = names::counter_copy(slot);
+            let magnitude = proc_macro2::Literal::u128_unsuffixed(offset.unsigned_abs());
+            return match offset {
+                0 => quote!(let #name = #copy;),
+                1.. => quote!(let #name = #copy - #magnitude;),
+                _ => quote!(let #name = #copy + #magnitude;),
+            };
+        }
         let expr = match &stmt.op {
             Op::Arith(arith, a, b) => {
                 let op = arith.token(stmt.span);
@@ -227,6 +238,8 @@ impl Generator<'_> {
                 _ => false,
             },
             // An element of a buffer nothing writes reads the same in reverse.
+            // A counter's read, from its reverse copy.
+            Op::ReadSlot(_) => self.inputs.saves.counters.read(value).is_some(),
             // So does one of a restored buffer that no store follows in its
             // block.
             Op::Index { base, .. } => {
