@@ -241,10 +241,10 @@ fn visit(
                             if positions.get(&read).is_some_and(|at| {
                                 top_writes
                                     .get(slot)
-                                    .is_none_or(|w| w.iter().all(|(p, _)| p < at))
+                                    .map_or(true, |w| w.iter().all(|(p, _)| p < at))
                                     && nested_writes
                                         .get(slot)
-                                        .is_none_or(|w| w.iter().all(|p| p < at))
+                                        .map_or(true, |w| w.iter().all(|p| p < at))
                             }) =>
                         {
                             candidate.writes.push((*value, step));
@@ -299,3 +299,4 @@ fn visit(
         }
     }
 }
+
