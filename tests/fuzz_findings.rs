@@ -299,3 +299,20 @@ fn a_typed_declaration_types_its_later_literal() {
     assert_closed("value", value, 0.75);
     assert_closed("d/da", da, 1.5);
 }
+
+/// `collect::<Vec<f64>>()` of literal items: the turbofish types the buffer
+/// (the items alone are `{float}`), so `b[0].abs()` later is unambiguous.
+#[differentiate]
+pub fn collected_literals(p: [f64; 3]) -> f64 {
+    let b = p.iter().map(|_| 1.75).collect::<Vec<f64>>();
+    let c: Vec<f64> = b.iter().map(|_| b[0].abs()).collect();
+    p[0] * c[1]
+}
+
+#[test]
+fn a_turbofish_types_the_collected_buffer() {
+    let p = [0.5, -1.0, 2.0];
+    let (value, g) = collected_literals_grad(p);
+    assert_closed("value", value, 0.875);
+    assert_eq!(g, [1.75, 0.0, 0.0]);
+}

@@ -80,6 +80,9 @@ pub struct Saves {
     pub restored: Restored,
     /// Counters the reverse sweep walks back (see [`crate::counters`]).
     pub counters: Counters,
+    /// Saved rule results whose partial the reverse sweep computes from the
+    /// result instead of saving it too (`exp' = exp`, `tanh' = 1 − tanh²`).
+    from_value: BTreeSet<ValueId>,
 }
 
 /// The loop whose iterations index a taped part: its body, its trip count, and
@@ -107,6 +110,7 @@ impl Saves {
             taped: BTreeMap::new(),
             restored,
             counters,
+            from_value: BTreeSet::new(),
         }
     }
 
@@ -129,11 +133,26 @@ impl Saves {
                 }
             }
         });
+        let from_value: BTreeSet<ValueId> = referenced
+            .iter()
+            .filter_map(|part| match part {
+                Part::Partial(value, 0)
+                    if referenced.contains(&Part::Value(*value))
+                        && !fusion.in_scope(body.def(*value).home)
+                        && matches!(&body.def(*value).op,
+                            Op::Rule { rule, args, .. } if rule.from_value && args.len() == 1) =>
+                {
+                    Some(*value)
+                }
+                _ => None,
+            })
+            .collect();
         let saved: BTreeSet<Part> = referenced
             .iter()
             .copied()
             .filter(|part| !fusion.in_scope(body.def(part.value()).home))
             .filter(|part| !recomputed.contains(&part.value()))
+            .filter(|part| !matches!(part, Part::Partial(v, 0) if from_value.contains(v)))
             .collect();
         let stacked: BTreeSet<Part> = saved
             .iter()
@@ -156,7 +175,18 @@ impl Saves {
             taped,
             restored,
             counters,
+            from_value,
         }
+    }
+
+    /// The saved rule results of `block` whose partial the reverse sweep
+    /// computes from them.
+    pub fn partials_from_values(&self, body: &Body, block: BlockId) -> Vec<ValueId> {
+        self.from_value
+            .iter()
+            .copied()
+            .filter(|value| body.def(*value).home == block)
+            .collect()
     }
 
     /// The loop that tapes `part`, if it is taped rather than pushed.
@@ -439,6 +469,7 @@ fn usize_like(body: &Body) -> Vec<bool> {
                 (length_like(a) && is(b)) || (length_like(b) && is(a))
             }
             Op::Copy(v) => is(v),
+            Op::Param { .. } => body.usize_params.contains(&stmt.def),
             _ => false,
         };
         known.push(usize);
@@ -450,4 +481,84 @@ fn usize_like(body: &Body) -> Vec<bool> {
 /// a `usize` too).
 fn is_length_like(body: &Body, value: ValueId) -> bool {
     !matches!(body.def(value).op, Op::Const(_)) && is_usize(body, value)
+}
+
+impl Saves {
+    /// What each loop saves per iteration, for `GRADMACRO_DUMP`: one line per
+    /// loop body, with each saved part, its type, and the bytes an iteration
+    /// writes (and the reverse sweep reads back), like a compiler's remarks.
+    pub fn report(&self, body: &Body, types: &FloatTypes) -> String {
+        let innermost = innermost_loops(body);
+        let indices = index_like(body);
+        let mut by_loop: BTreeMap<BlockId, Vec<Part>> = BTreeMap::new();
+        for part in &self.stacked {
+            if let Some(tape) = innermost.get(&body.def(part.value()).home) {
+                by_loop.entry(tape.body).or_default().push(*part);
+            }
+        }
+        let mut out = String::new();
+        for (block, parts) in by_loop {
+            let mut bytes = 0;
+            let mut known = true;
+            let listed: Vec<String> = parts
+                .iter()
+                .map(|part| {
+                    let (ty, size) = part_type(body, types, &indices, *part);
+                    match size {
+                        Some(size) => bytes += size,
+                        None => known = false,
+                    }
+                    let name = match part {
+                        Part::Value(v) => format!("v{}", v.0),
+                        Part::Partial(v, k) => format!("∂v{}/∂{k}", v.0),
+                    };
+                    format!("{name} ({ty})")
+                })
+                .collect();
+            let total = match known {
+                true => format!("{bytes} bytes"),
+                false => format!("at least {bytes} bytes"),
+            };
+            out.push_str(&format!(
+                "loop b{} saves {total} per iteration: {}\n",
+                block.0,
+                listed.join(", ")
+            ));
+        }
+        out
+    }
+}
+
+/// A saved part's type as the dump names it, and its size in bytes if known.
+fn part_type(
+    body: &Body,
+    types: &FloatTypes,
+    indices: &BTreeSet<ValueId>,
+    part: Part,
+) -> (String, Option<usize>) {
+    use crate::signature::FloatTy;
+    let float = |float: Option<FloatTy>| match float {
+        Some(FloatTy::F64) => Some(("f64".to_string(), Some(8))),
+        Some(FloatTy::F32) => Some(("f32".to_string(), Some(4))),
+        Some(FloatTy::Generic(name)) => Some((name.to_string(), None)),
+        None => None,
+    };
+    let value = part.value();
+    if let Part::Partial(..) = part {
+        return float(types.of(value)).unwrap_or(("float".into(), None));
+    }
+    let stmt = body.def(value);
+    if stmt.buffer {
+        return ("buffer".into(), None);
+    }
+    if matches!(stmt.op, Op::TripCount | Op::Decision) || is_usize(body, value) {
+        return ("usize".into(), Some(8));
+    }
+    if let Some(known) = float(types.of(value)) {
+        return known;
+    }
+    if indices.contains(&value) {
+        return ("index".into(), Some(8));
+    }
+    ("value".into(), None)
 }

@@ -148,7 +148,14 @@ pub(super) fn sweeps(source: &Source, activity: &Activity, seeds: Seeds, explain
             true => referenced,
             false => dry_run(&Saves::planned(restored.clone(), counters.clone())),
         };
-        Saves::new(body, &referenced, &fusion, &types, (restored, counters))
+        let saves = Saves::new(body, &referenced, &fusion, &types, (restored, counters));
+        if std::env::var_os("GRADMACRO_DUMP").is_some() {
+            let report = saves.report(body, &types);
+            if !report.is_empty() {
+                eprintln!("gradmacro saves of `{}`:\n{report}", sig.name);
+            }
+        }
+        saves
     };
     let sweep = reverse::reverse(
         &reverse::Inputs {

@@ -28,8 +28,12 @@ fn a_returned_sum_exits_with_the_seed() {
             f
         }
     ));
-    // `x[2 * i]` is read three times: its entry gets three contributions.
-    assert_eq!(dump, "fused loop b1: s0 exits with seed; adds into [v0]\n");
+    // `x[2 * i]` is written three times but read once (the later reads are
+    // copies of the first): each entry gets one contribution, assigned.
+    assert_eq!(
+        dump,
+        "fused loop b1: s0 exits with seed; adds into [v0]\nsole contributions: v12, v21\n"
+    );
 }
 
 #[test]
@@ -338,12 +342,15 @@ fn overlapping_reads_add_their_contributions() {
                 s
             }
         ),
-        // The same entry read twice.
+        // The same entry read again in a nested block.
         quote!(
             fn twice(x: &[f64]) -> f64 {
                 let mut s = 0.0;
                 for i in 0..x.len() {
-                    s += x[i] * x[i];
+                    s += x[i].sin();
+                    if x[i] > 0.0 {
+                        s += x[i];
+                    }
                 }
                 s
             }

@@ -61,6 +61,9 @@ pub struct Body {
     pub lent_by_name: std::collections::HashSet<ValueId>,
     /// Buffer parameters taken by reference (`&[f64]`, `&mut Vec<f64>`).
     pub reference_params: std::collections::HashSet<ValueId>,
+    /// Parameters declared `usize` (sizes, counts): their arithmetic is
+    /// visibly `usize` (see `save.rs`).
+    pub usize_params: std::collections::HashSet<ValueId>,
     /// Which values some statement or node reads, computed once.
     pub used: std::cell::OnceCell<Vec<bool>>,
 }

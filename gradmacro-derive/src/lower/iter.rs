@@ -395,6 +395,17 @@ impl Lowerer {
             if let Some(depth) = row_depth {
                 self.buffer_depths.insert(buffer, depth + 1);
             }
+            // `collect::<Vec<f64>>()`: the type the items alone may not fix
+            // (literal items are `{float}`), kept on the buffer.
+            if let Some(turbofish) = &call.turbofish {
+                if let [syn::GenericArgument::Type(ty)] =
+                    turbofish.args.iter().collect::<Vec<_>>()[..]
+                {
+                    if self.values[buffer.0].ty.is_none() {
+                        self.values[buffer.0].ty = Some(ty.clone());
+                    }
+                }
+            }
             self.fresh_buffers.insert(buffer);
             return Ok(Some(Lowered::Value(buffer)));
         }

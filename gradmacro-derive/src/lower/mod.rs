@@ -24,6 +24,7 @@ mod call;
 mod chain;
 mod closure;
 mod control;
+mod dedupe;
 mod desugar;
 mod expr;
 mod iter;
@@ -172,7 +173,7 @@ pub fn lower(block: &syn::Block, sig: &FnSignature) -> syn::Result<LoweredBody> 
         }
     };
     let nodes = lowerer.open.pop().unwrap_or_default();
-    let body = Body {
+    let mut body = Body {
         items: lowerer.items,
         values: lowerer.values,
         slots: lowerer.slots,
@@ -183,8 +184,17 @@ pub fn lower(block: &syn::Block, sig: &FnSignature) -> syn::Result<LoweredBody> 
         discarded: lowerer.discarded,
         lent_by_name: lowerer.lent_by_name,
         reference_params: lowerer.reference_buffers,
+        usize_params: params
+            .iter()
+            .zip(&sig.params)
+            .filter_map(|(value, param)| {
+                let is_usize = matches!(&param.ty, Type::Path(path) if path.qself.is_none() && path.path.is_ident("usize"));
+                value.filter(|_| is_usize)
+            })
+            .collect(),
         used: std::cell::OnceCell::new(),
     };
+    dedupe::element_reads(&mut body);
     Ok(LoweredBody {
         body,
         params,

@@ -319,6 +319,20 @@ impl Generator<'_> {
             };
             recomputations.extend(quote!(let mut #copy = #final_value;));
         }
+        // Partials of saved rule results, from the results (see `save.rs`).
+        for value in self
+            .inputs
+            .saves
+            .partials_from_values(self.body(), block.id)
+        {
+            if let Op::Rule { rule, name, .. } = &self.body().def(value).op {
+                let function = syn::Ident::new(rule.name, name.span());
+                let (result, partial) = (names::primal(value), names::partial(value, 0));
+                recomputations.extend(quote! {
+                    let #partial = ::gradmacro::rules::from_value::#function(#result);
+                });
+            }
+        }
         recomputations.extend(
             recomputed
                 .iter()
