@@ -226,3 +226,24 @@ fn arguments_written_after_the_call_are_copied() {
     // `later` are not.
     assert_eq!(copies, 2, "{ir}");
 }
+
+#[test]
+fn a_repeated_element_read_is_a_copy_of_the_first() {
+    let ir = lower_fn(quote!(
+        fn f(x: &[f64], y: &mut [f64]) -> f64 {
+            let a = x[2 * 1] * x[2 * 1];
+            y[0] = a;
+            let b = y[0] + y[0];
+            y[0] = b;
+            a + y[0]
+        }
+    ))
+    .unwrap();
+    // `x[2 * 1]` read twice (its index computed twice): one read and a copy.
+    // `y[0]` twice between stores: one read and a copy; after the store, read
+    // again.
+    assert!(ir.contains("v9 = v5\n"), "{ir}");
+    assert!(ir.contains("v15 = v13\n"), "{ir}");
+    let reads_of_y = ir.matches("= v1[").count();
+    assert_eq!(reads_of_y, 2, "{ir}");
+}
