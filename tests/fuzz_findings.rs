@@ -316,3 +316,27 @@ fn a_turbofish_types_the_collected_buffer() {
     assert_closed("value", value, 0.875);
     assert_eq!(g, [1.75, 0.0, 0.0]);
 }
+
+/// A buffer made in each iteration of a loop, read at an index the loop does
+/// not change: its adjoint is summed per iteration, not across the loop (the
+/// buffer, and its adjoint, are the iteration's).
+#[differentiate(wrt = [x2])]
+pub fn snapshot_per_iteration(x0: f64, x2: f64) -> f64 {
+    let xc: [f64; 4] = [x0 * x2; 4];
+    let mut terms: [f64; 3] = [0.5_f64; 3];
+    for i in 0..2 {
+        for c in 0..3 {
+            let snap = xc.to_vec();
+            terms[c] = snap.iter().map(|_| snap[i]).sum::<f64>();
+        }
+    }
+    terms[1] * x2
+}
+
+#[test]
+fn an_invariant_read_of_a_buffer_made_per_iteration() {
+    let (x0, x2) = (0.3, -1.2);
+    let (value, d2) = snapshot_per_iteration_grad(x0, x2);
+    assert_closed("value", value, 4.0 * x0 * x2 * x2);
+    assert_fd("d/dx2", d2, |x| snapshot_per_iteration(x0, x), x2);
+}

@@ -444,7 +444,16 @@ fn is_usize(body: &Body, value: ValueId) -> bool {
 }
 
 fn usize_like(body: &Body) -> Vec<bool> {
-    use crate::ir::{Arith, Opaque};
+    use crate::ir::{Arith, LoopKind, Opaque};
+    // The range each loop item comes from: an item of a `usize` range is one.
+    let mut ranges: HashMap<ValueId, ValueId> = HashMap::new();
+    body.root.walk(&mut |node| {
+        if let Node::Loop(lp) = node {
+            if let LoopKind::For { item, iter } = lp.kind {
+                ranges.insert(item, iter);
+            }
+        }
+    });
     let mut known: Vec<bool> = Vec::with_capacity(body.value_count());
     for stmt in &body.values {
         let is = |v: &ValueId| known.get(v.0).copied().unwrap_or(false);
@@ -470,6 +479,10 @@ fn usize_like(body: &Body) -> Vec<bool> {
             }
             Op::Copy(v) => is(v),
             Op::Param { .. } => body.usize_params.contains(&stmt.def),
+            Op::LoopItem => ranges.get(&stmt.def).is_some_and(|iter| {
+                matches!(&body.def(*iter).op, Op::Opaque(Opaque::Range { start: Some(a), end: Some(b), .. })
+                    if (length_like(a) || length_like(b)) && is(a) && is(b))
+            }),
             _ => false,
         };
         known.push(usize);

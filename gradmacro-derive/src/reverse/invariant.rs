@@ -54,7 +54,10 @@ impl Generator<'_> {
                 let Op::Index { base, indices } = &stmt.op else {
                     return false;
                 };
+                // The buffer itself outlives the loop (one made in each
+                // iteration has an adjoint of each iteration's).
                 !stmt.buffer
+                    && !inside.contains(&body.def(*base).home)
                     && self.active(*base)
                     && self.active(*value)
                     && !written.contains(base)

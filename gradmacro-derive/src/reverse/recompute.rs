@@ -190,7 +190,7 @@ impl Generator<'_> {
             {
                 if crate::save::usize_range(body, lp) {
                     let (start, end) = (self.primal(*start), self.primal(*end));
-                    return quote!(#end.saturating_sub(#start));
+                    return quote!(::core::primitive::usize::saturating_sub(#end, #start));
                 }
             }
         }
