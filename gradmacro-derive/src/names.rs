@@ -46,6 +46,15 @@ pub fn local(name: &str) -> Ident {
     hygienic(format!("__gm_{name}"))
 }
 
+/// A variable's name as messages show it: the user's, or for a local the
+/// macro introduced (`__gm<tag>_reduced`), what it stands for.
+pub fn shown(name: &str) -> &str {
+    match name.strip_prefix("__gm") {
+        Some(rest) => rest.split_once('_').map_or(rest, |(_, what)| what),
+        None => name,
+    }
+}
+
 use crate::ir::{SlotId, ValueId};
 use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
 

@@ -448,7 +448,7 @@ fn fuse(
     let mut hoisted = Vec::new();
     let mut deferred_slot = None;
     for &slot in &written {
-        let name = &body.slots[slot.0].name;
+        let name = crate::names::shown(&body.slots[slot.0].name);
         if !is_accumulator(body, facts, &inside, slot) {
             return Err(format!(
                 "`{name}` is written in it other than as `{name} += term` or `{name} -= term`"
@@ -477,7 +477,7 @@ fn fuse(
     for &(slot, _) in &inside.slot_reads {
         if root_slot(&slot) && activity.is_slot_active(slot) && !written.contains(&slot) {
             if inside.writes_slot(slot) || after.writes_slot(slot) {
-                let name = &body.slots[slot.0].name;
+                let name = crate::names::shown(&body.slots[slot.0].name);
                 return Err(format!(
                     "`{name}`, which it reads, is written in it or after it"
                 ));
@@ -558,7 +558,7 @@ fn defer(
     predeclared: &[ValueId],
     predeclared_slots: &[SlotId],
 ) -> Result<Deferred, String> {
-    let name = &body.slots[slot.0].name;
+    let name = crate::names::shown(&body.slots[slot.0].name);
     let written = body.written_buffers();
     let mut scaled = Vec::new();
     let mut set_aside = Vec::new();
