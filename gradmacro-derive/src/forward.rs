@@ -225,6 +225,14 @@ impl Forward<'_> {
                     }
                     None => (TokenStream::new(), TokenStream::new(), TokenStream::new()),
                 };
+                // A max reduction records the iteration its element last won in.
+                let before = match self.saves.argmax.get(&lp.body.id) {
+                    Some(found) => {
+                        let record = names::argmax_record(found.trip);
+                        quote!(#before let mut #record: usize = 0;)
+                    }
+                    None => before,
+                };
                 let iteration = quote!(#trip += 1; #clear_continue #body #exit #reverse);
                 // Stacks of this body grow by one entry per iteration (and one
                 // for the state before the loop), and tapes by one segment of
@@ -385,7 +393,15 @@ impl Forward<'_> {
             } => {
                 let arg_names: Vec<_> = args.iter().map(p).collect();
                 if self.activity.is_active(value) {
-                    return self.rule(value, rule, args, &arg_names, name, stmt.mutable);
+                    let mut code = self.rule(value, rule, args, &arg_names, name, stmt.mutable);
+                    if let Some(found) = self.saves.argmax.values().find(|f| f.rule == value) {
+                        let (record, trip) = (names::argmax_record(found.trip), primal(found.trip));
+                        let won = partial(value, found.element_arg);
+                        code.extend(quote! {
+                            if ::gradmacro::__private::is_nonzero(#won) { #record = #trip; }
+                        });
+                    }
+                    return code;
                 }
                 match (form, arg_names.split_first()) {
                     (CallForm::Method, Some((receiver, rest))) => {

@@ -159,6 +159,12 @@ pub fn slot_adjoint(slot: SlotId) -> Ident {
     hygienic(format!("__gm_adj_s{}", slot.0))
 }
 
+/// The iteration (counted from 1; 0 for none) in which a max reduction's
+/// element last won.
+pub fn argmax_record(trip: ValueId) -> Ident {
+    hygienic(format!("__gm_argmax_v{}", trip.0))
+}
+
 /// The reverse sweep's copy of a counter (see `counters.rs`).
 pub fn counter_copy(slot: crate::ir::SlotId) -> Ident {
     hygienic(format!("__gm_rev_s{}", slot.0))

@@ -80,6 +80,9 @@ pub struct Saves {
     pub restored: Restored,
     /// Counters the reverse sweep walks back (see [`crate::counters`]).
     pub counters: Counters,
+    /// Max and min reductions reversed by their recorded argmax (see
+    /// [`crate::argmax`]), by loop body.
+    pub argmax: std::collections::HashMap<BlockId, crate::argmax::ArgMax>,
     /// Saved rule results whose partial the reverse sweep computes from the
     /// result instead of saving it too (`exp' = exp`, `tanh' = 1 − tanh²`).
     from_value: BTreeSet<ValueId>,
@@ -110,6 +113,7 @@ impl Saves {
             taped: BTreeMap::new(),
             restored,
             counters,
+            argmax: HashMap::new(),
             from_value: BTreeSet::new(),
         }
     }
@@ -175,6 +179,7 @@ impl Saves {
             taped,
             restored,
             counters,
+            argmax: HashMap::new(),
             from_value,
         }
     }

@@ -634,3 +634,10 @@ impl<F: Copy, T: ScaleAdjoint<F>> ScaleAdjoint<F> for ::std::vec::Vec<T> {
         self[..].scale_adjoint(factor);
     }
 }
+
+/// Whether a partial is not zero: a max reduction's element won (see
+/// `gradmacro-derive`'s `argmax.rs`).
+#[inline(always)]
+pub fn is_nonzero<T: ::num_traits::Float>(partial: T) -> bool {
+    partial != T::zero()
+}

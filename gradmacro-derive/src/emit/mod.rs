@@ -131,7 +131,22 @@ pub(super) fn sweeps(source: &Source, activity: &Activity, seeds: Seeds, explain
             )
             .referenced
         };
-        let referenced = dry_run(&Saves::none());
+        let argmax = crate::argmax::find(body, activity, &fusion);
+        if std::env::var_os("GRADMACRO_DUMP").is_some() {
+            let mut loops: Vec<_> = argmax.keys().collect();
+            loops.sort();
+            for block in loops {
+                eprintln!(
+                    "gradmacro: loop b{} of `{}` is reversed by its recorded argmax",
+                    block.0, sig.name
+                );
+            }
+        }
+        let with_argmax = |mut saves: Saves| {
+            saves.argmax = argmax.clone();
+            saves
+        };
+        let referenced = dry_run(&with_argmax(Saves::none()));
         // Buffers whose overwritten elements are cheaper to save than the
         // reads that need them; a second dry run reads those again instead.
         let restored = crate::restore::choose(body, activity, &fusion, &referenced);
@@ -146,9 +161,18 @@ pub(super) fn sweeps(source: &Source, activity: &Activity, seeds: Seeds, explain
         }
         let referenced = match restored.is_empty() && counters.is_empty() {
             true => referenced,
-            false => dry_run(&Saves::planned(restored.clone(), counters.clone())),
+            false => dry_run(&with_argmax(Saves::planned(
+                restored.clone(),
+                counters.clone(),
+            ))),
         };
-        let saves = Saves::new(body, &referenced, &fusion, &types, (restored, counters));
+        let saves = with_argmax(Saves::new(
+            body,
+            &referenced,
+            &fusion,
+            &types,
+            (restored, counters),
+        ));
         if std::env::var_os("GRADMACRO_DUMP").is_some() {
             let report = saves.report(body, &types);
             if !report.is_empty() {

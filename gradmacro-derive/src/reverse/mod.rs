@@ -499,6 +499,10 @@ impl Generator<'_> {
                     }
                     return code;
                 }
+                if let Some(found) = self.inputs.saves.argmax.get(&lp.body.id) {
+                    code.extend(self.argmax_reverse(found));
+                    return code;
+                }
                 let summed = self.invariant_reads(lp);
                 let sums = self.begin_summing(&summed);
                 let body = self.block(&lp.body, Terms::new());
