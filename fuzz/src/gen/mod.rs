@@ -13,7 +13,9 @@
 //! table, out-parameters included (helpers returning `()` that write into a
 //! `&mut` they are lent, and the calls lending it), range slices, `windows`
 //! and `chunks`, nested vectors, named closures, `if let`/`while let`/
-//! `matches!`, references and boxes, buffer methods and assertions; a few
+//! `matches!`, references and boxes, buffer methods and assertions, and the
+//! loop shapes of code ported from C (running indices into packed storage,
+//! scratch buffers refilled per component, sums used after their loop); a few
 //! rarely-used constructs (labels, guards, ranges in patterns, tuple
 //! patterns, block values); and, in a small fraction of programs, one probe
 //! at the edge of the table, which gradmacro must either reject cleanly or
@@ -49,6 +51,12 @@ const LIMIT: f64 = 1e3;
 
 /// The number of input points per program.
 pub const POINTS: usize = 4;
+
+/// Bounds an index into a buffer whose length is not known when the program
+/// is written (a helper's slice parameter, `vec![0.0; n]` of a variable `n`):
+/// longer than any buffer the generator makes, so that no other buffer is
+/// indexed by it unwrapped.
+const UNKNOWN_LEN: u64 = 64;
 
 /// What a variable in scope holds.
 #[derive(Clone, Debug, PartialEq)]
@@ -268,6 +276,23 @@ mod tests {
                 .points
                 .iter()
                 .all(|x| x.len() == crate::render::f32_mask(&p.main).len()));
+        }
+    }
+
+    /// Running indices, scratch buffers refilled per component and sums
+    /// used nonlinearly after their loop all come up in a few hundred seeds.
+    #[test]
+    fn programs_contain_the_loop_shapes_of_ported_c() {
+        let tags: Vec<&str> = (0..300u64).flat_map(|s| super::program(s).tags).collect();
+        for t in [
+            "running index triangular",
+            "running index per component",
+            "running index guarded break",
+            "running index counting down",
+            "scratch refilled per component",
+            "sum used nonlinearly after",
+        ] {
+            assert!(tags.contains(&t), "no program has {t:?}");
         }
     }
 }

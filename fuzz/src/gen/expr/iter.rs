@@ -3,7 +3,7 @@
 //! carry.
 
 use super::super::interval::Iv;
-use super::super::{BufKind, Gen, MatKind, VTy};
+use super::super::{BufKind, Gen, MatKind, VTy, UNKNOWN_LEN};
 use crate::ast::*;
 
 impl Gen {
@@ -268,7 +268,7 @@ impl Gen {
             5 => {
                 self.tag("enumerate");
                 let idx = self.fresh("i");
-                let hi = len.map_or(4, |l| l as u64 - 1);
+                let hi = len.map_or(UNKNOWN_LEN - 1, |l| l as u64 - 1);
                 let en = Expr::method(Self::iter_on(base.clone()), "enumerate", vec![]);
                 let (body, bi) = self.closure_body(
                     depth,

@@ -40,6 +40,8 @@ impl Gen {
                 (g.lit(0.0), Some(()))
             }
         };
+        // The most entries it can have, where its length is not known.
+        let mut most = 1;
         // (init, annotation, kind, len, iv, fill?)
         let (init, ty, kind, len, iv, fill, mutable) = match choice {
             0 => {
@@ -48,6 +50,7 @@ impl Gen {
                 let VTy::Usize { lo, hi } = self.vars[i].ty else {
                     unreachable!()
                 };
+                most = hi;
                 let (z, ann) = zero(self);
                 let e = Expr::new(Kind::Repeat {
                     elem: Box::new(z),
@@ -313,7 +316,7 @@ impl Gen {
         if fill && self.chance(0.75) {
             // for i in 0..b.len() { b[i] = e(i); }
             let i = self.fresh("i");
-            let hi = len.map_or(0, |l| l as u64 - 1);
+            let hi = len.map_or(most - 1, |l| l as u64 - 1);
             let (e, eiv) = self.scoped(|g| {
                 g.declare(&i, VTy::Usize { lo: 0, hi }, false, Iv::new(0.0, hi as f64));
                 g.float_bounded(2, 100.0)

@@ -4,7 +4,7 @@
 //! over constant collections; iterated buffers are frozen for the body.
 
 use super::super::interval::Iv;
-use super::super::{BufKind, Gen, LoopCtx, MatKind, VTy};
+use super::super::{BufKind, Gen, LoopCtx, MatKind, VTy, UNKNOWN_LEN};
 use super::assign::Target;
 use crate::ast::*;
 
@@ -85,6 +85,7 @@ impl Gen {
                 3 => {
                     self.tag("for enumerate");
                     let i = self.fresh("i");
+                    let ihi = len.map_or(UNKNOWN_LEN - 1, |l| l as u64 - 1);
                     let by_value = self.rng.bool();
                     let vp = if by_value {
                         Pat::Ref(Box::new(Pat::ident(&v)))
@@ -97,11 +98,7 @@ impl Gen {
                         n,
                         vec![name],
                         vec![
-                            (
-                                i,
-                                VTy::Usize { lo: 0, hi: n - 1 },
-                                Iv::new(0.0, (n - 1) as f64),
-                            ),
+                            (i, VTy::Usize { lo: 0, hi: ihi }, Iv::new(0.0, ihi as f64)),
                             (v, if by_value { VTy::F } else { VTy::RefF }, elem),
                         ],
                     )
@@ -159,8 +156,8 @@ impl Gen {
                 _ => {
                     // An index loop over the buffer's length, from 1 now and
                     // then (so that `x[i - 1]` is in bounds).
-                    let hi = len.map_or(0, |l| l as u64 - 1);
-                    let lo = if hi >= 1 && self.chance(0.35) {
+                    let hi = len.map_or(UNKNOWN_LEN - 1, |l| l as u64 - 1);
+                    let lo = if len.is_some() && hi >= 1 && self.chance(0.35) {
                         self.tag("for 1..x.len()");
                         1
                     } else {

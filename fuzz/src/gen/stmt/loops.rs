@@ -4,7 +4,7 @@
 //! a counter, or popping a local stack), and `break`/`continue`.
 
 use super::super::interval::Iv;
-use super::super::{Gen, LoopCtx, VTy, LIMIT};
+use super::super::{Gen, LoopCtx, VTy, LIMIT, UNKNOWN_LEN};
 use crate::ast::*;
 
 impl Gen {
@@ -166,7 +166,7 @@ impl Gen {
         let body_max = self.rng.i32(1..=3);
         let (cond, body) = if self.chance(0.75) {
             self.tag("while let Some(v) = x.get(k)");
-            let (s, k) = self.counter(n);
+            let (s, k) = self.counter(len.map_or(UNKNOWN_LEN, |l| l as u64));
             out.push(s);
             let by_value = self.rng.bool();
             let pat = if by_value {

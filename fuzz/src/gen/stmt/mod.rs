@@ -10,10 +10,13 @@ mod buffer;
 mod buffer_loop;
 mod call;
 mod closure;
+mod counter;
 mod for_loop;
 mod loops;
 mod macros;
 mod method;
+mod refill;
+mod sum_after;
 
 use super::{BufKind, Gen, VTy, LIMIT};
 use crate::ast::*;
@@ -146,12 +149,15 @@ impl Gen {
             2,                                       // 26 reference, box
             1,                                       // 27 assertion
             if swappable.is_empty() { 0 } else { 1 }, // 28 std::mem::swap
+            if nest_ok { 2 } else { 0 },             // 29 running index
+            if nest_ok && self.depth <= 1 { 1 } else { 0 }, // 30 scratch refilled
+            if nest_ok { 2 } else { 0 },             // 31 sum used nonlinearly
         ];
         // Statement kinds each style makes more frequent.
         let boosted: &[usize] = match self.style {
             super::Style::Balanced => &[],
-            super::Style::Buffers => &[10, 11, 17, 18, 19, 22],
-            super::Style::Loops => &[4, 5, 6, 7, 16, 19, 25],
+            super::Style::Buffers => &[10, 11, 17, 18, 19, 22, 29, 30],
+            super::Style::Loops => &[4, 5, 6, 7, 16, 19, 25, 29, 30, 31],
             super::Style::Scalar => &[0, 1, 2, 3, 8, 14, 23, 26],
         };
         let weights: Vec<u32> = weights
@@ -231,7 +237,10 @@ impl Gen {
             25 => self.while_let(&readable),
             26 => vec![self.reference_let()],
             27 => vec![self.assertion()],
-            _ => vec![self.mem_swap(&swappable)],
+            28 => vec![self.mem_swap(&swappable)],
+            29 => self.counter_nest(),
+            30 => self.refill_loop(),
+            _ => self.sum_then_nonlinear(),
         }
     }
 }
