@@ -340,3 +340,22 @@ fn an_invariant_read_of_a_buffer_made_per_iteration() {
     assert_closed("value", value, 4.0 * x0 * x2 * x2);
     assert_fd("d/dx2", d2, |x| snapshot_per_iteration(x0, x), x2);
 }
+
+/// A variable typed by its first value (a suffixed literal, a rule of a
+/// float), then assigned an untyped literal and used as a method receiver:
+/// the new value carries the variable's type.
+#[differentiate]
+pub fn retyped_literals(x0: f64) -> f64 {
+    let mut a = 0.5_f64;
+    a = -1.0;
+    let mut b = x0.powi(4);
+    b = 2.0;
+    x0 * a.min(0.25_f64) + b.sqrt() * x0
+}
+
+#[test]
+fn a_reassigned_literal_keeps_the_variable_type() {
+    let (value, d) = retyped_literals_grad(0.5);
+    assert_closed("value", value, -0.5 + 2f64.sqrt() * 0.5);
+    assert_closed("d/dx0", d, -1.0 + 2f64.sqrt());
+}

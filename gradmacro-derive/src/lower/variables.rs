@@ -307,6 +307,24 @@ impl Lowerer {
                     let ty = self.param_types.get(index)?;
                     return crate::signature::FloatTy::of(ty).map(|_| ty.clone());
                 }
+                // Float arithmetic and rules have their operands' type
+                // (`let mut v = x.powi(4);`).
+                Op::Neg(inner) => value = inner,
+                Op::Arith(_, a, b) => {
+                    return self.known_type(a).or_else(|| self.known_type(b));
+                }
+                Op::Rule { ref args, .. } => {
+                    return args.iter().find_map(|arg| self.known_type(*arg));
+                }
+                // `let mut v = 0.5_f64;`: the literal's suffix.
+                Op::Const(ref tokens) => {
+                    let text = tokens.to_string();
+                    let numeric = text.starts_with(|c: char| c.is_ascii_digit());
+                    return ["f64", "f32"]
+                        .into_iter()
+                        .find(|suffix| numeric && text.ends_with(suffix))
+                        .and_then(|suffix| syn::parse_str(suffix).ok());
+                }
                 _ => return None,
             }
         }
