@@ -170,19 +170,11 @@ pub fn choose(
 
 /// Every block inside a fused loop's body, with that body.
 fn fused_regions(body: &Body, fusion: &Fusion) -> HashMap<BlockId, BlockId> {
-    fn mark(block: &Block, fused: BlockId, into: &mut HashMap<BlockId, BlockId>) {
-        into.insert(block.id, fused);
-        for node in &block.nodes {
-            for nested in node.blocks() {
-                mark(nested, fused, into);
-            }
-        }
-    }
     let mut regions = HashMap::new();
     for node in &body.root.nodes {
         if let Node::Loop(lp) = node {
             if fusion.of(lp.body.id).is_some() {
-                mark(&lp.body, lp.body.id, &mut regions);
+                regions.extend(lp.body.block_ids().into_iter().map(|id| (id, lp.body.id)));
             }
         }
     }

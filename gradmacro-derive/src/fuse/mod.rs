@@ -243,7 +243,7 @@ pub fn analyze(body: &Body, activity: &Activity, options: Options) -> Fusion {
     for node in &body.root.nodes {
         if let Node::Loop(lp) = node {
             if fusion.loops.contains_key(&lp.body.id) {
-                collect_blocks(&lp.body, &mut fused_blocks);
+                fused_blocks.extend(lp.body.block_ids());
             }
         }
     }
@@ -256,16 +256,6 @@ pub fn analyze(body: &Body, activity: &Activity, options: Options) -> Fusion {
         }
     }
     fusion
-}
-
-/// Every block inside `block`, and itself.
-fn collect_blocks(block: &Block, into: &mut HashSet<BlockId>) {
-    into.insert(block.id);
-    for node in &block.nodes {
-        for nested in node.blocks() {
-            collect_blocks(nested, into);
-        }
-    }
 }
 
 /// The nested blocks of a fused body that are outside its inner loops.

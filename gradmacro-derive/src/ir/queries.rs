@@ -193,6 +193,13 @@ impl Op {
 impl Block {
     /// Calls `visit` on every node of this block and of the blocks nested in it,
     /// in program order (a node before the blocks it holds).
+    /// The ids of this block and of every block nested in it.
+    pub fn block_ids(&self) -> std::collections::HashSet<BlockId> {
+        let mut ids = std::collections::HashSet::from([self.id]);
+        self.walk(&mut |node| ids.extend(node.blocks().iter().map(|block| block.id)));
+        ids
+    }
+
     pub fn walk<'a>(&'a self, visit: &mut dyn FnMut(&'a Node)) {
         for node in &self.nodes {
             visit(node);

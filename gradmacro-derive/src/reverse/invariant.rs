@@ -18,7 +18,7 @@
 //! accesses are additions, which commute.
 
 use super::Generator;
-use crate::ir::{Block, BlockId, Loop, Node, Op, ValueId};
+use crate::ir::{Loop, Node, Op, ValueId};
 use crate::names;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -30,8 +30,7 @@ impl Generator<'_> {
     /// enclosing loop.
     pub(super) fn invariant_reads(&self, lp: &Loop) -> Vec<ValueId> {
         let body = self.inputs.body;
-        let mut inside: HashSet<BlockId> = HashSet::new();
-        collect_blocks(&lp.body, &mut inside);
+        let inside = lp.body.block_ids();
         let mut written: HashSet<ValueId> = HashSet::new();
         let mut reads = Vec::new();
         lp.body.walk(&mut |node| match node {
@@ -110,41 +109,5 @@ impl Generator<'_> {
             code.extend(quote!(if #name != #zero { #add }));
         }
         code
-    }
-}
-
-fn collect_blocks(block: &Block, into: &mut HashSet<BlockId>) {
-    into.insert(block.id);
-    for node in &block.nodes {
-        for nested in node.blocks() {
-            collect_blocks(nested, into);
-        }
-    }
-}
-
-impl Generator<'_> {
-    /// The reverse of a max or min reduction (see [`crate::argmax`]): the
-    /// result's adjoint goes to the element that won last, if one did, and
-    /// otherwise stays with the initial value.
-    pub(super) fn argmax_reverse(&mut self, found: &crate::argmax::ArgMax) -> TokenStream {
-        let record = names::argmax_record(found.trip);
-        let adjoint = names::slot_adjoint(found.slot);
-        let zero = self
-            .inputs
-            .types
-            .of_active(self.inputs.types.of_slot(found.slot))
-            .constant(0.0);
-        let (start, item) = (self.primal(found.start), names::primal(found.item));
-        let buffer = names::adjoint_buffer(found.base);
-        let taken = names::local("won");
-        let add = self.add_into(quote!(#buffer[#item]), false, quote!(#taken));
-        quote! {
-            if #record > 0 {
-                let #item = ::gradmacro::__private::range_item(#start, #record - 1);
-                let #taken = #adjoint;
-                #adjoint = #zero;
-                #add
-            }
-        }
     }
 }

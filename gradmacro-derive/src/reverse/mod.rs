@@ -23,6 +23,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use std::collections::{BTreeSet, HashMap};
 
+mod argmax;
 mod buffers;
 mod fused;
 mod in_place;
