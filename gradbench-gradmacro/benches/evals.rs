@@ -164,6 +164,7 @@ const EVALS: &[(&str, Eval)] = &[
     ("det", det),
     ("ode", ode),
     ("gmm", gmm),
+    ("lstm", lstm),
 ];
 
 /// `sizes`, or only the first of them with `--quick`.
@@ -322,5 +323,51 @@ fn gmm(quick: bool, rows: &mut Vec<Row>) {
                 to_json,
             ));
         }
+    }
+}
+
+/// lstm: l in {2, 4, 6} layers and c in {1,024, 4,096, 8,192} characters,
+/// in GradBench's order (by l·c), with b = 14 bits a character (the width
+/// of GradBench's text at these lengths: ADBench's data files, cut from the
+/// same text, have 14). State and parameters uniform in [0, 1), as
+/// `gen_lstm` draws them; the characters printable ASCII (timing does not
+/// depend on the bits).
+fn lstm(quick: bool, rows: &mut Vec<Row>) {
+    let mut random = Random(6);
+    let b = 14;
+    let mut sizes = Vec::new();
+    for l in chosen(quick, &[2, 4, 6]) {
+        for c in chosen(quick, &[1_024, 4_096, 8_192]) {
+            sizes.push((l, c));
+        }
+    }
+    sizes.sort_by_key(|&(l, c)| l * c);
+    for (l, c) in sizes {
+        let main_params = random.matrix(2 * l, 4 * b, 0.0, 1.0);
+        let extra_params = random.matrix(3, b, 0.0, 1.0);
+        let state = random.matrix(2 * l, b, 0.0, 1.0);
+        let sequence: Vec<Vec<f64>> = (0..c)
+            .map(|_| {
+                let code = 32 + (random.next() * 95.0) as u64;
+                (0..b).rev().map(|bit| ((code >> bit) & 1) as f64).collect()
+            })
+            .collect();
+        let input = json!({
+            "main_params": main_params, "extra_params": extra_params,
+            "state": state, "sequence": sequence,
+        });
+        let flat = |rows: &[Vec<f64>]| rows.concat();
+        let (main_params, extra_params) = (flat(&main_params), flat(&extra_params));
+        let (state, sequence) = (flat(&state), flat(&sequence));
+        let hand =
+            || reference::lstm::gradient(l, c, b, &main_params, &extra_params, &state, &sequence).1;
+        rows.push(row(
+            "lstm",
+            format!("l = {l}, c = {c}"),
+            ("objective", "jacobian"),
+            &input,
+            hand,
+            |g| json!(g),
+        ));
     }
 }

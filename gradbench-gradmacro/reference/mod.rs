@@ -7,4 +7,5 @@ pub mod det;
 pub mod gmm;
 pub mod llsq;
 pub mod lse;
+pub mod lstm;
 pub mod ode;

@@ -7,6 +7,7 @@ pub mod gmm;
 pub mod hello;
 pub mod llsq;
 pub mod lse;
+pub mod lstm;
 pub mod ode;
 
 use crate::runs::Evaluated;
@@ -26,6 +27,7 @@ const MODULES: &[Entry] = &[
     ("det", det::FUNCTIONS, det::evaluate),
     ("ode", ode::FUNCTIONS, ode::evaluate),
     ("gmm", gmm::FUNCTIONS, gmm::evaluate),
+    ("lstm", lstm::FUNCTIONS, lstm::evaluate),
 ];
 
 /// Whether `module` is implemented (the answer to `define`).
