@@ -359,3 +359,20 @@ fn a_reassigned_literal_keeps_the_variable_type() {
     assert_closed("value", value, -0.5 + 2f64.sqrt() * 0.5);
     assert_closed("d/dx0", d, -1.0 + 2f64.sqrt());
 }
+
+/// The same, for a variable whose first value is an `if` expression (a
+/// slot written in both branches): the slot takes its branches' type
+/// (`cargo run --release -p gradmacro-fuzz -- --only 0x8da327082016431e`).
+#[differentiate]
+pub fn retyped_after_branches(x0: f64) -> f64 {
+    let mut a11 = if x0 < 0.5_f64 { x0 } else { 0.5_f64 };
+    a11 = 0.7;
+    x0 * a11.cos()
+}
+
+#[test]
+fn a_reassigned_literal_keeps_the_type_of_its_branches() {
+    let (value, d) = retyped_after_branches_grad(0.3);
+    assert_closed("value", value, 0.3 * 0.7f64.cos());
+    assert_closed("d/dx0", d, 0.7f64.cos());
+}

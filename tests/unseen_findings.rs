@@ -6,7 +6,8 @@
     clippy::needless_range_loop,
     clippy::ptr_arg,
     clippy::vec_init_then_push,
-    clippy::useless_vec
+    clippy::useless_vec,
+    clippy::manual_swap
 )]
 
 mod common;
@@ -1193,4 +1194,203 @@ fn for_each_is_a_loop() {
     let (value, dx) = for_each_updates_grad(&x);
     assert_closed("value", value, for_each_updates(&x));
     assert_fd_all("d/dx", for_each_updates, &x, &dx);
+}
+
+// Third corpus. Buffers of different lengths exchanged inside a branch or a
+// loop (`mem::swap`, or a rotation through a temporary): the copy's adjoint
+// was sized by its source as the source ends (the other length), so the
+// entries past the shorter length lost their adjoint — a silently wrong
+// gradient.
+
+#[differentiate]
+fn swap_in_branch(x: &[f64], c: bool) -> f64 {
+    let mut a = x.to_vec();
+    let mut b = vec![x[0]; 2];
+    if c {
+        std::mem::swap(&mut a, &mut b);
+    }
+    b.iter().sum::<f64>() + a.iter().sum::<f64>() * 2.0
+}
+
+#[differentiate]
+fn rotate_in_loop(x: &[f64]) -> f64 {
+    let mut a = x.to_vec();
+    let mut b = vec![1.0; 2];
+    for _ in 0..1 {
+        let t = a;
+        a = b;
+        b = t;
+    }
+    b.iter().sum::<f64>() + a[0]
+}
+
+#[test]
+fn buffers_of_different_lengths_swapped_in_a_branch_or_loop() {
+    let x = [0.3, 1.1, 0.7, 0.9];
+    let (value, grad) = swap_in_branch_grad(&x, true);
+    assert_closed("value", value, 3.0 + 4.0 * 0.3);
+    assert_all_closed("swap in a branch", &grad, &[5.0, 1.0, 1.0, 1.0]);
+    assert_fd_all("swap in a branch", |x| swap_in_branch(x, true), &x, &grad);
+    let (_, grad) = rotate_in_loop_grad(&x);
+    assert_all_closed("rotation in a loop", &grad, &[1.0; 4]);
+}
+
+// A buffer reassigned to a shorter copy of a range of itself in a branch or
+// loop (`v = v[1..].to_vec()`): the same sizing panicked.
+
+#[differentiate]
+fn shrink_in_loop(x: &[f64]) -> f64 {
+    let mut v = x.to_vec();
+    for _ in 0..2 {
+        v = v[1..].to_vec();
+    }
+    v.iter().map(|t| t * t).sum::<f64>()
+}
+
+#[test]
+fn a_buffer_shrunk_to_a_copy_of_its_tail_in_a_loop() {
+    let x = [0.3, 1.1, 0.7, 0.9];
+    let (value, grad) = shrink_in_loop_grad(&x);
+    assert_closed("value", value, 0.49 + 0.81);
+    assert_all_closed("gradient", &grad, &[0.0, 0.0, 1.4, 1.8]);
+}
+
+// `T: Float` is not `Default`: a slot filled in both branches, a conversion
+// `T::from(i).unwrap()` and a constant field read in a loop are zeroed with
+// `Zero::zero()` where they are declared.
+
+#[differentiate]
+fn larger_squared<T: gradmacro::num_traits::Float>(x: T, y: T) -> T {
+    let z = if x > y { x } else { y };
+    z * z
+}
+
+#[differentiate]
+fn running_product<T: gradmacro::num_traits::Float>(x: T, y: T) -> T {
+    let mut v = vec![T::zero(); 3];
+    for i in 0..3 {
+        v[i] = x * T::from(i).unwrap() + y;
+    }
+    let mut p = T::one();
+    for i in 0..3 {
+        p = p * v[i];
+    }
+    p
+}
+
+struct GenericWeights<T> {
+    a: Vec<T>,
+}
+
+impl<T: gradmacro::num_traits::Float> GenericWeights<T> {
+    #[differentiate(float = T)]
+    fn eval(&self, x: &[T], b: T) -> T {
+        let mut s = b;
+        for i in 0..x.len() {
+            s = s + self.a[i] * x[i] * x[i];
+        }
+        s.tanh()
+    }
+}
+
+#[test]
+fn generic_floats_need_no_default() {
+    let (value, (dx, dy)) = larger_squared_grad(1.3f64, 1.1);
+    assert_closed("value", value, 1.69);
+    assert_all_closed("gradient", &[dx, dy], &[2.6, 0.0]);
+    let (value, (dx, dy)) = running_product_grad(1.3f64, 1.1);
+    assert_closed("value", value, 1.1 * 2.4 * 3.7);
+    assert_fd("d/dx", dx, |x| running_product(x, 1.1), 1.3);
+    assert_fd("d/dy", dy, |y| running_product(1.3, y), 1.1);
+    let (value, _) = running_product_grad(1.3f32, 1.1);
+    assert!((value - 9.768).abs() < 1e-4);
+    let weights = GenericWeights {
+        a: vec![0.5f64, 0.2],
+    };
+    let (value, (dx, db)) = weights.eval_grad(&[0.3, 1.1], 0.4);
+    assert_closed("value", value, weights.eval(&[0.3, 1.1], 0.4));
+    assert_fd("d/db", db, |b| weights.eval(&[0.3, 1.1], b), 0.4);
+    assert_fd_all("d/dx", |x| weights.eval(x, 0.4), &[0.3, 1.1], &dx);
+}
+
+// `&mut` borrows held in names and passed on by name to helpers taking
+// `&mut`: items of `iter_mut`, `let r = &mut v[2]`, rows of `for row in &mut
+// m`, the halves of `split_at_mut`. They were passed as `&` (a compile error
+// in the generated code); they are lent, as `&mut *e` is.
+
+#[differentiate]
+fn scale_in_place(w: f64, e: &mut f64) {
+    *e = *e * w + *e * *e;
+}
+
+#[differentiate]
+fn shift_row(w: f64, row: &mut [f64]) {
+    for t in row.iter_mut() {
+        *t = *t * w + 0.1;
+    }
+}
+
+#[differentiate]
+fn lent_by_name(x: &[f64], w: f64) -> f64 {
+    let mut v = x.to_vec();
+    for e in v.iter_mut() {
+        scale_in_place(w, e);
+    }
+    let r = &mut v[2];
+    scale_in_place(w, r);
+    let mut m = vec![x.to_vec(), x.to_vec()];
+    for row in &mut m {
+        shift_row(w, row);
+    }
+    let (_, tail) = v.split_at_mut(2);
+    shift_row(w, tail);
+    v.iter().sum::<f64>() + m[0][1] * m[1][2]
+}
+
+#[test]
+fn mut_borrows_passed_on_by_name_are_lent() {
+    let x = [0.3, 1.1, 0.7, 0.9];
+    let w = 1.3;
+    let (value, (dx, dw)) = lent_by_name_grad(&x, w);
+    assert_closed("value", value, lent_by_name(&x, w));
+    assert_fd_all("d/dx", |x| lent_by_name(x, w), &x, &dx);
+    assert_fd("d/dw", dw, |w| lent_by_name(&x, w), w);
+}
+
+// A slice re-pointed in a loop passed on by name (`hsum(p)`), and a bare
+// `return;` in a closure whose body ends in a statement.
+
+#[differentiate]
+fn weighted_prefix(a: &[f64]) -> f64 {
+    let mut s = 1.0;
+    for i in 0..a.len() {
+        s = s * 0.5 + a[i] * (i as f64 + 1.0);
+    }
+    s
+}
+
+#[differentiate]
+fn suffix_scores(x: &[f64]) -> f64 {
+    let mut p = x;
+    let mut s = 0.0;
+    while !p.is_empty() {
+        s = s * 0.9 + p[0] * weighted_prefix(p);
+        p = &p[1..];
+    }
+    let mut small = 0.0;
+    x.iter().for_each(|v| {
+        if *v > 1.0 {
+            return;
+        }
+        small += v * v;
+    });
+    s + small
+}
+
+#[test]
+fn a_repointed_slice_by_name_and_a_bare_return_in_a_closure() {
+    let x = [0.3, 1.1, 0.7, 0.9];
+    let (value, grad) = suffix_scores_grad(&x);
+    assert_closed("value", value, suffix_scores(&x));
+    assert_fd_all("suffix_scores", suffix_scores, &x, &grad);
 }

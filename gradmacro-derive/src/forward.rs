@@ -35,6 +35,12 @@ pub struct Forward<'a> {
     /// Whether constants are written where they are used rather than bound
     /// (`NAME_explain` reads every value by name).
     pub inline_constants: bool,
+    /// The calls whose pullback runs here, for a unit seed (see
+    /// `preaccumulate.rs`).
+    pub preaccumulated: &'a crate::preaccumulate::Preaccumulated,
+    /// The float type of each value and slot (a generic float's zero is
+    /// `Zero::zero()`, as `T: Float` is not `Default`).
+    pub types: &'a crate::types::FloatTypes,
 }
 
 /// The forward sweep of `body`.
@@ -49,6 +55,11 @@ impl Forward<'_> {
     fn value(&self, value: ValueId) -> TokenStream {
         match &self.body.def(value).op {
             Op::Const(tokens) if self.inline_constants => quote!((#tokens)),
+            // Inline in its call: a closure bound by `let` first would lose
+            // the parameter types the call gives it.
+            Op::Opaque(Opaque::Closure {
+                closure, captures, ..
+            }) => crate::lower::kept_closure_tokens(closure, captures, |v| self.value(v)),
             _ => {
                 let name = primal(value);
                 quote!(#name)
@@ -74,15 +85,20 @@ impl Forward<'_> {
         match node {
             Node::Def(value) => self.def(*value),
             Node::Declare { slot, init } => {
+                let slot_id = slot;
                 let slot = names::slot(*slot);
                 match init {
                     SlotInit::Value(value) => {
                         let value = self.value(*value);
                         quote!(let mut #slot = #value;)
                     }
-                    SlotInit::Default => {
-                        quote!(let mut #slot = ::core::default::Default::default();)
-                    }
+                    SlotInit::Default => match self.types.of_slot(*slot_id) {
+                        Some(float @ crate::signature::FloatTy::Generic(_)) => {
+                            let zero = float.constant(0.0);
+                            quote!(let mut #slot = #zero;)
+                        }
+                        _ => quote!(let mut #slot = ::core::default::Default::default();),
+                    },
                 }
             }
             Node::Store {
@@ -349,6 +365,31 @@ impl Forward<'_> {
                 let param = &self.sig.params[*index].name;
                 plain(quote!(#param))
             }
+            // Printed where it is passed (see `Forward::value`).
+            Op::Opaque(Opaque::Closure { .. }) => TokenStream::new(),
+            // A preaccumulated call: its pullback for a unit seed gives the
+            // value and the gradient, bound next (see `preaccumulate.rs`).
+            Op::Opaque(Opaque::Call { func, args })
+                if self.preaccumulated.gradient_of(value).is_some() =>
+            {
+                let pullback = names::pullback_path(func);
+                let (result, gradient) = (names::local("result"), names::preaccumulated(value));
+                let args = args.iter().map(p);
+                let bound = plain(quote!(#result));
+                quote! {
+                    let (#result, #gradient) = #pullback(#(#args,)* ::gradmacro::__private::one());
+                    #bound
+                }
+            }
+            Op::Opaque(Opaque::CallGradient(call)) => {
+                match self.preaccumulated.gradient_of(*call) {
+                    Some(_) => {
+                        let gradient = names::preaccumulated(*call);
+                        plain(quote!(#gradient))
+                    }
+                    None => TokenStream::new(),
+                }
+            }
             // An item of a constant collection iterated by reference: cloned,
             // as `*item` would move an item that is not `Copy` (a `String`).
             // (Not at all where nothing reads it: `*s` of a `Spring` that is
@@ -553,6 +594,10 @@ impl Forward<'_> {
                     let elements = elements.iter().map(p);
                     quote!((#(#elements,)*))
                 }
+                // Printed where it is passed; never reached (see above).
+                Opaque::Closure { .. } => self.value(value),
+                // Bound above; never reached.
+                Opaque::CallGradient(_) => quote!(()),
                 Opaque::Call { func, args } => {
                     let args = args.iter().map(p);
                     quote!(#func(#(#args),*))

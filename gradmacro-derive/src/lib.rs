@@ -34,6 +34,7 @@ mod impl_block;
 mod ir;
 mod lower;
 mod names;
+mod preaccumulate;
 mod restore;
 mod reverse;
 mod rule_table;
@@ -124,7 +125,8 @@ mod expand {
         sig: &signature::FnSignature,
     ) -> syn::Result<TokenStream> {
         let sig = sig.clone();
-        let lowered = lower::lower(&function.block, &sig)?;
+        let mut lowered = lower::lower(&function.block, &sig)?;
+        crate::preaccumulate::insert_gradients(&mut lowered.body);
         if std::env::var_os("GRADMACRO_DUMP").is_some() {
             eprintln!("gradmacro IR of `{}`:\n{}\n", sig.name, lowered.body);
         }

@@ -103,6 +103,22 @@ fn hygienic(name: String) -> Ident {
     Ident::new(&tagged, Span::mixed_site())
 }
 
+/// `path::f_pullback` for a call of `path::f` (without its generic
+/// arguments), spanned like `f` so that a missing one is reported there.
+pub fn pullback_path(func: &syn::ExprPath) -> syn::ExprPath {
+    let mut pullback = func.clone();
+    if let Some(last) = pullback.path.segments.last_mut() {
+        last.ident = companion(&last.ident, "pullback");
+        last.arguments = syn::PathArguments::None;
+    }
+    pullback
+}
+
+/// The gradient a preaccumulated call returned (see `preaccumulate.rs`).
+pub fn preaccumulated(call: ValueId) -> Ident {
+    local(&format!("gradient_v{}", call.0))
+}
+
 /// The primal (forward) value of an IR value.
 pub fn primal(value: ValueId) -> Ident {
     hygienic(format!("__gm_v{}", value.0))

@@ -91,6 +91,45 @@ impl FloatTypes {
     }
 }
 
+/// The associated functions of a float type that return one (`T::one()`).
+const GENERIC_CONSTANTS: &[&str] = &[
+    "zero",
+    "one",
+    "epsilon",
+    "max_value",
+    "min_value",
+    "min_positive_value",
+    "infinity",
+    "neg_infinity",
+    "nan",
+    "neg_zero",
+];
+
+/// Those that return an `Option` of one (`T::from(i)`).
+const GENERIC_CONVERSIONS: &[&str] = &[
+    "from",
+    "from_f64",
+    "from_f32",
+    "from_usize",
+    "from_i64",
+    "from_i32",
+    "from_u64",
+];
+
+/// Whether `func` is `T::name` of the generic float `T`, `name` in `names`.
+fn generic_constant(func: &syn::ExprPath, generic: &Option<FloatTy>, names: &[&str]) -> bool {
+    let Some(FloatTy::Generic(generic)) = generic else {
+        return false;
+    };
+    let segments: Vec<&syn::PathSegment> = func.path.segments.iter().collect();
+    match segments[..] {
+        [owner, name] => {
+            owner.ident == *generic && names.contains(&name.ident.to_string().as_str())
+        }
+        _ => false,
+    }
+}
+
 /// Infers the float types of `body`'s values.
 pub fn infer(body: &Body, sig: &FnSignature) -> FloatTypes {
     let mut types = FloatTypes {
@@ -141,6 +180,24 @@ pub fn infer(body: &Body, sig: &FnSignature) -> FloatTypes {
                     Op::Opaque(Opaque::Call { func, .. }) if crate::lower::is_primal_only(func) => {
                         None
                     }
+                    // `T::one()`, `T::from(i).unwrap()` of the generic float.
+                    Op::Opaque(Opaque::Call { func, .. })
+                        if generic_constant(func, &types.generic, GENERIC_CONSTANTS) =>
+                    {
+                        types.generic.clone()
+                    }
+                    Op::Opaque(Opaque::Method {
+                        receiver, method, ..
+                    }) if method == "unwrap" || method == "expect" => {
+                        match &body.def(*receiver).op {
+                            Op::Opaque(Opaque::Call { func, .. })
+                                if generic_constant(func, &types.generic, GENERIC_CONVERSIONS) =>
+                            {
+                                types.generic.clone()
+                            }
+                            _ => None,
+                        }
+                    }
                     // A call's result is taken to have its float arguments' type.
                     Op::Opaque(Opaque::Call { args, .. } | Opaque::Method { args, .. }) => {
                         first(args, &types)
@@ -184,6 +241,30 @@ pub fn infer(body: &Body, sig: &FnSignature) -> FloatTypes {
             }
             _ => {}
         });
+        // In a function generic over `T: Float`, arithmetic is `T op T`: an
+        // operand read from a constant (`self.a[i] * x[i]`) is a `T` too.
+        if let Some(generic) = types.generic.clone() {
+            for index in 0..body.value_count() {
+                let Op::Arith(_, a, b) = body.def(ValueId(index)).op else {
+                    continue;
+                };
+                if types.values[a.0].is_none() && types.values[b.0].is_none() {
+                    continue;
+                }
+                for operand in [a, b] {
+                    let opaque = matches!(
+                        body.def(operand).op,
+                        Op::Opaque(
+                            Opaque::Index { .. } | Opaque::Field { .. } | Opaque::Method { .. }
+                        )
+                    );
+                    if opaque && types.values[operand.0].is_none() && !body.def(operand).buffer {
+                        types.values[operand.0] = Some(generic.clone());
+                        changed = true;
+                    }
+                }
+            }
+        }
     }
     types
 }

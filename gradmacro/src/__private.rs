@@ -407,6 +407,68 @@ accumulate_containers! {
     (const N: usize, const M: usize) [T; N], [S; M];
 }
 
+/// The unit seed a preaccumulated call's pullback runs with (see
+/// `gradmacro-derive`'s `preaccumulate.rs`), of whatever float type it takes.
+#[inline(always)]
+pub fn one<T: ::num_traits::One>() -> T {
+    T::one()
+}
+
+/// `target += factor · source`, element by element: a preaccumulated call's
+/// gradient (for a unit seed) scaled by the seed that reaches the call.
+#[inline]
+pub fn accumulate_scaled<A: AccumulateScaled<B, F> + ?Sized, B: ?Sized, F: Copy>(
+    target: &mut A,
+    factor: F,
+    source: &B,
+) {
+    target.accumulate_scaled(factor, source);
+}
+
+/// Element-wise `+= factor ·` between floats and (nested) buffers of them.
+pub trait AccumulateScaled<Source: ?Sized, F> {
+    fn accumulate_scaled(&mut self, factor: F, source: &Source);
+}
+
+impl AccumulateScaled<f64, f64> for f64 {
+    #[inline]
+    fn accumulate_scaled(&mut self, factor: f64, source: &f64) {
+        *self += factor * *source;
+    }
+}
+
+impl AccumulateScaled<f32, f32> for f32 {
+    #[inline]
+    fn accumulate_scaled(&mut self, factor: f32, source: &f32) {
+        *self += factor * *source;
+    }
+}
+
+macro_rules! accumulate_scaled_containers {
+    ($(($($generics:tt)*) $target:ty, $source:ty;)*) => {$(
+        impl<T: AccumulateScaled<S, F>, S, F: Copy, $($generics)*> AccumulateScaled<$source, F> for $target {
+            #[inline]
+            fn accumulate_scaled(&mut self, factor: F, source: &$source) {
+                for (target, source) in self.iter_mut().zip(source.iter()) {
+                    target.accumulate_scaled(factor, source);
+                }
+            }
+        }
+    )*};
+}
+
+accumulate_scaled_containers! {
+    () [T], [S];
+    () [T], ::std::vec::Vec<S>;
+    (const N: usize) [T], [S; N];
+    () ::std::vec::Vec<T>, [S];
+    () ::std::vec::Vec<T>, ::std::vec::Vec<S>;
+    (const N: usize) ::std::vec::Vec<T>, [S; N];
+    (const N: usize) [T; N], [S];
+    (const N: usize) [T; N], ::std::vec::Vec<S>;
+    (const N: usize, const M: usize) [T; N], [S; M];
+}
+
 /// Sets an adjoint buffer to zero at length `len` (a `Vec` grows or shrinks
 /// to it: the buffer it stands for had that length before being overwritten
 /// whole by a buffer of another length: a layer of another width).

@@ -313,6 +313,12 @@ fn no_derivative(stmt: &Stmt) -> syn::Error {
                 quote::ToTokens::to_token_stream(ty)
             ),
         ),
+        Op::Opaque(Opaque::Closure { method, .. }) => syn::Error::new(
+            stmt.span,
+            format!(
+                "this closure reads a value that depends on a differentiated parameter, and `{method}` of a constant may return what it computes, which gradmacro does not differentiate; write the loop (`for &i in labels {{ .. }}`), or end the chain in `sum`, `product`, `fold` or `collect`, which are differentiated"
+            ),
+        ),
         Op::Opaque(Opaque::Invoke { .. }) => syn::Error::new(
             stmt.span,
             "this calls a function value (a closure or `impl Fn` parameter) whose body gradmacro cannot see, with an argument that depends on a differentiated parameter, so it has no derivative; call a `#[differentiate]`d function by its name instead",

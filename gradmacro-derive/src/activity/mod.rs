@@ -110,6 +110,11 @@ fn flow(body: &Body, op: &Op) -> Flow {
             Opaque::Call { func, .. } if crate::lower::is_primal_only(func) => Flow::Stops,
             // Composed through the callee's `_pullback` (see `reverse.rs`).
             Opaque::Call { .. } => Flow::Differentiable,
+            Opaque::Closure {
+                result_free: true, ..
+            } => Flow::Stops,
+            // Read by the reverse sweep only, as a constant.
+            Opaque::CallGradient(_) => Flow::Stops,
             Opaque::Unary(UnOp::Not(_), _) => Flow::Stops,
             Opaque::Binary(op, _, _) if is_comparison_or_logic(op) => Flow::Stops,
             Opaque::Method {

@@ -107,6 +107,11 @@ pub(super) fn sweeps(source: &Source, activity: &Activity, seeds: Seeds, explain
             defer: !types.is_generic(),
         },
     );
+    let preaccumulated = crate::preaccumulate::choose(body, activity, &fusion, types.is_generic());
+    let plan = preaccumulated.to_string();
+    if std::env::var_os("GRADMACRO_DUMP").is_some() && !plan.is_empty() {
+        eprintln!("gradmacro calls in `{}`:\n{plan}", sig.name);
+    }
     if std::env::var_os("GRADMACRO_DUMP").is_some() && !fusion.to_string().is_empty() {
         eprintln!("gradmacro fusion in `{}`:\n{fusion}", sig.name);
     }
@@ -126,6 +131,7 @@ pub(super) fn sweeps(source: &Source, activity: &Activity, seeds: Seeds, explain
                     fusion: &fusion,
                     name_every_adjoint: explain,
                     out_seeds: &out_seeds,
+                    preaccumulated: &preaccumulated,
                 },
                 seed.clone(),
             )
@@ -190,6 +196,7 @@ pub(super) fn sweeps(source: &Source, activity: &Activity, seeds: Seeds, explain
             fusion: &fusion,
             name_every_adjoint: explain,
             out_seeds: &out_seeds,
+            preaccumulated: &preaccumulated,
         },
         seed,
     );
@@ -221,6 +228,8 @@ pub(super) fn sweeps(source: &Source, activity: &Activity, seeds: Seeds, explain
             fusion: &fusion,
             fused: &sweep.fused,
             inline_constants: !explain,
+            preaccumulated: &preaccumulated,
+            types: &types,
         }),
         value_adjoints: (0..body.value_count())
             .map(|index| sweep.adjoint(crate::ir::ValueId(index)))

@@ -61,15 +61,37 @@ pub(super) fn signature(sig: &FnSignature) -> (Vec<TokenStream>, TokenStream) {
             extra.push(quote!(#name: #ty));
         }
     }
-    let adjoint_types = (0..sig.params.len()).filter_map(|index| {
-        returned_adjoint(sig, index).map(|returned| match returned {
-            true => sig.params[index]
-                .gradient_type()
-                .unwrap_or_else(|| quote!(())),
-            false => quote!(()),
-        })
-    });
+    let adjoint_types = adjoint_types(sig);
     (extra, quote!((#ret_ty, (#(#adjoint_types,)*))))
+}
+
+/// The types of the adjoints `NAME_pullback` returns, in parameter order.
+pub(super) fn adjoint_types(sig: &FnSignature) -> Vec<TokenStream> {
+    (0..sig.params.len())
+        .filter_map(|index| {
+            returned_adjoint(sig, index).map(|returned| match returned {
+                true => sig.params[index]
+                    .gradient_type()
+                    .unwrap_or_else(|| quote!(())),
+                false => quote!(()),
+            })
+        })
+        .collect()
+}
+
+/// The adjoints `NAME_pullback` returns, from the sweeps' adjoint of every
+/// parameter.
+pub(super) fn returned_adjoints(sig: &FnSignature, adjoints: Vec<TokenStream>) -> Vec<TokenStream> {
+    adjoints
+        .into_iter()
+        .enumerate()
+        .filter_map(|(index, adjoint)| {
+            returned_adjoint(sig, index).map(|returned| match returned {
+                true => adjoint,
+                false => quote!(()),
+            })
+        })
+        .collect()
 }
 
 /// `NAME_pullback_lent`'s parameters after the function's (the seed, and one
@@ -188,16 +210,7 @@ fn plain_pullback(source: &Source, sweeps: Sweeps) -> TokenStream {
     } = sweeps;
     let (extra_params, ret) = signature(sig);
     let (prelude, epilogue) = out_code(source, &adjoints);
-    let adjoints: Vec<TokenStream> = adjoints
-        .into_iter()
-        .enumerate()
-        .filter_map(|(index, adjoint)| {
-            returned_adjoint(sig, index).map(|returned| match returned {
-                true => adjoint,
-                false => quote!(()),
-            })
-        })
-        .collect();
+    let adjoints = returned_adjoints(sig, adjoints);
     let value = returned(lowered);
     companion(
         source,

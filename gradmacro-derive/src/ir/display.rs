@@ -104,6 +104,11 @@ impl fmt::Display for Op {
                     ..
                 } => write!(f, "opaque {receiver}.{method}({})", list(args)),
                 Opaque::Tuple(elements) => write!(f, "opaque ({})", list(elements)),
+                Opaque::CallGradient(call) => write!(f, "gradient of call {call}"),
+                Opaque::Closure { captures, .. } => {
+                    let captured: Vec<ValueId> = captures.iter().map(|(_, v)| *v).collect();
+                    write!(f, "opaque closure reading ({})", list(&captured))
+                }
                 Opaque::Call { func, args } => {
                     write!(f, "opaque {}({})", func.to_token_stream(), list(args))
                 }

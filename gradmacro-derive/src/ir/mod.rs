@@ -444,6 +444,24 @@ pub enum Opaque {
         start: ValueId,
         end: ValueId,
     },
+    /// A closure passed to a method of a constant (`labels.iter().position(|&l|
+    /// l == k)`), kept as written and printed inline in the call, with the
+    /// variables it reads (`captures`, by the user's name) replaced by their
+    /// values. `result_free`: the method returns an item of its receiver, a
+    /// position, a bool or a count, never what the closure computes, so the
+    /// closure carries no derivative even when it reads a differentiated
+    /// value (otherwise such a read is refused). See `lower/kept_closure.rs`.
+    Closure {
+        closure: Box<syn::ExprClosure>,
+        captures: Vec<(String, ValueId)>,
+        result_free: bool,
+        /// The method it is passed to, for messages.
+        method: Ident,
+    },
+    /// The gradient a preaccumulated call's pullback returned for a unit
+    /// seed, bound right after the call (see `preaccumulate.rs`); nothing
+    /// where the call is not preaccumulated.
+    CallGradient(ValueId),
     /// A range `a..b` / `a..=b` (either end optional), the iterator of loops.
     Range {
         start: Option<ValueId>,

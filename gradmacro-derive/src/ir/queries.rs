@@ -157,6 +157,8 @@ impl Op {
                     .chain(args.iter().copied())
                     .collect(),
                 Opaque::Call { args, .. } | Opaque::Tuple(args) => args.clone(),
+                Opaque::Closure { captures, .. } => captures.iter().map(|(_, v)| *v).collect(),
+                Opaque::CallGradient(call) => vec![*call],
                 Opaque::Invoke { callee, args } => std::iter::once(*callee)
                     .chain(args.iter().copied())
                     .collect(),

@@ -53,7 +53,26 @@ impl Lowerer {
                 return Ok(Lowered::Unit);
             }
         }
+        let element = match &value {
+            Lowered::View(root, prefix) => self.is_place(*root, prefix),
+            _ => false,
+        };
         self.bind_pattern(&local.pat, value, None)?;
+        // `let (a, b) = v.split_at_mut(k);`: each half passed on by name is
+        // lent.
+        let split_mut =
+            matches!(&*init.expr, Expr::MethodCall(call) if call.method == "split_at_mut");
+        if let (true, Pat::Tuple(tuple)) = (split_mut, &local.pat) {
+            for half in &tuple.elems {
+                if let Pat::Ident(ident) = half {
+                    self.mut_reference_names.insert(ident.ident.to_string());
+                }
+            }
+        }
+        // `let r = &mut v[2];`: passed on by name, the element is lent.
+        if let (true, true, Some(name)) = (mut_borrow, element, name) {
+            self.mut_reference_names.insert(name.to_string());
+        }
         Ok(Lowered::Unit)
     }
 

@@ -167,6 +167,20 @@ impl Lowerer {
             self.lent_by_name.insert(lent);
             return Ok(lent);
         }
+        // `hsum(p)` of a slice re-pointed in a loop (`p = &p[1..]`): passed
+        // as the borrow it is, `&p[..]`.
+        if let Some(name) = variable_name_of(arg) {
+            let repointed = self
+                .scopes
+                .iter()
+                .rev()
+                .find_map(|scope| scope.get(&name.to_string()))
+                .is_some_and(|binding| matches!(binding.target, super::Target::SliceSlots { .. }));
+            if repointed {
+                let borrowed: Expr = syn::parse_quote!(&#name[..]);
+                return self.lower_call_argument(&borrowed);
+            }
+        }
         // `g(*p)` of `p: &[f64; 2]`: the array itself, a copy.
         if let Expr::Unary(unary) = arg {
             if let (syn::UnOp::Deref(_), Expr::Path(_)) = (unary.op, &*unary.expr) {

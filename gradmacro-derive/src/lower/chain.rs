@@ -225,7 +225,8 @@ impl Lowerer {
                     ("copied" | "cloned", chain) if chain.over_buffers() => Ok(chain),
                     // A closure is applied per item, whatever the source.
                     ("map", inner) => Ok(Chain::Map(Box::new(inner), &args[0])),
-                    // On anything but buffers, `filter` is kept as written.
+                    // A constant iterator's `filter` is kept, with its closure
+                    // (see `kept_closure.rs`): its items stay constants.
                     ("filter", Chain::Other(value)) => self.method_on_other(value, call),
                     ("filter", inner) => Ok(Chain::Filter(Box::new(inner), &args[0])),
                     // Constants zipped with a buffer (`self.diag.iter().zip(x)`):
@@ -315,7 +316,10 @@ impl Lowerer {
         let args = call
             .args
             .iter()
-            .map(|arg| self.lower_value(arg))
+            .map(|arg| match arg {
+                Expr::Closure(closure) => self.kept_closure(closure, &call.method),
+                other => self.lower_value(other),
+            })
             .collect::<syn::Result<Vec<_>>>()?;
         let op = Op::Opaque(Opaque::Method {
             receiver: iterator,

@@ -493,6 +493,14 @@ impl Lowerer {
     pub(super) fn lower_for(&mut self, for_loop: &syn::ExprForLoop) -> syn::Result<Lowered> {
         let span = span_of(&for_loop.expr);
         let chain = self.parse_chain(&for_loop.expr)?;
+        // `for e in v.iter_mut()`, `for row in &mut m`: the item is a `&mut`
+        // borrow, which a call given it by name (`update(w, e)`) is lent.
+        let mutable_item = match (&chain, &*for_loop.pat) {
+            (super::chain::Chain::Buffer { place: true, .. }, syn::Pat::Ident(ident)) => {
+                Some(ident.ident.to_string())
+            }
+            _ => None,
+        };
         self.slots_for(&assigned::in_stmts(&for_loop.body.stmts), span)?;
         self.writes_ahead
             .push(assigned::written_buffers(&for_loop.body.stmts));
@@ -501,6 +509,9 @@ impl Lowerer {
             let bound = lowerer.bind_pattern(&for_loop.pat, item, None);
             lowerer.binding_references = false;
             bound?;
+            if let Some(name) = &mutable_item {
+                lowerer.mut_reference_names.insert(name.clone());
+            }
             lowerer.lower_stmts(&for_loop.body.stmts)?;
             Ok(())
         })?;
@@ -585,8 +596,14 @@ impl Lowerer {
         let span = break_expr.break_token.span;
         let index = self.find_loop(break_expr.label.as_ref(), span)?;
         let pending_before = self.pending.len();
+        // A unit value (`break 'r { ..; }`, from a closure's `return;`
+        // around a body that ends in a statement) is no value.
         let value = match &break_expr.expr {
-            Some(value) => Some(self.lower_value(value)?),
+            Some(value) => match self.lower_expr(value)? {
+                Lowered::Unit => None,
+                Lowered::Never => return Ok(Lowered::Never),
+                lowered => Some(self.expect_value(lowered, span_of(value), "this expression")?),
+            },
             None => None,
         };
         let nothing = std::collections::BTreeMap::new();

@@ -412,6 +412,16 @@ impl Lowerer {
                 ("truncate", 1) | ("clear", 0) | ("resize", 2) => {
                     return self.lower_resize(root, &prefix, call);
                 }
+                (
+                    "push" | "pop" | "insert" | "remove" | "extend" | "extend_from_slice"
+                    | "append" | "drain" | "retain" | "dedup" | "swap_remove",
+                    _,
+                ) if !prefix.is_empty() => {
+                    return Err(unsupported(
+                        call.method.span(),
+                        &format!("`{name}` on a row of a buffer (a row's length cannot change: build the row in a `Vec` of its own, then push it whole)"),
+                    ));
+                }
                 _ => {
                     let depth = self.buffer_depths.get(&root).copied().unwrap_or(1);
                     let depth = depth.saturating_sub(prefix.len());
@@ -425,10 +435,34 @@ impl Lowerer {
         let args = call
             .args
             .iter()
-            .map(|arg| self.lower_call_argument(arg))
+            .map(|arg| match arg {
+                Expr::Closure(closure) => self.kept_closure(closure, &call.method),
+                other => self.lower_call_argument(other),
+            })
             .collect::<syn::Result<Vec<_>>>()?;
         let span = call.method.span();
         let name = call.method.to_string();
+        // `labels.iter().position(..)`: an iterator searched in place is
+        // borrowed `&mut`, so the temporary holding it is `mut`.
+        let searched = [
+            "next",
+            "nth",
+            "position",
+            "rposition",
+            "any",
+            "all",
+            "find",
+            "find_map",
+        ];
+        if searched.contains(&name.as_str())
+            && matches!(
+                self.values[receiver.0].op,
+                Op::Opaque(Opaque::Method { .. })
+            )
+            && !self.value_names.contains_key(&receiver)
+        {
+            self.values[receiver.0].mutable = true;
+        }
         if name == "sin_cos" && args.is_empty() && call.turbofish.is_none() {
             return Ok(self.sin_cos(receiver, &call.method, span));
         }

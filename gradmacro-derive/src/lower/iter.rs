@@ -340,7 +340,7 @@ impl Lowerer {
         let span = call.method.span();
         let consumer = matches!(
             (name.as_str(), call.args.len()),
-            ("sum" | "product" | "collect", 0) | ("fold", 2) | ("for_each", 1)
+            ("sum" | "product" | "collect" | "count", 0) | ("fold", 2) | ("for_each", 1)
         );
         if !consumer {
             return Ok(None);
@@ -368,6 +368,9 @@ impl Lowerer {
                 lowerer.apply(function, vec![item], span).map(|_| ())
             })?;
             return Ok(Some(Lowered::Unit));
+        }
+        if name == "count" {
+            return self.count_items(&chain, call).map(Some);
         }
         if name == "collect" {
             let func: syn::ExprPath = syn::parse_quote!(::std::vec::Vec::new);
@@ -435,6 +438,36 @@ impl Lowerer {
             lowerer.write_accumulator(&accumulator, next, span)
         })?;
         Ok(Some(self.read_accumulator(&accumulator, span)))
+    }
+
+    /// `.count()` of a chain: of a constant iterator as written, of one
+    /// over buffers (`x.iter().filter(|&&v| v > t).count()`) an integer
+    /// counter stepped in the loop the chain stands for.
+    fn count_items(&mut self, chain: &Chain, call: &syn::ExprMethodCall) -> syn::Result<Lowered> {
+        let span = call.method.span();
+        if let Chain::Other(iterator) = chain {
+            let op = Op::Opaque(crate::ir::Opaque::Method {
+                receiver: *iterator,
+                method: call.method.clone(),
+                turbofish: call.turbofish.clone(),
+                args: Vec::new(),
+            });
+            return Ok(Lowered::Value(self.push(op, span)));
+        }
+        let zero = self.push(Op::Const(quote!(0usize)), span);
+        let counter = self.declare_slot("count", SlotInit::Value(zero));
+        self.integer_slots.insert(counter);
+        self.loop_over(chain, &None, span, &mut |lowerer, _item| {
+            let current = lowerer.push(Op::ReadSlot(counter), span);
+            let one = lowerer.push(Op::Const(quote!(1usize)), span);
+            let next = lowerer.push(Op::Arith(crate::ir::Arith::Add, current, one), span);
+            lowerer.push_node(Node::Write {
+                slot: counter,
+                value: next,
+            });
+            Ok(())
+        })?;
+        Ok(Lowered::Value(self.push(Op::ReadSlot(counter), span)))
     }
 
     /// A reduction's accumulator: a slot, or for a tuple (`fold((0.0, 0.0),

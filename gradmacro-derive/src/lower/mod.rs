@@ -28,6 +28,7 @@ mod dedupe;
 mod desugar;
 mod expr;
 mod iter;
+mod kept_closure;
 mod macros;
 mod pattern;
 mod slices;
@@ -36,6 +37,7 @@ mod variables;
 
 pub(crate) use call::is_primal_only;
 pub(crate) use expr::path_text;
+pub(crate) use kept_closure::kept_closure_tokens;
 
 use crate::ir::{
     Block, BlockId, BlockInfo, Body, Node, Op, Slot, SlotId, SlotInit, Stmt, ValueId, ROOT,
@@ -472,8 +474,19 @@ impl Lowerer {
     }
 
     fn push_node(&mut self, node: Node) {
-        if let Node::Write { slot, .. } = node {
+        if let Node::Write { slot, value } = node {
             self.slot_reads.remove(&slot);
+            // A slot written a value of known float type has that type, so
+            // a literal assigned to it later gets it too (`let mut a = if
+            // .. { x } else { 0.5 }; a = 0.7; a.cos()`).
+            if !self.slot_types.contains_key(&slot) {
+                if let Some(ty) = self
+                    .known_type(value)
+                    .filter(|ty| crate::signature::FloatTy::of(ty).is_some())
+                {
+                    self.slot_types.insert(slot, ty);
+                }
+            }
         }
         self.nodes().push(node);
     }

@@ -310,6 +310,7 @@ impl Lowerer {
                 // Float arithmetic and rules have their operands' type
                 // (`let mut v = x.powi(4);`).
                 Op::Neg(inner) => value = inner,
+                Op::ReadSlot(slot) => return self.slot_types.get(&slot).cloned(),
                 Op::Arith(_, a, b) => {
                     return self.known_type(a).or_else(|| self.known_type(b));
                 }

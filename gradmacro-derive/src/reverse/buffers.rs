@@ -25,7 +25,7 @@ impl Generator<'_> {
             None => self.inputs.types.zero(None),
         };
         let scalar = |v: &ValueId| !body.def(*v).buffer;
-        if stmt.home != ROOT && !self.length_changed.contains(&value) {
+        if stmt.home != ROOT && !self.resized.contains(&value) {
             match &stmt.op {
                 Op::Buffer(BufferInit::Repeat { elem, len }) if scalar(elem) => {
                     return match len {
@@ -50,7 +50,7 @@ impl Generator<'_> {
                     range,
                     ..
                 }) if body.def(*source).home == ROOT
-                    && !self.length_changed.contains(source)
+                    && !self.resized.contains(source)
                     && (prefix.is_empty() || range.is_some()) =>
                 {
                     let source = self.named(*source);
@@ -118,6 +118,15 @@ impl Generator<'_> {
         // lent part's adjoint, which the pullback turns from the adjoint after
         // the call into the adjoint before it. The callee is handed the copy
         // of each lent part taken before the call.
+        let adjoints: Vec<proc_macro2::Ident> = (0..args.len())
+            .map(|k| names::call_adjoint(value, k))
+            .collect();
+        if let Some(gradient) = self.inputs.preaccumulated.gradient_of(value) {
+            if let Some(seed) = seed {
+                self.scale_gradient(value, args, gradient, seed, &adjoints, here, terms, code);
+            }
+            return;
+        }
         let lends = body.lends_mut(value) || by_name;
         let mut out_adjoints = Vec::new();
         let mut taken = std::collections::HashSet::new();
@@ -172,14 +181,73 @@ impl Generator<'_> {
             (false, Some(seed)) => seed,
             (false, None) => return,
         };
-        let adjoints: Vec<proc_macro2::Ident> = (0..args.len())
-            .map(|k| names::call_adjoint(value, k))
-            .collect();
         code.extend(quote!(
             let (_, (#(#adjoints,)*)) = #pullback(#(#arg_tokens,)* #seed, #(#out_adjoints),*);
         ));
+        self.distribute_call_adjoints(args, &adjoints, &taken, here, terms, code);
+    }
+
+    /// A preaccumulated call (see `preaccumulate.rs`): the gradient the
+    /// forward sweep kept, for a unit seed, scaled by `seed`, goes to the
+    /// arguments.
+    #[allow(clippy::too_many_arguments)]
+    fn scale_gradient(
+        &mut self,
+        call: ValueId,
+        args: &[ValueId],
+        gradient: ValueId,
+        seed: TokenStream,
+        adjoints: &[proc_macro2::Ident],
+        here: BlockId,
+        terms: &mut Terms,
+        code: &mut TokenStream,
+    ) {
+        let body = self.inputs.body;
+        let kept = self.primal(gradient);
+        let (factor, local) = (
+            names::local(&format!("seed_v{}", call.0)),
+            names::local(&format!("unit_v{}", call.0)),
+        );
+        code.extend(quote!(let #factor = #seed; let #local = &#kept;));
+        for (k, arg) in args.iter().enumerate() {
+            if !self.active(*arg) {
+                continue;
+            }
+            let index = syn::Index::from(k);
+            match buffer_behind(body, *arg) {
+                Some(behind) => {
+                    if self.active(behind.root) {
+                        let target = names::adjoint_buffer(behind.root);
+                        let part = self.part_of(quote!(#target), &behind.prefix, behind.range);
+                        code.extend(quote!(
+                            ::gradmacro::__private::accumulate_scaled(&mut #part, #factor, &#local.#index[..]);
+                        ));
+                    }
+                }
+                None => {
+                    let adjoint = &adjoints[k];
+                    code.extend(quote!(let #adjoint = #factor * #local.#index;));
+                    self.contribute(*arg, false, quote!(#adjoint), here, terms, code);
+                }
+            }
+        }
+    }
+
+    /// Sends a call's returned adjoints to its arguments: scalars'
+    /// contributions, buffers' added into their adjoint buffers (the parts
+    /// `taken` in place, and lent ones, are done).
+    fn distribute_call_adjoints(
+        &mut self,
+        args: &[ValueId],
+        adjoints: &[proc_macro2::Ident],
+        taken: &std::collections::HashSet<ValueId>,
+        here: BlockId,
+        terms: &mut Terms,
+        code: &mut TokenStream,
+    ) {
+        let body = self.inputs.body;
         let accumulate_fn = self.inputs.types.accumulate_fn();
-        for (arg, adjoint) in args.iter().zip(&adjoints) {
+        for (arg, adjoint) in args.iter().zip(adjoints) {
             // Lent parts took their adjoint in place.
             let lent = taken.contains(arg)
                 || matches!(
@@ -323,6 +391,16 @@ struct Behind {
 /// convention takes its adjoint `&mut`. A buffer passed by value (an array,
 /// a moved `Vec`) is not.
 fn is_buffer_reference(body: &Body, value: ValueId) -> bool {
+    is_buffer_reference_op(body, value)
+}
+
+/// Whether a call argument is float buffer data, by reference or by value
+/// (its adjoint is a buffer).
+pub(crate) fn is_buffer_argument(body: &Body, value: ValueId) -> bool {
+    buffer_behind(body, value).is_some() || is_buffer_reference(body, value)
+}
+
+fn is_buffer_reference_op(body: &Body, value: ValueId) -> bool {
     match &body.def(value).op {
         Op::Opaque(Opaque::Ref(inner)) => buffer_behind(body, *inner).is_some(),
         Op::Opaque(Opaque::Slice { .. }) => true,

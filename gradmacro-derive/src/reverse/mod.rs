@@ -25,6 +25,7 @@ use std::collections::{BTreeSet, HashMap};
 
 mod argmax;
 mod buffers;
+pub(crate) use buffers::is_buffer_argument;
 mod fused;
 mod in_place;
 mod invariant;
@@ -88,6 +89,9 @@ pub struct Inputs<'a> {
     pub name_every_adjoint: bool,
     /// The out-parameters' adjoints at the end of the body (a pullback's).
     pub out_seeds: &'a [OutSeed],
+    /// The calls whose gradient the forward sweep took (see
+    /// `preaccumulate.rs`).
+    pub preaccumulated: &'a crate::preaccumulate::Preaccumulated,
 }
 
 /// An out-parameter's adjoint where the reverse sweep starts: the `&mut`
@@ -110,7 +114,6 @@ pub fn reverse(inputs: &Inputs, seed: TokenStream) -> Reverse {
         snapshots: 0,
         homes: homes(inputs.body),
         written: inputs.body.written_buffers(),
-        length_changed: inputs.body.pushed_buffers(),
         resized: inputs.body.resized_buffers(),
         recomputed: std::collections::BTreeSet::new(),
         recomputed_code: HashMap::new(),
@@ -175,12 +178,11 @@ struct Generator<'a> {
     homes: HashMap<BlockId, (Vec<ValueId>, Vec<SlotId>)>,
     /// Buffers some node writes into.
     written: std::collections::HashSet<ValueId>,
-    /// Buffers whose length `push`, `truncate` or `resize` changes: a local
-    /// one's adjoint is sized by the buffer as it ends, not by its
-    /// constructor.
-    length_changed: std::collections::HashSet<ValueId>,
     /// Buffers whose length may change (pushed, overwritten whole, lent
-    /// `&mut`): their `len()` is not recomputed.
+    /// `&mut`): their `len()` is not recomputed, and a local one's adjoint,
+    /// or that of a copy of it, is sized by the buffer itself, not by its
+    /// constructor or source (a swap inside a branch gives the source
+    /// another length before the reverse sweep reads it).
     resized: std::collections::HashSet<ValueId>,
     /// Values read by the reverse sweep that are recomputed rather than saved.
     recomputed: std::collections::BTreeSet<ValueId>,

@@ -1,0 +1,209 @@
+//! Preaccumulated calls: a call to a function with a float result runs the
+//! callee's pullback once, in the forward sweep, with a unit seed, and the
+//! reverse sweep scales the gradient it returned by the seed that reaches
+//! the call.
+//!
+//! A call composed in joint mode runs the callee's primal in the forward
+//! sweep and its pullback (which runs the callee's forward sweep again) in
+//! the reverse sweep. Through recursion that compounds: a determinant by
+//! minors re-runs each level once per level above it. A pullback is linear
+//! in its seed, so the gradient for a unit seed, scaled, is the gradient for
+//! any seed: running it once in the forward sweep gives the value and the
+//! callee's whole local derivative, and no forward sweep runs twice. (A
+//! scalar function's gradient is its whole Jacobian, so this is exact
+//! preaccumulation, as Tapenade and ADIFOR do for basic blocks.)
+//!
+//! The price is keeping the gradient until the reverse sweep reaches the
+//! call. A call's gradient is a float per scalar argument and a buffer per
+//! buffer argument: kept per iteration of a loop, a buffer argument's would
+//! grow with the loop, so a call with buffer arguments is preaccumulated
+//! only where it runs once per execution of its reverse code: at the top of
+//! the body, or anywhere in the iteration of a fused loop (not inside a
+//! loop that is not fused). Other calls stay in joint mode, as do calls
+//! that lend `&mut` arguments, methods, and calls in functions generic over
+//! their float type.
+//!
+//! The gradient is an IR value of its own ([`Opaque::CallGradient`]),
+//! defined right after its call, so that the save plan keeps it like any
+//! value the reverse sweep reads.
+
+use crate::activity::Activity;
+use crate::fuse::Fusion;
+use crate::ir::{Block, BlockId, Body, Node, Op, Opaque, Stmt, ValueId};
+use std::collections::{HashMap, HashSet};
+
+/// The node lists of the blocks a node holds, to edit.
+fn blocks_mut(node: &mut Node) -> Vec<&mut Block> {
+    match node {
+        Node::If {
+            then, otherwise, ..
+        } => vec![then, otherwise],
+        Node::Match { arms, .. } => arms
+            .iter_mut()
+            .flat_map(|arm| {
+                let guard = arm.guard.as_mut().map(|(block, _)| block);
+                guard.into_iter().chain([&mut arm.body])
+            })
+            .collect(),
+        Node::Loop(lp) => vec![&mut lp.body],
+        _ => Vec::new(),
+    }
+}
+
+/// Whether `value` is a call that may be preaccumulated: a function
+/// composed through its pullback, with arguments, a float result and no
+/// `&mut` argument.
+fn is_candidate(body: &Body, value: ValueId) -> bool {
+    match &body.def(value).op {
+        Op::Opaque(Opaque::Call { func, args }) => {
+            !crate::lower::is_primal_only(func)
+                && !args.is_empty()
+                && !body.def(value).buffer
+                && !body.lends_mut(value)
+                && !args.iter().any(|arg| body.lent_by_name.contains(arg))
+        }
+        _ => false,
+    }
+}
+
+/// Defines a [`Opaque::CallGradient`] after every candidate call.
+pub fn insert_gradients(body: &mut Body) {
+    let candidates: HashSet<ValueId> = (0..body.values.len())
+        .map(ValueId)
+        .filter(|&value| is_candidate(body, value))
+        .collect();
+    if candidates.is_empty() {
+        return;
+    }
+    let mut root = std::mem::replace(
+        &mut body.root,
+        Block {
+            id: crate::ir::ROOT,
+            nodes: Vec::new(),
+        },
+    );
+    insert_in(&mut root, &candidates, &mut body.values);
+    body.root = root;
+}
+
+fn insert_in(block: &mut Block, candidates: &HashSet<ValueId>, values: &mut Vec<Stmt>) {
+    let nodes = std::mem::take(&mut block.nodes);
+    for mut node in nodes {
+        for inner in blocks_mut(&mut node) {
+            insert_in(inner, candidates, values);
+        }
+        let call = match node {
+            Node::Def(value) if candidates.contains(&value) => Some(value),
+            _ => None,
+        };
+        block.nodes.push(node);
+        if let Some(call) = call {
+            let gradient = ValueId(values.len());
+            let span = values[call.0].span;
+            values.push(Stmt {
+                def: gradient,
+                op: Op::Opaque(Opaque::CallGradient(call)),
+                ty: None,
+                mutable: false,
+                span,
+                home: block.id,
+                buffer: false,
+            });
+            block.nodes.push(Node::Def(gradient));
+        }
+    }
+}
+
+/// The calls preaccumulated in one companion, with their gradients, and why
+/// the others are not (for `GRADMACRO_DUMP`).
+#[derive(Default)]
+pub struct Preaccumulated {
+    gradients: HashMap<ValueId, ValueId>,
+    joint: Vec<(ValueId, &'static str)>,
+}
+
+impl Preaccumulated {
+    /// The gradient value of `call`, when it is preaccumulated.
+    pub fn gradient_of(&self, call: ValueId) -> Option<ValueId> {
+        self.gradients.get(&call).copied()
+    }
+}
+
+impl std::fmt::Display for Preaccumulated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut calls: Vec<(ValueId, ValueId)> =
+            self.gradients.iter().map(|(c, g)| (*c, *g)).collect();
+        calls.sort_by_key(|(call, _)| call.0);
+        for (call, gradient) in calls {
+            writeln!(
+                f,
+                "call {call} preaccumulated: its pullback runs once, forward, into {gradient}"
+            )?;
+        }
+        for (call, why) in &self.joint {
+            writeln!(
+                f,
+                "call {call} in joint mode (its forward sweep runs twice): {why}"
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// For each block, whether every loop around it (up to the root) is fused.
+fn only_fused_loops_around(body: &Body, fusion: &Fusion) -> HashMap<BlockId, bool> {
+    fn visit(block: &Block, fused_so_far: bool, fusion: &Fusion, out: &mut HashMap<BlockId, bool>) {
+        out.insert(block.id, fused_so_far);
+        for node in &block.nodes {
+            for inner in node.blocks() {
+                let fused = match node {
+                    Node::Loop(lp) => fused_so_far && fusion.of(lp.body.id).is_some(),
+                    _ => fused_so_far,
+                };
+                visit(inner, fused, fusion, out);
+            }
+        }
+    }
+    let mut out = HashMap::new();
+    visit(&body.root, true, fusion, &mut out);
+    out
+}
+
+/// Chooses the calls to preaccumulate (see the module docs).
+pub fn choose(body: &Body, activity: &Activity, fusion: &Fusion, generic: bool) -> Preaccumulated {
+    let only_fused = only_fused_loops_around(body, fusion);
+    let mut chosen = Preaccumulated::default();
+    for index in 0..body.values.len() {
+        let gradient = ValueId(index);
+        let Op::Opaque(Opaque::CallGradient(call)) = body.def(gradient).op else {
+            continue;
+        };
+        let Op::Opaque(Opaque::Call { args, .. }) = &body.def(call).op else {
+            continue;
+        };
+        if !activity.is_active(call) {
+            continue;
+        }
+        let buffers = args
+            .iter()
+            .any(|arg| crate::reverse::is_buffer_argument(body, *arg));
+        let home = body.def(call).home;
+        let why_not = if generic {
+            Some("the function is generic over its float type")
+        } else if buffers && !only_fused.get(&home).copied().unwrap_or(false) {
+            Some("a buffer argument's gradient would be kept per iteration of a loop that is not fused")
+        } else {
+            None
+        };
+        match why_not {
+            Some(why) => chosen.joint.push((call, why)),
+            None => {
+                chosen.gradients.insert(call, gradient);
+            }
+        }
+    }
+    chosen
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,96 @@
+//! Unit tests of the choice of preaccumulated calls: token streams in, the
+//! dump's lines out.
+
+use crate::attr::Options;
+use crate::{activity, lower, signature};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// The preaccumulation plan of a function differentiated with respect to
+/// every parameter that can be, as its dump prints it.
+fn plan(item: TokenStream) -> String {
+    let function: syn::ItemFn = syn::parse2(item).unwrap();
+    let sig = signature::analyze(&function.sig, &Options::default()).unwrap();
+    let mut lowered = lower::lower(&function.block, &sig).unwrap();
+    super::insert_gradients(&mut lowered.body);
+    let wrt: Vec<_> = sig.wrt.iter().filter_map(|&i| lowered.params[i]).collect();
+    let activity = activity::analyze(&lowered.body, &wrt, &[]).unwrap();
+    let fusion = crate::fuse::analyze(
+        &lowered.body,
+        &activity,
+        crate::fuse::Options { defer: true },
+    );
+    super::choose(&lowered.body, &activity, &fusion, false).to_string()
+}
+
+#[test]
+fn a_recursive_call_in_a_fused_loop_is_preaccumulated() {
+    let dump = plan(quote!(
+        fn det(a: &[f64], ell: usize, used: u64) -> f64 {
+            let row = used.count_ones() as usize;
+            let mut total = 0.0;
+            for c in 0..ell {
+                if used & (1 << c) == 0 {
+                    let sub = if row + 1 == ell {
+                        1.0
+                    } else {
+                        det(a, ell, used | (1 << c))
+                    };
+                    total += a[row * ell + c] * sub;
+                }
+            }
+            total
+        }
+    ));
+    assert_eq!(
+        dump,
+        "call v23 preaccumulated: its pullback runs once, forward, into v32\n"
+    );
+}
+
+#[test]
+fn scalar_arguments_are_preaccumulated_in_any_loop() {
+    // The loop carries `h` (not fused): the call's gradient, two floats, is
+    // kept per iteration.
+    let dump = plan(quote!(
+        fn run(w: f64, steps: usize) -> f64 {
+            let mut h = 0.5;
+            for _ in 0..steps {
+                h = cell(h, w);
+            }
+            h
+        }
+    ));
+    assert_eq!(
+        dump,
+        "call v9 preaccumulated: its pullback runs once, forward, into v11\n"
+    );
+}
+
+#[test]
+fn a_buffer_argument_in_a_loop_not_fused_stays_in_joint_mode() {
+    let dump = plan(quote!(
+        fn run(w: &[f64], steps: usize) -> f64 {
+            let mut h = 0.5;
+            for _ in 0..steps {
+                h = cell(h, w);
+            }
+            h
+        }
+    ));
+    assert_eq!(
+        dump,
+        "call v9 in joint mode (its forward sweep runs twice): a buffer argument's gradient would be kept per iteration of a loop that is not fused\n"
+    );
+}
+
+#[test]
+fn calls_of_constants_and_methods_are_left_alone() {
+    let dump = plan(quote!(
+        fn f(x: f64, n: usize) -> f64 {
+            let k = helper(n);
+            x * self_like.scale(x) * k as f64
+        }
+    ));
+    assert_eq!(dump, "");
+}
