@@ -7,7 +7,9 @@
 //! |---|---|---|
 //! | options | `attr.rs` | parse `wrt = [...]`, keeping spans |
 //! | signature | `signature/` | classify parameters (scalars, buffers, constants, the receiver), find the float type (`f32`, `f64`, a `T: Float`), check the return type, resolve `wrt` |
-//! | lowering | `lower/` | body → IR (`ir/`): expressions, calls, bindings, buffers, control flow, iterator chains, match patterns |
+//! | guards | `guard.rs` | split a function at a leading guard clause (`if n == 0 { return 0.0; }`) into the guard's function and the rest's, so that the rest's loops are at the top level (fusable) |
+//! | lowering | `lower/` | body → IR (`ir/`): expressions, calls, bindings, buffers, control flow, iterator chains, match patterns; closures passed to methods of constants kept as written (`lower/kept_closure.rs`) |
+//! | gradients of calls | `preaccumulate/` | a value after each call for the gradient its pullback returns, run once in the forward sweep (preaccumulation) where that is cheaper than joint mode |
 //! | activity | `activity.rs` | which values need adjoints; missing derivatives |
 //! | types | `types.rs` | float types of active values, for typed accumulators |
 //! | saves | `save.rs` | which primal values the reverse sweep needs saved, and how |
@@ -30,6 +32,7 @@ mod emit;
 mod explain;
 mod forward;
 mod fuse;
+mod guard;
 mod impl_block;
 mod ir;
 mod lower;
@@ -115,8 +118,27 @@ mod expand {
         let function = parse_function(crate::names::unraw(item)).map_err(no_stubs)?;
         let options = Options::parse(attr).map_err(no_stubs)?;
         let sig = signature::analyze(&function.sig, &options).map_err(no_stubs)?;
-        body_companions(&function, &options, &sig)
-            .map_err(|error| (error, emit::stubs(&function, &sig)))
+        let companions = match crate::guard::split(&function, options.explain.is_some()) {
+            Some(guarded) => guarded_companions(&function, &options, &guarded),
+            None => body_companions(&function, &options, &sig),
+        };
+        companions.map_err(|error| (error, emit::stubs(&function, &sig)))
+    }
+
+    /// The companions of a function split at its guard clause (see
+    /// `guard.rs`): the guard's and the rest's, hidden, and the ones that
+    /// choose between them.
+    fn guarded_companions(
+        function: &syn::ItemFn,
+        options: &Options,
+        guarded: &crate::guard::Guarded,
+    ) -> syn::Result<TokenStream> {
+        let guard_sig = signature::analyze(&guarded.guard.sig, options)?;
+        let rest_sig = signature::analyze(&guarded.rest.sig, options)?;
+        let guard = body_companions(&guarded.guard, options, &guard_sig)?;
+        let rest = body_companions(&guarded.rest, options, &rest_sig)?;
+        let dispatchers = guarded.dispatchers(function, &rest)?;
+        Ok(quote!(#guard #rest #dispatchers))
     }
 
     fn body_companions(

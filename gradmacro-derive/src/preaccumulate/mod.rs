@@ -189,8 +189,13 @@ pub fn choose(body: &Body, activity: &Activity, fusion: &Fusion, generic: bool) 
         if !activity.is_active(call) {
             continue;
         }
-        let buffers = args.iter().any(|arg| crate::reverse::is_buffer_argument(body, *arg));
-        let taped = !only_fused.get(&body.def(call).home).copied().unwrap_or(false);
+        let buffers = args
+            .iter()
+            .any(|arg| crate::reverse::is_buffer_argument(body, *arg));
+        let taped = !only_fused
+            .get(&body.def(call).home)
+            .copied()
+            .unwrap_or(false);
         let why_not = if generic {
             Some("the function is generic over its float type")
         } else if buffers && taped {
