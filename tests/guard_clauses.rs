@@ -139,3 +139,75 @@ fn an_impure_statement_before_the_guard_keeps_the_function_whole() {
     assert_closed("value", value, 5.0 / 3.0);
     assert_all_closed("gradient", &grad, &[2.0 / 3.0, 4.0 / 3.0]);
 }
+
+struct Scaled {
+    k: f64,
+}
+
+#[differentiate]
+impl Scaled {
+    /// A method with a guard on the whole `impl`: the companions inline the
+    /// guard's and the rest's bodies (a call would need `Self::`).
+    fn norm(&self, x: &[f64]) -> f64 {
+        if x.is_empty() {
+            return self.k;
+        }
+        let mut s = 0.0;
+        for v in x {
+            s += self.k * v * v;
+        }
+        s.sqrt()
+    }
+}
+
+/// A generic guard.
+#[differentiate]
+fn generic_norm<T: gradmacro::num_traits::Float>(x: &[T]) -> T {
+    if x.is_empty() {
+        return T::zero();
+    }
+    let mut s = T::zero();
+    for v in x {
+        s = s + *v * *v;
+    }
+    s.sqrt()
+}
+
+/// A guard in a function with an out-parameter, called by another.
+#[differentiate]
+fn with_total(x: &[f64], total: &mut f64) -> f64 {
+    if x.len() < 2 {
+        return 1.0;
+    }
+    let mut s = 0.0;
+    for v in x {
+        s += v;
+    }
+    *total = s * 2.0;
+    s * s
+}
+
+#[differentiate]
+fn uses_total(x: &[f64]) -> f64 {
+    let mut total = 0.0;
+    let r = with_total(x, &mut total);
+    r + total * total
+}
+
+#[test]
+fn guards_in_methods_generics_and_out_parameters() {
+    let s = Scaled { k: 2.0 };
+    let (value, grad) = s.norm_grad(&[3.0, 4.0]);
+    assert_closed("method", value, 50f64.sqrt());
+    assert_fd_all("method", |x| s.norm(x), &[3.0, 4.0], &grad);
+    assert_closed("method guard", s.norm_grad(&[]).0, 2.0);
+    let (value, grad) = generic_norm_grad(&[3.0f32, 4.0]);
+    assert!((value - 5.0).abs() < 1e-6 && (grad[0] - 0.6).abs() < 1e-6);
+    assert_closed("generic guard", generic_norm_grad::<f64>(&[]).0, 0.0);
+    let (value, grad) = uses_total_grad(&[1.0, 2.0]);
+    assert_closed("out-parameter", value, 45.0);
+    assert_all_closed("out-parameter", &grad, &[30.0, 30.0]);
+    let (value, grad) = uses_total_grad(&[1.0]);
+    assert_closed("out-parameter guard", value, 1.0);
+    assert_all_closed("out-parameter guard", &grad, &[0.0]);
+}

@@ -4,6 +4,8 @@
 //! positions, bools, counts or items of constant collections, so the
 //! gradient flows only through the buffer reads they choose.
 
+#![allow(clippy::needless_range_loop)]
+
 mod common;
 
 use common::{assert_all_closed, assert_fd_all};
@@ -103,4 +105,62 @@ fn filters_of_constants_and_of_buffers() {
     ];
     assert_all_closed("gradient", &grad, &expected);
     assert_fd_all("filtered_sums", |x| filtered_sums(x, &labels), &x, &grad);
+}
+
+/// A constant collection changed in a loop (`retain`, `pop`, `push`) whose
+/// length is read per iteration: the length is saved, not read back at its
+/// final value (it was: a silently wrong gradient). Also a fresh copy
+/// retained inside the loop.
+#[differentiate(wrt = [x, w])]
+fn shrinking_labels(x: &[f64], w: f64, labels: &[usize]) -> f64 {
+    let mut s = 0.0;
+    let mut l = labels.to_vec();
+    let mut grown: Vec<usize> = Vec::new();
+    for i in 0..4 {
+        l.retain(|&a| a != i);
+        grown.push(i);
+        let mut fresh = labels.to_vec();
+        fresh.retain(|&a| a > i);
+        s = s * w + (l.len() + grown.len() + fresh.len()) as f64 * x[i];
+    }
+    s
+}
+
+/// A comparator reading a local, `max_by_key` of labels, `min_by` of a
+/// range, and integer sums of constants (`sum::<usize>()`, typed by the
+/// `let`, of a mapped chain, and a product).
+#[differentiate(wrt = [x, w])]
+fn locals_in_comparators(x: &[f64], w: f64, labels: &[usize]) -> f64 {
+    let y = x.to_vec();
+    let mut order: Vec<usize> = (0..x.len()).collect();
+    order.sort_by(|&a, &b| y[a].total_cmp(&y[b]));
+    let top = labels.iter().max_by_key(|&&l| l).copied().unwrap_or(0);
+    let lowest = (0..x.len())
+        .min_by(|&a, &b| x[a].total_cmp(&x[b]))
+        .unwrap_or(0);
+    let m: usize = labels.iter().sum();
+    let k = labels.iter().map(|&l| l * 2).sum::<usize>();
+    let p = labels.iter().map(|&l| l + 1).product::<usize>();
+    x[order[0]] * w + x[top] * x[lowest] + (m + k + p) as f64 * w
+}
+
+#[test]
+fn lengths_of_changing_constants_and_locals_in_comparators() {
+    let x = [0.7, -0.4, 0.3, 1.1];
+    let labels = [2, 0, 3, 1];
+    let w = 0.6;
+    let (value, (dx, dw)) = shrinking_labels_grad(&x, w, &labels);
+    assert!((value - shrinking_labels(&x, w, &labels)).abs() < 1e-12);
+    assert_fd_all(
+        "shrinking d/dx",
+        |x| shrinking_labels(x, w, &labels),
+        &x,
+        &dx,
+    );
+    assert!((dw - common::central_diff(|w| shrinking_labels(&x, w, &labels), w)).abs() < 1e-6);
+    let (value, (dx, dw)) = locals_in_comparators_grad(&x, w, &labels);
+    // order[0] = 1 (x = -0.4), top = 3, lowest = 1; m = 6, k = 12, p = 24.
+    assert_all_closed("value", &[value], &[-0.4 * w + 1.1 * -0.4 + 42.0 * w]);
+    assert_all_closed("d/dx", &dx, &[0.0, w + 1.1, 0.0, -0.4]);
+    assert_all_closed("d/dw", &[dw], &[-0.4 + 42.0]);
 }

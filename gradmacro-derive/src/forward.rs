@@ -587,7 +587,11 @@ impl Forward<'_> {
                         false => p(receiver),
                     };
                     let args = args.iter().map(p);
-                    let turbofish = turbofish.as_ref().map(|t| quote!(::#t));
+                    // (`::<T>`: a method's turbofish keeps its `::`.)
+                    let turbofish = turbofish.as_ref().map(|t| match t.colon2_token {
+                        Some(_) => quote!(#t),
+                        None => quote!(::#t),
+                    });
                     quote!(#receiver.#method #turbofish(#(#args),*))
                 }
                 Opaque::Tuple(elements) => {

@@ -9,13 +9,14 @@
 //! rest of the body is a function body again, its loops at the top level.
 //!
 //! `NAME_grad` (and each pullback) then evaluates the statements before the
-//! guard and its condition, and calls the guard's companion or the rest's.
+//! guard and its condition, and runs the guard's companion's body or the
+//! rest's.
 //! Those statements run twice (once to choose, once in the companion
 //! chosen), so they must be cheap and free of effects: `let` bindings of
 //! literals, parameters, arithmetic, comparisons and a few methods (`len`,
 //! `is_empty`, ...). Anything else keeps the function whole.
 
-use proc_macro2::{Ident, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::{Block, Expr, ItemFn, Stmt};
 
@@ -155,19 +156,10 @@ fn has_loop(stmts: &[Stmt]) -> bool {
 }
 
 /// The function split at its first guard, when it has one worth splitting:
-/// a free, non-generic function of plain parameters, returning a value, with
-/// a loop after the guard.
+/// a function returning a value, with a loop after the guard.
 pub fn split(function: &ItemFn, explain: bool) -> Option<Guarded> {
     let sig = &function.sig;
-    let plain_params = sig.inputs.iter().all(|input| match input {
-        syn::FnArg::Typed(typed) => {
-            matches!(&*typed.pat, syn::Pat::Ident(ident) if ident.by_ref.is_none() && ident.subpat.is_none())
-                && !matches!(&*typed.ty, syn::Type::Reference(r) if r.mutability.is_some())
-        }
-        syn::FnArg::Receiver(_) => false,
-    });
-    let returns = matches!(sig.output, syn::ReturnType::Type(..));
-    if explain || !plain_params || !returns || !sig.generics.params.is_empty() {
+    if explain || !matches!(sig.output, syn::ReturnType::Type(..)) {
         return None;
     }
     let stmts = &function.block.stmts;
@@ -203,54 +195,56 @@ pub fn split(function: &ItemFn, explain: bool) -> Option<Guarded> {
 
 impl Guarded {
     /// For each companion of the rest (`__gm_rest_NAME_grad`, ...), the
-    /// companion `NAME_grad` that chooses the guard's or the rest's.
+    /// companion `NAME_grad` that runs the guard's companion's body or the
+    /// rest's. (The bodies are inlined, not called: inside an `impl` a call
+    /// would need `Self::`, which an attribute on a function cannot know.)
     pub fn dispatchers(
         &self,
         function: &ItemFn,
+        guard_companions: &TokenStream,
         rest_companions: &TokenStream,
     ) -> syn::Result<TokenStream> {
-        let file: syn::File = syn::parse2(rest_companions.clone())?;
-        let rest_name = self.rest.sig.ident.to_string();
+        let functions = |tokens: &TokenStream| -> syn::Result<Vec<ItemFn>> {
+            let file: syn::File = syn::parse2(tokens.clone())?;
+            Ok(file
+                .items
+                .into_iter()
+                .filter_map(|item| match item {
+                    syn::Item::Fn(function) => Some(function),
+                    _ => None,
+                })
+                .collect())
+        };
+        let guards = functions(guard_companions)?;
+        let (guard_name, rest_name) = (
+            self.guard.sig.ident.to_string(),
+            self.rest.sig.ident.to_string(),
+        );
         let (prefix, cond) = (&self.prefix, &self.cond);
         let mut out = TokenStream::new();
-        for item in file.items {
-            let syn::Item::Fn(companion) = item else {
-                continue;
-            };
+        for companion in functions(rest_companions)? {
             let name = companion.sig.ident.to_string();
             let Some(suffix) = name.strip_prefix(&format!("{rest_name}_")) else {
                 continue;
             };
-            let public = format_ident!(
+            let guard_companion = format!("{guard_name}_{suffix}");
+            let Some(guard) = guards.iter().find(|g| g.sig.ident == guard_companion) else {
+                continue;
+            };
+            let mut sig = companion.sig.clone();
+            sig.ident = format_ident!(
                 "{}_{}",
                 function.sig.ident,
                 suffix,
                 span = function.sig.ident.span()
             );
-            let guard_companion = format_ident!("{}_{}", self.guard.sig.ident, suffix);
-            let rest_companion = &companion.sig.ident;
-            let args: Vec<Ident> = companion
-                .sig
-                .inputs
-                .iter()
-                .filter_map(|input| match input {
-                    syn::FnArg::Typed(typed) => match &*typed.pat {
-                        syn::Pat::Ident(ident) => Some(ident.ident.clone()),
-                        _ => None,
-                    },
-                    syn::FnArg::Receiver(_) => None,
-                })
-                .collect();
-            let mut sig = companion.sig.clone();
-            sig.ident = public;
+            let original = function.sig.ident.to_string();
             let attrs = companion.attrs.iter().map(|attr| {
-                let text = quote!(#attr)
-                    .to_string()
-                    .replace(&rest_name, &function.sig.ident.to_string());
+                let text = quote!(#attr).to_string().replace(&rest_name, &original);
                 syn::parse_str::<TokenStream>(&text).unwrap_or_else(|_| quote!(#attr))
             });
-            let vis = &function.vis;
-            let guarded = crate::names::local("guarded");
+            let (vis, guarded) = (&function.vis, crate::names::local("guarded"));
+            let (guard_body, rest_body) = (&guard.block, &companion.block);
             out.extend(quote! {
                 #(#attrs)*
                 #vis #sig {
@@ -258,10 +252,7 @@ impl Guarded {
                         #(#prefix)*
                         #cond
                     };
-                    if #guarded {
-                        return #guard_companion(#(#args),*);
-                    }
-                    #rest_companion(#(#args),*)
+                    if #guarded #guard_body else #rest_body
                 }
             });
         }
@@ -312,7 +303,7 @@ mod tests {
     }
 
     #[test]
-    fn an_impure_statement_or_a_receiver_keeps_the_function_whole() {
+    fn an_impure_statement_or_no_value_keeps_the_function_whole() {
         assert!(split(quote!(
             fn f(x: &[f64]) -> f64 {
                 let k = weight(x.len());
@@ -324,20 +315,13 @@ mod tests {
         ))
         .is_none());
         assert!(split(quote!(
-            fn f(&self, x: &[f64]) -> f64 {
+            fn f(x: &[f64]) {
                 if x.is_empty() {
-                    return 0.0;
+                    return;
                 }
-                x.iter().sum()
-            }
-        ))
-        .is_none());
-        assert!(split(quote!(
-            fn f<T: Float>(x: &[T]) -> T {
-                if x.is_empty() {
-                    return T::zero();
+                for v in x {
+                    println!("{v}");
                 }
-                x.iter().sum()
             }
         ))
         .is_none());

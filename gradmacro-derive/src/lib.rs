@@ -126,8 +126,7 @@ mod expand {
     }
 
     /// The companions of a function split at its guard clause (see
-    /// `guard.rs`): the guard's and the rest's, hidden, and the ones that
-    /// choose between them.
+    /// `guard.rs`): each runs the guard's companion's body or the rest's.
     fn guarded_companions(
         function: &syn::ItemFn,
         options: &Options,
@@ -137,8 +136,7 @@ mod expand {
         let rest_sig = signature::analyze(&guarded.rest.sig, options)?;
         let guard = body_companions(&guarded.guard, options, &guard_sig)?;
         let rest = body_companions(&guarded.rest, options, &rest_sig)?;
-        let dispatchers = guarded.dispatchers(function, &rest)?;
-        Ok(quote!(#guard #rest #dispatchers))
+        guarded.dispatchers(function, &guard, &rest)
     }
 
     fn body_companions(

@@ -75,8 +75,11 @@ impl Lowerer {
             .args
             .iter()
             .map(|arg| match arg {
-                Expr::Closure(_) if keeps_closures => {
-                    Ok(self.push(Op::Const(quote::quote!(#arg)), span_of(arg)))
+                // With the variables it reads replaced by their values
+                // (see `kept_closure.rs`).
+                Expr::Closure(closure) if keeps_closures => {
+                    let sorting = syn::Ident::new("sort_by", closure.or1_token.span);
+                    self.kept_closure(closure, &sorting)
                 }
                 other => self.lower_call_argument(other),
             })

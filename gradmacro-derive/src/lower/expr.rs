@@ -355,6 +355,35 @@ impl Lowerer {
         self.push(op, span)
     }
 
+    /// Whether a chain of adapters starts from a range or a constant
+    /// collection (`labels.iter()`, `(0..n)`): its `max_by_key` picks an item
+    /// of it, kept as written with its closure (see `kept_closure.rs`).
+    fn iterates_constants(&self, receiver: &Expr) -> bool {
+        let mut root = receiver;
+        loop {
+            match root {
+                Expr::MethodCall(inner) => root = &inner.receiver,
+                Expr::Paren(inner) => root = &inner.expr,
+                Expr::Reference(inner) => root = &inner.expr,
+                _ => break,
+            }
+        }
+        match root {
+            Expr::Range(_) => true,
+            Expr::Path(path) => path.path.get_ident().is_some_and(|ident| {
+                let key = ident.to_string();
+                let binding = self.scopes.iter().rev().find_map(|scope| scope.get(&key));
+                match binding.map(|binding| &binding.target) {
+                    Some(super::Target::Value(Lowered::Value(value))) => {
+                        !self.values[value.0].buffer
+                    }
+                    _ => false,
+                }
+            }),
+            _ => false,
+        }
+    }
+
     pub(super) fn lower_method_call(&mut self, call: &syn::ExprMethodCall) -> syn::Result<Lowered> {
         let mark = self.after_call.len();
         if let Some(consumed) = self.lower_consumer(call)? {
@@ -370,6 +399,7 @@ impl Lowerer {
         let extreme = ["max_by", "min_by", "max_by_key", "min_by_key", "reduce"];
         if extreme.contains(&method.as_str())
             && call.args.iter().any(|a| matches!(a, Expr::Closure(_)))
+            && !self.iterates_constants(&call.receiver)
         {
             return Err(unsupported(
                 call.method.span(),
@@ -611,7 +641,7 @@ fn compound_assignment(op: &BinOp) -> Option<BinOp> {
 }
 
 /// Classifies the target of an `as` cast.
-fn cast_target(ty: &Type) -> CastTarget {
+pub(super) fn cast_target(ty: &Type) -> CastTarget {
     if FloatTy::of(ty).is_some() {
         return CastTarget::Float;
     }

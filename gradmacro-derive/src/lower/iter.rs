@@ -345,6 +345,17 @@ impl Lowerer {
         if !consumer {
             return Ok(None);
         }
+        // `sum::<usize>()`: an integer reduction, kept as written (its
+        // closures too, see `kept_closure.rs`).
+        let integer_turbofish = call.turbofish.as_ref().is_some_and(|turbofish| {
+            turbofish.args.iter().any(|arg| {
+                matches!(arg, syn::GenericArgument::Type(ty)
+                    if super::expr::cast_target(ty) == crate::ir::CastTarget::Integer)
+            })
+        });
+        if integer_turbofish && matches!(name.as_str(), "sum" | "product") {
+            return Ok(None);
+        }
         // Assignments inside the closures are to variables declared outside.
         let mut names = std::collections::BTreeMap::new();
         let mut receiver = &*call.receiver;
@@ -371,6 +382,17 @@ impl Lowerer {
         }
         if name == "count" {
             return self.count_items(&chain, call).map(Some);
+        }
+        // A sum of a constant collection's items (`let m: usize =
+        // labels.iter().sum();`): a constant, kept as written.
+        if let (Chain::Other(iterator), "sum" | "product") = (&chain, name.as_str()) {
+            let op = Op::Opaque(crate::ir::Opaque::Method {
+                receiver: *iterator,
+                method: call.method.clone(),
+                turbofish: call.turbofish.clone(),
+                args: Vec::new(),
+            });
+            return Ok(Some(Lowered::Value(self.push(op, span))));
         }
         if name == "collect" {
             let func: syn::ExprPath = syn::parse_quote!(::std::vec::Vec::new);

@@ -233,7 +233,12 @@ impl Generator<'_> {
                 receiver,
                 ..
             }) => match (method.to_string().as_str(), args.len()) {
-                ("len", 0) => !self.resized.contains(receiver),
+                // (A constant collection bound `mut` may change length by
+                // methods the macro does not follow: `labels.retain(..)`.)
+                ("len", 0) => {
+                    let constant_mut = !body.def(*receiver).buffer && body.def(*receiver).mutable;
+                    !self.resized.contains(receiver) && !constant_mut
+                }
                 ("min" | "max", 1) => true,
                 _ => false,
             },
