@@ -35,9 +35,10 @@
 //! sweep finds saved the layer's input, the state read (twice: the input
 //! gate's and the change's reads are not recognised as one), the three gates,
 //! both `tanh`s, the old cell and the `layer == 0` branch (`GRADMACRO_DUMP=1`
-//! lists them), and each `sigmoid` is composed through its pullback, which
-//! evaluates its `exp` again. A hand-written adjoint saves eight values a cell
-//! and evaluates no `exp` twice (`reference/lstm.rs`). Measured against this
+//! lists them), and each `sigmoid` call is preaccumulated: its pullback runs
+//! once, in the forward sweep, and the reverse sweep scales the derivative
+//! it kept. A hand-written adjoint saves eight values a cell
+//! (`reference/lstm.rs`). Measured against this
 //! port (in a scratch comparison, not kept): `sigmoid` written inline, the
 //! layer's input kept in a buffer instead of the branch, or the state read
 //! into locals are each within ±10% of it; GradBench's C++ structure as
