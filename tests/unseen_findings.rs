@@ -1394,3 +1394,62 @@ fn a_repointed_slice_by_name_and_a_bare_return_in_a_closure() {
     assert_closed("value", value, suffix_scores(&x));
     assert_fd_all("suffix_scores", suffix_scores, &x, &grad);
 }
+
+// Fourth corpus. A field of an element of a constant slice of structs that
+// are not `Copy` (`bodies[i].m`): the element is borrowed where it is, not
+// moved out of the slice.
+
+struct Body {
+    m: f64,
+    #[allow(dead_code)]
+    name: String,
+}
+
+#[differentiate(wrt = x)]
+fn weighted_by_mass(bodies: &[Body], x: &[f64]) -> f64 {
+    let mut e = 0.0;
+    for i in 0..bodies.len() {
+        e += bodies[i].m * x[i] * x[i];
+    }
+    e + bodies[1].m * x[0]
+}
+
+// A buffer of rows built by `push`, one of whose rows is read (in the next
+// iteration) before the `push` in the source: the annotation
+// `Vec<Vec<f64>>` gives its depth.
+
+#[differentiate(wrt = a)]
+fn rows_pushed_then_read(a: &[Vec<f64>]) -> f64 {
+    let mut q: Vec<Vec<f64>> = Vec::new();
+    let mut s = 0.0;
+    for k in 0..a.len() {
+        if k > 0 {
+            s += q[k - 1][0] * a[k][1];
+        }
+        q.push(a[k].clone());
+    }
+    s
+}
+
+#[test]
+fn struct_fields_of_a_constant_slice_and_rows_read_before_their_push() {
+    let bodies = [
+        Body {
+            m: 1.0,
+            name: "a".into(),
+        },
+        Body {
+            m: 2.0,
+            name: "b".into(),
+        },
+    ];
+    let x = [3.0, -1.5];
+    let (value, grad) = weighted_by_mass_grad(&bodies, &x);
+    assert_closed("value", value, 9.0 + 2.0 * 2.25 + 2.0 * 3.0);
+    assert_all_closed("gradient", &grad, &[2.0 * 3.0 + 2.0, 2.0 * 2.0 * -1.5]);
+    let a = vec![vec![1.0, 2.0], vec![3.0, 4.0]];
+    let (value, grad) = rows_pushed_then_read_grad(&a);
+    assert_closed("value", value, 4.0);
+    assert_all_closed("row 0", &grad[0], &[4.0, 0.0]);
+    assert_all_closed("row 1", &grad[1], &[0.0, 1.0]);
+}

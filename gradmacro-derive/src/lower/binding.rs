@@ -270,6 +270,29 @@ impl Lowerer {
                             }
                             _ => false,
                         };
+                        // `let mut q: Vec<Vec<f64>> = Vec::new();`: rows
+                        // come from `push` later, maybe after a read of one
+                        // (`q[k - 1][0]` in the next iteration); the
+                        // annotation gives the depth.
+                        let empty = matches!(
+                            self.values[root.0].op,
+                            crate::ir::Op::Buffer(crate::ir::BufferInit::Empty { .. })
+                        );
+                        if let (true, Some(annotated)) = (fresh && empty, ty.as_ref()) {
+                            let depth = type_depth(annotated);
+                            let known = self.buffer_depths.get(&root).copied().unwrap_or(1);
+                            if depth > known {
+                                self.buffer_depths.insert(root, depth);
+                                // Its type too, where it names no borrowed
+                                // rows (those are pushed owned).
+                                if !quote::ToTokens::to_token_stream(annotated)
+                                    .to_string()
+                                    .contains('&')
+                                {
+                                    self.values[root.0].ty = Some(annotated.clone());
+                                }
+                            }
+                        }
                         if fresh && literal && !matches!(ty, None | Some(Type::Reference(_))) {
                             self.values[root.0].ty = ty;
                         }
@@ -546,4 +569,27 @@ fn is_vec_of_floats(ty: &Type) -> bool {
         && matches!(args.args.first(), Some(syn::GenericArgument::Type(Type::Path(elem)))
             if elem.path.segments.len() == 1
                 && elem.path.segments[0].arguments.is_none())
+}
+
+/// How many indexings of a value of type `ty` reach a float
+/// (`Vec<Vec<f64>>`: 2, `[[f64; 3]; 4]`: 2, `Vec<f64>`: 1), through
+/// references.
+fn type_depth(ty: &Type) -> usize {
+    match ty {
+        Type::Reference(reference) => type_depth(&reference.elem),
+        Type::Paren(inner) => type_depth(&inner.elem),
+        Type::Array(array) => 1 + type_depth(&array.elem),
+        Type::Slice(slice) => 1 + type_depth(&slice.elem),
+        Type::Path(path) => match path.path.segments.last() {
+            Some(last) if last.ident == "Vec" => match &last.arguments {
+                syn::PathArguments::AngleBracketed(args) => match args.args.first() {
+                    Some(syn::GenericArgument::Type(elem)) => 1 + type_depth(elem),
+                    _ => 1,
+                },
+                _ => 1,
+            },
+            _ => 0,
+        },
+        _ => 0,
+    }
 }

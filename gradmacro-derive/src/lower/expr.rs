@@ -323,6 +323,14 @@ impl Lowerer {
                 .ok_or_else(|| syn::Error::new(index.span, "this tuple has no such element"));
         }
         let base = self.expect_value(base, span_of(&field.base), "this expression")?;
+        // `bodies[i].m` of a constant collection: the element is borrowed
+        // where it is (moving it out of the slice would not compile unless
+        // it is `Copy`); the field is read through the borrow.
+        if let (Expr::Index(_), Op::Opaque(Opaque::Index { borrowed, .. })) =
+            (&*field.base, &mut self.values[base.0].op)
+        {
+            *borrowed = true;
+        }
         let op = Op::Opaque(Opaque::Field {
             base,
             member: field.member.clone(),
