@@ -1453,3 +1453,43 @@ fn struct_fields_of_a_constant_slice_and_rows_read_before_their_push() {
     assert_all_closed("row 0", &grad[0], &[4.0, 0.0]);
     assert_all_closed("row 1", &grad[1], &[0.0, 1.0]);
 }
+
+// `x.to_owned()` and `Vec::from(x)` of a float buffer are copies, as
+// `x.to_vec()`; a closure passed to `min_by` of a range may read a row of a
+// constant parameter (`p` of `for p in pts`).
+
+#[differentiate]
+fn owned_copies(x: &[f64]) -> f64 {
+    let a = x.to_owned();
+    let b = Vec::from(x);
+    a[0] * b[1]
+}
+
+#[differentiate(wrt = c)]
+fn nearest_centre(c: &[f64], pts: &[[f64; 1]]) -> f64 {
+    let mut total = 0.0;
+    for p in pts {
+        let k = (0..c.len())
+            .min_by(|&a, &b| (p[0] - c[a]).abs().total_cmp(&(p[0] - c[b]).abs()))
+            .unwrap();
+        total += (p[0] - c[k]).powi(2);
+    }
+    total
+}
+
+#[test]
+fn owned_copies_and_a_comparator_reading_a_row() {
+    let (value, grad) = owned_copies_grad(&[2.0, 3.0]);
+    assert_closed("value", value, 6.0);
+    assert_all_closed("gradient", &grad, &[3.0, 2.0]);
+    let pts = [[0.5], [1.8]];
+    let (value, grad) = nearest_centre_grad(&[0.0, 2.0], &pts);
+    assert_closed("value", value, 0.25 + 0.04);
+    assert_all_closed("gradient", &grad, &[-1.0, 0.4]);
+    assert_fd_all(
+        "nearest_centre",
+        |c| nearest_centre(c, &pts),
+        &[0.0, 2.0],
+        &grad,
+    );
+}

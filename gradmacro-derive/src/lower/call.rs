@@ -297,6 +297,16 @@ impl Lowerer {
             .map(|segment| segment.ident.to_string())
             .collect();
         if let ([.., owner, new], [argument]) = (&segments[..], &args[..]) {
+            // `Vec::from(x)` of a float buffer: a copy, as `x.to_vec()`.
+            if owner == "Vec" && new == "from" && self.values[argument.0].buffer {
+                let init = BufferInit::Copy {
+                    source: *argument,
+                    prefix: Vec::new(),
+                    method: Some(syn::Ident::new("to_vec", span)),
+                    range: None,
+                };
+                return Ok(Lowered::Value(self.new_buffer(init, span)));
+            }
             if owner == "Box" && new == "new" && !self.values[argument.0].buffer {
                 let boxed = self.push(Op::Copy(self.float(*argument)), span);
                 self.by_reference.insert(boxed);

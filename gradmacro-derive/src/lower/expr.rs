@@ -427,7 +427,7 @@ impl Lowerer {
         if let Some((root, prefix)) = self.as_buffer(&receiver) {
             let name = call.method.to_string();
             match (name.as_str(), call.args.len()) {
-                ("to_vec" | "clone", 0) => {
+                ("to_vec" | "to_owned" | "clone", 0) => {
                     let method = Some(call.method.clone());
                     let init = BufferInit::Copy {
                         source: root,

@@ -171,6 +171,16 @@ impl Lowerer {
             }
             match self.read(&ident) {
                 Some(Lowered::Value(value)) => captures.push((name, value)),
+                // A row (`for p in pts.iter()`): read through a borrow of it.
+                Some(Lowered::View(root, indices)) if !self.is_place(root, &indices) => {
+                    let op = Op::Opaque(Opaque::Index {
+                        base: root,
+                        indices,
+                        borrowed: true,
+                    });
+                    let row = self.push(op, ident.span());
+                    captures.push((name, row));
+                }
                 _ => {
                     return Err(unsupported(
                         ident.span(),
