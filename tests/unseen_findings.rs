@@ -1493,3 +1493,28 @@ fn owned_copies_and_a_comparator_reading_a_row() {
         &grad,
     );
 }
+
+// `match x.get(i) { Some(&v) => .., None => .. }`: the `if let` it means.
+
+#[differentiate(wrt = x)]
+fn at_or_default(x: &[f64], i: usize) -> f64 {
+    let a = match x.get(i) {
+        Some(&v) => v,
+        None => 0.5,
+    };
+    let b = match x.last() {
+        None => 1.0,
+        Some(v) => *v * 2.0,
+    };
+    a * a + b
+}
+
+#[test]
+fn a_match_on_an_elements_option() {
+    let (value, grad) = at_or_default_grad(&[1.0, 3.0], 1);
+    assert_closed("inside", value, 9.0 + 6.0);
+    assert_all_closed("inside", &grad, &[0.0, 8.0]);
+    let (value, grad) = at_or_default_grad(&[1.0, 3.0], 5);
+    assert_closed("outside", value, 0.25 + 6.0);
+    assert_all_closed("outside", &grad, &[0.0, 2.0]);
+}

@@ -293,6 +293,9 @@ impl Lowerer {
     }
 
     pub(super) fn lower_match(&mut self, match_expr: &syn::ExprMatch) -> syn::Result<Lowered> {
+        if let Some(if_let) = option_match_as_if_let(match_expr) {
+            return self.lower_expr(&if_let);
+        }
         let span = match_expr.match_token.span;
         let scrutinee = match self.lower_expr(&match_expr.expr)? {
             // `match (a > 0.0, b > 0.0)`: the tuple, as one value.
@@ -709,4 +712,53 @@ impl Lowerer {
         self.pending.clear();
         Ok(self.push(Op::ReadSlot(result), span))
     }
+}
+
+/// `match x.get(i) { Some(p) => a, None => b }` (or `_ => b`, arms in
+/// either order) of an element's `Option` as the `if let Some(p) = x.get(i)
+/// { a } else { b }` it means, which is lowered as a check and an element
+/// read (see `Lowerer::lower_optional_use`).
+fn option_match_as_if_let(match_expr: &syn::ExprMatch) -> Option<Expr> {
+    let Expr::MethodCall(call) = &*match_expr.expr else {
+        return None;
+    };
+    if !["get", "first", "last", "pop"].contains(&call.method.to_string().as_str()) {
+        return None;
+    }
+    let [first, second] = &match_expr.arms[..] else {
+        return None;
+    };
+    if first.guard.is_some() || second.guard.is_some() {
+        return None;
+    }
+    let is_some = |pat: &syn::Pat| match pat {
+        syn::Pat::TupleStruct(tuple) => {
+            tuple
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "Some")
+                && tuple.elems.len() == 1
+        }
+        _ => false,
+    };
+    let is_none = |pat: &syn::Pat| match pat {
+        syn::Pat::Wild(_) => true,
+        syn::Pat::Ident(ident) => ident.ident == "None" && ident.subpat.is_none(),
+        syn::Pat::Path(path) => path.path.segments.last().is_some_and(|s| s.ident == "None"),
+        _ => false,
+    };
+    let (some, none) = match (is_some(&first.pat), is_none(&second.pat)) {
+        (true, true) => (first, second),
+        _ if is_some(&second.pat)
+            && is_none(&first.pat)
+            && !matches!(first.pat, syn::Pat::Wild(_)) =>
+        {
+            (second, first)
+        }
+        _ => return None,
+    };
+    let (pat, scrutinee) = (&some.pat, &match_expr.expr);
+    let (then, otherwise) = (&some.body, &none.body);
+    Some(syn::parse_quote!(if let #pat = #scrutinee { #then } else { #otherwise }))
 }
