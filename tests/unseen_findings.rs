@@ -1518,3 +1518,38 @@ fn a_match_on_an_elements_option() {
     assert_closed("outside", value, 0.25 + 6.0);
     assert_all_closed("outside", &grad, &[0.0, 2.0]);
 }
+
+// `for j in (a..b).rev()` is a loop over `0..b - a` with `j = b - 1 - k`
+// (its index is recomputed, not taped): Horner's rule, a labelled reversed
+// loop left by `break`, and an empty reversed range.
+
+#[differentiate(wrt = c)]
+fn reversed_ranges(c: &[f64], x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        let mut p = 0.0;
+        for j in (0..c.len()).rev() {
+            p = p * x[i] + c[j];
+        }
+        s += p * p;
+    }
+    'outer: for j in (1..3).rev() {
+        if c[j] > 100.0 {
+            break 'outer;
+        }
+        s += c[j] * 0.5;
+    }
+    for j in (3..c.len() - 3).rev() {
+        s += c[j];
+    }
+    s
+}
+
+#[test]
+fn reversed_ranges_recompute_their_index() {
+    let c = [0.5, -1.0, 2.0, 0.3];
+    let x = [0.2, -0.7, 1.1];
+    let (value, grad) = reversed_ranges_grad(&c, &x);
+    assert_closed("value", value, reversed_ranges(&c, &x));
+    assert_fd_all("reversed ranges", |c| reversed_ranges(c, &x), &c, &grad);
+}

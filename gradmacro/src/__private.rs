@@ -407,6 +407,21 @@ accumulate_containers! {
     (const N: usize, const M: usize) [T; N], [S; M];
 }
 
+/// The number of items of `start..end` (of any integer type): the trip
+/// count of a reversed range's loop (see `gradmacro-derive`'s
+/// `lower/control.rs`).
+#[inline(always)]
+pub fn range_len<T: PartialOrd + ::core::ops::Sub<Output = T> + Copy + Default>(
+    start: T,
+    end: T,
+) -> T {
+    if end > start {
+        end - start
+    } else {
+        T::default()
+    }
+}
+
 /// The unit seed a preaccumulated call's pullback runs with (see
 /// `gradmacro-derive`'s `preaccumulate.rs`), of whatever float type it takes.
 #[inline(always)]

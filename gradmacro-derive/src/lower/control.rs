@@ -494,6 +494,9 @@ impl Lowerer {
     }
 
     pub(super) fn lower_for(&mut self, for_loop: &syn::ExprForLoop) -> syn::Result<Lowered> {
+        if let Some(forward) = reversed_range_as_forward(for_loop) {
+            return self.lower_expr(&forward);
+        }
         let span = span_of(&for_loop.expr);
         let chain = self.parse_chain(&for_loop.expr)?;
         // `for e in v.iter_mut()`, `for row in &mut m`: the item is a `&mut`
@@ -761,4 +764,44 @@ fn option_match_as_if_let(match_expr: &syn::ExprMatch) -> Option<Expr> {
     let (pat, scrutinee) = (&some.pat, &match_expr.expr);
     let (then, otherwise) = (&some.body, &none.body);
     Some(syn::parse_quote!(if let #pat = #scrutinee { #then } else { #otherwise }))
+}
+
+/// `for j in (a..b).rev() { body }` as `{ let (s, e) = (a, b); for k in
+/// 0..range_len(s, e) { let j = e - 1 - k; body } }`: the item is then
+/// index arithmetic on a range's item, which the reverse sweep recomputes
+/// from the iteration instead of saving (a reversed range is otherwise an
+/// opaque iterator whose items are taped).
+fn reversed_range_as_forward(for_loop: &syn::ExprForLoop) -> Option<Expr> {
+    let Expr::MethodCall(call) = &*for_loop.expr else {
+        return None;
+    };
+    if call.method != "rev" || !call.args.is_empty() {
+        return None;
+    }
+    let mut receiver = &*call.receiver;
+    while let Expr::Paren(inner) = receiver {
+        receiver = &inner.expr;
+    }
+    let Expr::Range(range) = receiver else {
+        return None;
+    };
+    let (Some(start), Some(end), syn::RangeLimits::HalfOpen(_)) =
+        (&range.start, &range.end, &range.limits)
+    else {
+        return None;
+    };
+    let (first, last, k) = (
+        crate::names::local("rev_start"),
+        crate::names::local("rev_end"),
+        crate::names::local("rev_k"),
+    );
+    let (label, pat, stmts) = (&for_loop.label, &for_loop.pat, &for_loop.body.stmts);
+    Some(syn::parse_quote!({
+        let #first = #start;
+        let #last = #end;
+        #label for #k in 0..::gradmacro::__private::range_len(#first, #last) {
+            let #pat = #last - 1 - #k;
+            #(#stmts)*
+        }
+    }))
 }
