@@ -178,6 +178,31 @@ fn only_fused_loops_around(body: &Body, fusion: &Fusion) -> HashMap<BlockId, boo
 pub fn choose(body: &Body, activity: &Activity, fusion: &Fusion, generic: bool) -> Preaccumulated {
     let only_fused = only_fused_loops_around(body, fusion);
     let mut chosen = Preaccumulated::default();
+    // Calls that are never candidates (see `is_candidate`) compose in joint
+    // mode; the dump says so too.
+    let gradients: HashSet<ValueId> = (0..body.values.len())
+        .filter_map(|index| match body.def(ValueId(index)).op {
+            Op::Opaque(Opaque::CallGradient(call)) => Some(call),
+            _ => None,
+        })
+        .collect();
+    for index in 0..body.values.len() {
+        let call = ValueId(index);
+        if gradients.contains(&call) || !activity.is_active(call) {
+            continue;
+        }
+        let why = match &body.def(call).op {
+            Op::Opaque(Opaque::Call { func, .. }) if crate::lower::is_primal_only(func) => continue,
+            Op::Opaque(Opaque::Call { .. }) if body.lends_mut(call) => {
+                "it lends `&mut` arguments, whose adjoints the pullback takes in and gives back"
+            }
+            Op::Opaque(Opaque::Call { .. }) if body.def(call).buffer => "its result is a buffer",
+            Op::Opaque(Opaque::Call { .. }) => "it passes a `&mut` buffer on by name",
+            Op::Opaque(Opaque::Method { .. }) => "a method of a constant receiver",
+            _ => continue,
+        };
+        chosen.joint.push((call, why));
+    }
     for index in 0..body.values.len() {
         let gradient = ValueId(index);
         let Op::Opaque(Opaque::CallGradient(call)) = body.def(gradient).op else {

@@ -85,12 +85,30 @@ fn a_buffer_argument_in_a_loop_not_fused_stays_in_joint_mode() {
 }
 
 #[test]
-fn calls_of_constants_and_methods_are_left_alone() {
+fn calls_of_constants_are_left_alone_and_methods_stay_in_joint_mode() {
     let dump = plan(quote!(
         fn f(x: f64, n: usize) -> f64 {
             let k = helper(n);
             x * self_like.scale(x) * k as f64
         }
     ));
-    assert_eq!(dump, "");
+    assert_eq!(
+        dump,
+        "call v4 in joint mode (its forward sweep runs twice): a method of a constant receiver\n"
+    );
+}
+
+#[test]
+fn a_call_lending_mut_says_why_it_stays_in_joint_mode() {
+    let dump = plan(quote!(
+        fn f(y: &[f64], k: f64) -> f64 {
+            let mut dy = vec![0.0; 2];
+            rhs(y, k, &mut dy);
+            dy[0] + dy[1]
+        }
+    ));
+    assert!(
+        dump.ends_with("in joint mode (its forward sweep runs twice): it lends `&mut` arguments, whose adjoints the pullback takes in and gives back\n"),
+        "{dump}"
+    );
 }
