@@ -113,6 +113,36 @@ fn several_guards_and_a_guard_on_a_differentiated_value() {
     }
 }
 
+/// A guard written with an empty `else`, then a second guard: both are
+/// split off.
+#[differentiate]
+#[allow(clippy::needless_else)]
+fn with_empty_else(x: &[f64]) -> f64 {
+    if x.is_empty() {
+        return 0.0;
+    } else {
+    }
+    if x.len() < 2 {
+        return x[0] * 3.0;
+    }
+    let mut s = 0.0;
+    for v in x {
+        s += v * v + v.sin();
+    }
+    s
+}
+
+#[test]
+fn a_guard_with_an_empty_else_and_a_second_guard() {
+    for x in [vec![], vec![0.4], vec![0.3, -1.2, 2.0]] {
+        let (value, grad) = with_empty_else_grad(&x);
+        assert_closed("value", value, with_empty_else(&x));
+        if !x.is_empty() {
+            assert_fd_all("gradient", with_empty_else, &x, &grad);
+        }
+    }
+}
+
 /// A statement before the guard that is not pure (a call): the function is
 /// kept whole, and still right.
 #[differentiate]

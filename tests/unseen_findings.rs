@@ -1542,6 +1542,12 @@ fn reversed_ranges(c: &[f64], x: &[f64]) -> f64 {
     for j in (3..c.len() - 3).rev() {
         s += c[j];
     }
+    for j in (1..=2).rev() {
+        s += c[j] * c[j] * j as f64;
+    }
+    for j in (2..=c.len() - 3).rev() {
+        s += c[j];
+    }
     s
 }
 

@@ -118,11 +118,21 @@ mod expand {
         let function = parse_function(crate::names::unraw(item)).map_err(no_stubs)?;
         let options = Options::parse(attr).map_err(no_stubs)?;
         let sig = signature::analyze(&function.sig, &options).map_err(no_stubs)?;
-        let companions = match crate::guard::split(&function, options.explain.is_some()) {
-            Some(guarded) => guarded_companions(&function, &options, &guarded),
-            None => body_companions(&function, &options, &sig),
-        };
-        companions.map_err(|error| (error, emit::stubs(&function, &sig)))
+        function_companions(&function, &options, &sig)
+            .map_err(|error| (error, emit::stubs(&function, &sig)))
+    }
+
+    /// The companions of a function, split at its guard clause if it has
+    /// one worth splitting.
+    fn function_companions(
+        function: &syn::ItemFn,
+        options: &Options,
+        sig: &signature::FnSignature,
+    ) -> syn::Result<TokenStream> {
+        match crate::guard::split(function, options.explain.is_some()) {
+            Some(guarded) => guarded_companions(function, options, &guarded),
+            None => body_companions(function, options, sig),
+        }
     }
 
     /// The companions of a function split at its guard clause (see
@@ -134,8 +144,9 @@ mod expand {
     ) -> syn::Result<TokenStream> {
         let guard_sig = signature::analyze(&guarded.guard.sig, options)?;
         let rest_sig = signature::analyze(&guarded.rest.sig, options)?;
-        let guard = body_companions(&guarded.guard, options, &guard_sig)?;
-        let rest = body_companions(&guarded.rest, options, &rest_sig)?;
+        let guard = function_companions(&guarded.guard, options, &guard_sig)?;
+        // The rest may start with another guard.
+        let rest = function_companions(&guarded.rest, options, &rest_sig)?;
         guarded.dispatchers(function, &guard, &rest)
     }
 

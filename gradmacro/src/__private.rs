@@ -382,6 +382,8 @@ impl Accumulate for f32 {
     }
 }
 
+/// `Accumulate` and `AccumulateScaled` for every pair of containers a
+/// buffer and its adjoint may be (slices, `Vec`s, arrays, of each other).
 macro_rules! accumulate_containers {
     ($(($($generics:tt)*) $target:ty, $source:ty;)*) => {$(
         impl<T: Accumulate<S>, S, $($generics)*> Accumulate<$source> for $target {
@@ -389,6 +391,15 @@ macro_rules! accumulate_containers {
             fn accumulate(&mut self, source: &$source) {
                 for (target, source) in self.iter_mut().zip(source.iter()) {
                     target.accumulate(source);
+                }
+            }
+        }
+
+        impl<T: AccumulateScaled<S, F>, S, F: Copy, $($generics)*> AccumulateScaled<$source, F> for $target {
+            #[inline]
+            fn accumulate_scaled(&mut self, factor: F, source: &$source) {
+                for (target, source) in self.iter_mut().zip(source.iter()) {
+                    target.accumulate_scaled(factor, source);
                 }
             }
         }
@@ -417,6 +428,24 @@ pub fn range_len<T: PartialOrd + ::core::ops::Sub<Output = T> + Copy + Default>(
 ) -> T {
     if end > start {
         end - start
+    } else {
+        T::default()
+    }
+}
+
+/// The number of items of `start..=end` (of any integer type).
+#[inline(always)]
+pub fn range_len_inclusive<T>(start: T, end: T) -> T
+where
+    T: PartialOrd
+        + ::core::ops::Sub<Output = T>
+        + ::core::ops::Add<Output = T>
+        + Copy
+        + Default
+        + From<bool>,
+{
+    if end >= start {
+        end - start + T::from(true)
     } else {
         T::default()
     }
@@ -457,31 +486,6 @@ impl AccumulateScaled<f32, f32> for f32 {
     fn accumulate_scaled(&mut self, factor: f32, source: &f32) {
         *self += factor * *source;
     }
-}
-
-macro_rules! accumulate_scaled_containers {
-    ($(($($generics:tt)*) $target:ty, $source:ty;)*) => {$(
-        impl<T: AccumulateScaled<S, F>, S, F: Copy, $($generics)*> AccumulateScaled<$source, F> for $target {
-            #[inline]
-            fn accumulate_scaled(&mut self, factor: F, source: &$source) {
-                for (target, source) in self.iter_mut().zip(source.iter()) {
-                    target.accumulate_scaled(factor, source);
-                }
-            }
-        }
-    )*};
-}
-
-accumulate_scaled_containers! {
-    () [T], [S];
-    () [T], ::std::vec::Vec<S>;
-    (const N: usize) [T], [S; N];
-    () ::std::vec::Vec<T>, [S];
-    () ::std::vec::Vec<T>, ::std::vec::Vec<S>;
-    (const N: usize) ::std::vec::Vec<T>, [S; N];
-    (const N: usize) [T; N], [S];
-    (const N: usize) [T; N], ::std::vec::Vec<S>;
-    (const N: usize, const M: usize) [T; N], [S; M];
 }
 
 /// Sets an adjoint buffer to zero at length `len` (a `Vec` grows or shrinks

@@ -20,7 +20,7 @@
 //! components and the entries of Q_k) are reversed by the store-all sweep
 //! within the iteration.
 
-use super::{parse, unknown_function};
+use super::{flatten, parse, unknown_function};
 use crate::runs::{measure, Evaluated};
 use gradmacro::differentiate;
 use serde::Deserialize;
@@ -241,30 +241,6 @@ impl Gmm {
     }
 }
 
-/// `rows` (each of length `width`, `count` of them) flattened, or an error
-/// naming `what`.
-fn flatten(
-    what: &str,
-    rows: Vec<Vec<f64>>,
-    count: usize,
-    width: usize,
-) -> Result<Vec<f64>, String> {
-    if rows.len() != count {
-        return Err(format!("gmm: {what} has {} rows, not {count}", rows.len()));
-    }
-    let mut flat = Vec::with_capacity(count * width);
-    for (i, row) in rows.into_iter().enumerate() {
-        if row.len() != width {
-            return Err(format!(
-                "gmm: {what}[{i}] has {} entries, not {width}",
-                row.len()
-            ));
-        }
-        flat.extend(row);
-    }
-    Ok(flat)
-}
-
 /// Parses and checks an input.
 fn checked(input: &Value) -> Result<Gmm, String> {
     let input: Input = parse("gmm", input)?;
@@ -283,10 +259,10 @@ fn checked(input: &Value) -> Result<Gmm, String> {
         k,
         n,
         alpha: input.alpha,
-        mu: flatten("mu", input.mu, k, d)?,
-        q: flatten("q", input.q, k, d)?,
-        l: flatten("l", input.l, k, d * (d - 1) / 2)?,
-        x: flatten("x", input.x, n, d)?,
+        mu: flatten("gmm", "mu", input.mu, k, d)?,
+        q: flatten("gmm", "q", input.q, k, d)?,
+        l: flatten("gmm", "l", input.l, k, d * (d - 1) / 2)?,
+        x: flatten("gmm", "x", input.x, n, d)?,
         gamma: input.gamma,
         m: input.m,
     })

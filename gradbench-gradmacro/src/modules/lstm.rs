@@ -45,7 +45,7 @@
 //! helpers (`lstm_model` and `lstm_predict` lent the state `&mut`, a
 //! `logsumexp` helper) gives the same gradient in 2.2–2.4× the time.
 
-use super::{parse, unknown_function};
+use super::{flatten, parse, unknown_function};
 use crate::runs::{measure, Evaluated};
 use gradmacro::differentiate;
 use serde::Deserialize;
@@ -181,30 +181,6 @@ impl Lstm {
     }
 }
 
-/// `rows` (each of length `width`, `count` of them) flattened, or an error
-/// naming `what`.
-fn flatten(
-    what: &str,
-    rows: Vec<Vec<f64>>,
-    count: usize,
-    width: usize,
-) -> Result<Vec<f64>, String> {
-    if rows.len() != count {
-        return Err(format!("lstm: {what} has {} rows, not {count}", rows.len()));
-    }
-    let mut flat = Vec::with_capacity(count * width);
-    for (i, row) in rows.into_iter().enumerate() {
-        if row.len() != width {
-            return Err(format!(
-                "lstm: {what}[{i}] has {} entries, not {width}",
-                row.len()
-            ));
-        }
-        flat.extend(row);
-    }
-    Ok(flat)
-}
-
 /// Parses and checks an input: `l` and `b` from `main_params` (`2l` rows of
 /// `4b`), `c` from `sequence`, as `lstm.hpp`'s `from_json` does.
 fn checked(input: &Value) -> Result<Lstm, String> {
@@ -226,10 +202,10 @@ fn checked(input: &Value) -> Result<Lstm, String> {
         l,
         c,
         b,
-        main_params: flatten("main_params", input.main_params, 2 * l, 4 * b)?,
-        extra_params: flatten("extra_params", input.extra_params, 3, b)?,
-        state: flatten("state", input.state, 2 * l, b)?,
-        sequence: flatten("sequence", input.sequence, c, b)?,
+        main_params: flatten("lstm", "main_params", input.main_params, 2 * l, 4 * b)?,
+        extra_params: flatten("lstm", "extra_params", input.extra_params, 3, b)?,
+        state: flatten("lstm", "state", input.state, 2 * l, b)?,
+        sequence: flatten("lstm", "sequence", input.sequence, c, b)?,
     })
 }
 

@@ -57,3 +57,31 @@ pub(crate) fn parse<T: serde::de::DeserializeOwned>(
 pub(crate) fn unknown_function(module: &str, function: &str) -> String {
     format!("{module} has no function {function:?}")
 }
+
+/// `rows` (each of length `width`, `count` of them) flattened, or an error
+/// naming the `module`'s input field `what`.
+pub(crate) fn flatten(
+    module: &str,
+    what: &str,
+    rows: Vec<Vec<f64>>,
+    count: usize,
+    width: usize,
+) -> Result<Vec<f64>, String> {
+    if rows.len() != count {
+        return Err(format!(
+            "{module}: {what} has {} rows, not {count}",
+            rows.len()
+        ));
+    }
+    let mut flat = Vec::with_capacity(count * width);
+    for (i, row) in rows.into_iter().enumerate() {
+        if row.len() != width {
+            return Err(format!(
+                "{module}: {what}[{i}] has {} entries, not {width}",
+                row.len()
+            ));
+        }
+        flat.extend(row);
+    }
+    Ok(flat)
+}

@@ -66,7 +66,7 @@ pub(super) fn signature(sig: &FnSignature) -> (Vec<TokenStream>, TokenStream) {
 }
 
 /// The types of the adjoints `NAME_pullback` returns, in parameter order.
-pub(super) fn adjoint_types(sig: &FnSignature) -> Vec<TokenStream> {
+fn adjoint_types(sig: &FnSignature) -> Vec<TokenStream> {
     (0..sig.params.len())
         .filter_map(|index| {
             returned_adjoint(sig, index).map(|returned| match returned {
@@ -81,7 +81,7 @@ pub(super) fn adjoint_types(sig: &FnSignature) -> Vec<TokenStream> {
 
 /// The adjoints `NAME_pullback` returns, from the sweeps' adjoint of every
 /// parameter.
-pub(super) fn returned_adjoints(sig: &FnSignature, adjoints: Vec<TokenStream>) -> Vec<TokenStream> {
+fn returned_adjoints(sig: &FnSignature, adjoints: Vec<TokenStream>) -> Vec<TokenStream> {
     adjoints
         .into_iter()
         .enumerate()

@@ -272,6 +272,24 @@ impl Node {
         }
     }
 
+    /// The blocks a node holds, to edit (an IR pass inserting nodes).
+    pub fn blocks_mut(&mut self) -> Vec<&mut Block> {
+        match self {
+            Node::If {
+                then, otherwise, ..
+            } => vec![then, otherwise],
+            Node::Match { arms, .. } => arms
+                .iter_mut()
+                .flat_map(|arm| {
+                    let guard = arm.guard.as_mut().map(|(block, _)| block);
+                    guard.into_iter().chain([&mut arm.body])
+                })
+                .collect(),
+            Node::Loop(lp) => vec![&mut lp.body],
+            _ => Vec::new(),
+        }
+    }
+
     /// The blocks a node holds, in program order (a guard before its arm).
     pub fn blocks(&self) -> Vec<&Block> {
         match self {

@@ -226,7 +226,8 @@ impl<'ast> Visit<'ast> for ReturnFinder {
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
 }
 
-fn is_compound_assignment(op: &syn::BinOp) -> bool {
+/// `+=`, `-=`, ... (every assignment operator but `=`).
+pub(crate) fn is_compound_assignment(op: &syn::BinOp) -> bool {
     use syn::BinOp::*;
     matches!(
         op,

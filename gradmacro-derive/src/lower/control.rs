@@ -767,7 +767,7 @@ fn option_match_as_if_let(match_expr: &syn::ExprMatch) -> Option<Expr> {
 }
 
 /// `for j in (a..b).rev() { body }` as `{ let (s, e) = (a, b); for k in
-/// 0..range_len(s, e) { let j = e - 1 - k; body } }`: the item is then
+/// 0..range_len(s, e) { let j = e - 1 - k; body } }` (and `a..=b` likewise): the item is then
 /// index arithmetic on a range's item, which the reverse sweep recomputes
 /// from the iteration instead of saving (a reversed range is otherwise an
 /// opaque iterator whose items are taped).
@@ -785,10 +785,13 @@ fn reversed_range_as_forward(for_loop: &syn::ExprForLoop) -> Option<Expr> {
     let Expr::Range(range) = receiver else {
         return None;
     };
-    let (Some(start), Some(end), syn::RangeLimits::HalfOpen(_)) =
-        (&range.start, &range.end, &range.limits)
-    else {
+    let (Some(start), Some(end)) = (&range.start, &range.end) else {
         return None;
+    };
+    // `a..=b` counts `b - a + 1` items, from `b` down.
+    let (count, top) = match range.limits {
+        syn::RangeLimits::HalfOpen(_) => (quote::quote!(range_len), quote::quote!(-1)),
+        syn::RangeLimits::Closed(_) => (quote::quote!(range_len_inclusive), quote::quote!()),
     };
     let (first, last, k) = (
         crate::names::local("rev_start"),
@@ -799,8 +802,8 @@ fn reversed_range_as_forward(for_loop: &syn::ExprForLoop) -> Option<Expr> {
     Some(syn::parse_quote!({
         let #first = #start;
         let #last = #end;
-        #label for #k in 0..::gradmacro::__private::range_len(#first, #last) {
-            let #pat = #last - 1 - #k;
+        #label for #k in 0..::gradmacro::__private::#count(#first, #last) {
+            let #pat = #last #top - #k;
             #(#stmts)*
         }
     }))

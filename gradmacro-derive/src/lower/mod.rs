@@ -35,6 +35,7 @@ mod slices;
 mod stmts;
 mod variables;
 
+pub(crate) use assigned::is_compound_assignment;
 pub(crate) use call::is_primal_only;
 pub(crate) use expr::path_text;
 pub(crate) use kept_closure::kept_closure_tokens;

@@ -35,24 +35,6 @@ use crate::fuse::Fusion;
 use crate::ir::{Block, BlockId, Body, Node, Op, Opaque, Stmt, ValueId};
 use std::collections::{HashMap, HashSet};
 
-/// The node lists of the blocks a node holds, to edit.
-fn blocks_mut(node: &mut Node) -> Vec<&mut Block> {
-    match node {
-        Node::If {
-            then, otherwise, ..
-        } => vec![then, otherwise],
-        Node::Match { arms, .. } => arms
-            .iter_mut()
-            .flat_map(|arm| {
-                let guard = arm.guard.as_mut().map(|(block, _)| block);
-                guard.into_iter().chain([&mut arm.body])
-            })
-            .collect(),
-        Node::Loop(lp) => vec![&mut lp.body],
-        _ => Vec::new(),
-    }
-}
-
 /// Whether `value` is a call that may be preaccumulated: a function
 /// composed through its pullback, with arguments, a float result and no
 /// `&mut` argument.
@@ -92,7 +74,7 @@ pub fn insert_gradients(body: &mut Body) {
 fn insert_in(block: &mut Block, candidates: &HashSet<ValueId>, values: &mut Vec<Stmt>) {
     let nodes = std::mem::take(&mut block.nodes);
     for mut node in nodes {
-        for inner in blocks_mut(&mut node) {
+        for inner in node.blocks_mut() {
             insert_in(inner, candidates, values);
         }
         let call = match node {
@@ -178,17 +160,11 @@ fn only_fused_loops_around(body: &Body, fusion: &Fusion) -> HashMap<BlockId, boo
 pub fn choose(body: &Body, activity: &Activity, fusion: &Fusion, generic: bool) -> Preaccumulated {
     let only_fused = only_fused_loops_around(body, fusion);
     let mut chosen = Preaccumulated::default();
-    // Calls that are never candidates (see `is_candidate`) compose in joint
-    // mode; the dump says so too.
-    let gradients: HashSet<ValueId> = (0..body.values.len())
-        .filter_map(|index| match body.def(ValueId(index)).op {
-            Op::Opaque(Opaque::CallGradient(call)) => Some(call),
-            _ => None,
-        })
-        .collect();
+    // Calls that are never candidates compose in joint mode; the dump says
+    // so too.
     for index in 0..body.values.len() {
         let call = ValueId(index);
-        if gradients.contains(&call) || !activity.is_active(call) {
+        if is_candidate(body, call) || !activity.is_active(call) {
             continue;
         }
         let why = match &body.def(call).op {
