@@ -20,8 +20,8 @@
 
 use gradmacro::{check, differentiate};
 // Each vector rule is imported with its pullback: the generated gradient calls
-// `dot_pullback` and `logsumexp_pullback` where the loss calls `dot` and `logsumexp`.
-use gradmacro::vector::{dot, dot_pullback, logsumexp, logsumexp_pullback};
+// `dot_pullback_lent` and `logsumexp_pullback_lent` where the loss calls `dot` and `logsumexp`.
+use gradmacro::vector::{dot, dot_pullback_lent, logsumexp, logsumexp_pullback_lent};
 
 /// The iris data: a header line, then `sepal_length,sepal_width,petal_length,petal_width,species`
 /// with species 0 = setosa, 1 = versicolor, 2 = virginica.

@@ -27,7 +27,7 @@ mod common;
 // ---------------------------------------------------------------------------
 
 mod buffer_reused_across_iterations {
-    use crate::common::calls::{row_norms, row_norms_pullback, trace3, trace3_pullback};
+    use crate::common::calls::{row_norms, row_norms_pullback_lent, trace3, trace3_pullback};
     use crate::common::*;
     use gradmacro::differentiate;
 
@@ -230,7 +230,7 @@ mod buffer_reused_across_iterations {
 // ---------------------------------------------------------------------------
 
 mod pushed_rows {
-    use crate::common::calls::{row_norms, row_norms_pullback};
+    use crate::common::calls::{row_norms, row_norms_pullback_lent};
     use crate::common::*;
     use gradmacro::differentiate;
 

@@ -24,7 +24,7 @@ mod common;
 // ---------------------------------------------------------------------------
 
 mod buffer_arguments {
-    use crate::common::calls::{sum_sq, sum_sq_pullback};
+    use crate::common::calls::{sum_sq, sum_sq_pullback_lent};
     use crate::common::*;
     use gradmacro::differentiate;
 
@@ -180,7 +180,7 @@ mod buffer_arguments {
 // ---------------------------------------------------------------------------
 
 mod call_shapes {
-    use crate::common::calls::{row_norms, row_norms_pullback, sum_sq, sum_sq_pullback};
+    use crate::common::calls::{row_norms, row_norms_pullback_lent, sum_sq, sum_sq_pullback_lent};
     use crate::common::calls::{trace3, trace3_pullback};
     use crate::common::*;
     use gradmacro::differentiate;

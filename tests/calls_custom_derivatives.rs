@@ -85,6 +85,23 @@ mod custom_derivative {
         (lse, (x.iter().map(|v| seed * (v - lse).exp()).collect(),))
     }
 
+    /// The same in the `_lent` convention, which a caller passing buffers by
+    /// reference composes through: the seed is an `Option`, and the
+    /// adjoint is added into the caller's `&mut` adjoint. Written here from
+    /// the plain pullback, the shortest way (adding in place directly would
+    /// also save the `Vec`).
+    fn log_sum_exp_pullback_lent(
+        x: &[f64],
+        seed: Option<f64>,
+        adjoint_x: &mut [f64],
+    ) -> (f64, ((),)) {
+        let (lse, (gradient,)) = log_sum_exp_pullback(x, seed.unwrap_or(0.0));
+        for (a, g) in adjoint_x.iter_mut().zip(&gradient) {
+            *a += g;
+        }
+        (lse, ((),))
+    }
+
     /// The log partition function of a linear energy model, ln Σ_k exp(θ·φ_k),
     /// plus ½‖θ‖²: the scores are an active local buffer passed to the
     /// custom derivative.

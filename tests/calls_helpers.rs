@@ -325,7 +325,7 @@ mod branching_helper {
 // ---------------------------------------------------------------------------
 
 mod stateful_loops {
-    use crate::common::calls::{sq, sq_pullback, sum_sq, sum_sq_pullback};
+    use crate::common::calls::{sq, sq_pullback, sum_sq, sum_sq_pullback_lent};
     use crate::common::*;
     use gradmacro::differentiate;
 

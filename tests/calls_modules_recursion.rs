@@ -51,9 +51,9 @@ mod modules {
         }
     }
 
-    use physics::{energy, energy_pullback};
+    use physics::{energy, energy_pullback_lent};
 
-    /// The Lagrangian T − V: `energy` imported with its pullback, `kinetic`
+    /// The Lagrangian T − V: `energy` imported with its (`_lent`) pullback, `kinetic`
     /// called by its path.
     #[differentiate]
     fn lagrangian(x: &[f64], v: &[f64], mass: f64) -> f64 {

@@ -29,7 +29,7 @@ use common::fusion::{
 };
 use common::{assert_all_close_f32, assert_fd_all, assert_fd_all_f32, flatten, rows};
 use gradmacro::differentiate;
-use gradmacro::vector::{dot, dot_pullback};
+use gradmacro::vector::{dot, dot_pullback_lent};
 
 // ---------------------------------------------------------------------------
 // Control flow inside the fused loop

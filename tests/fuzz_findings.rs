@@ -105,7 +105,7 @@ fn a_bound_helper_result_is_a_buffer() {
     assert_fd("d/dx", dx, helper_result_changed_in_place, 0.7);
 }
 
-use gradmacro::vector::{logsumexp, logsumexp_pullback};
+use gradmacro::vector::{logsumexp, logsumexp_pullback_lent};
 
 #[differentiate]
 fn scale_in_place(a: f64, acc: &mut f64) {

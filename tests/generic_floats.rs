@@ -14,7 +14,7 @@ mod common;
 use common::{assert_all_close_f32, assert_all_closed, assert_closed, assert_fd, assert_fd_all};
 use gradmacro::differentiate;
 use gradmacro::num_traits::Float;
-use gradmacro::vector::{dot, dot_pullback, logsumexp, logsumexp_pullback};
+use gradmacro::vector::{dot, dot_pullback_lent, logsumexp, logsumexp_pullback_lent};
 
 /// `ln(1 + e^{wx})`: rules by method syntax and `T::one()`.
 #[differentiate]

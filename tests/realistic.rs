@@ -687,8 +687,8 @@ mod buffers_models_and_vector_rules {
     use crate::common::*;
     use gradmacro::differentiate;
     use gradmacro::vector::{
-        dot, dot_pullback, logsumexp, logsumexp_pullback, matvec, matvec_pullback, softmax,
-        softmax_pullback, squared_norm, squared_norm_pullback, sum, sum_pullback,
+        dot, dot_pullback_lent, logsumexp, logsumexp_pullback_lent, matvec, matvec_pullback,
+        softmax, softmax_pullback, squared_norm, squared_norm_pullback_lent, sum, sum_pullback_lent,
     };
 
     #[differentiate]
@@ -2016,7 +2016,7 @@ mod pde_sorting_and_layers {
     #[allow(unused_imports)]
     use crate::common::*;
     use gradmacro::differentiate;
-    use gradmacro::vector::{dot, dot_pullback};
+    use gradmacro::vector::{dot, dot_pullback_lent};
 
     #[differentiate]
     fn heat_copy_back(u0: &[f64], alpha: f64) -> f64 {

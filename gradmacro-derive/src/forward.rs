@@ -372,12 +372,29 @@ impl Forward<'_> {
             Op::Opaque(Opaque::Call { func, args })
                 if self.preaccumulated.gradient_of(value).is_some() =>
             {
-                let pullback = names::pullback_path(func);
                 let (result, gradient) = (names::local("result"), names::preaccumulated(value));
-                let args = args.iter().map(p);
                 let bound = plain(quote!(#result));
+                // With buffers read by reference, through `NAME_pullback_lent`:
+                // their gradients go to the call site's scratch buffers (see
+                // `preaccumulate::scratch_arguments`).
+                let scratch = crate::preaccumulate::scratch_arguments(self.body, self.activity, value);
+                let (pullback, seed) = match scratch.is_empty() {
+                    true => (
+                        names::pullback_path(func),
+                        quote!(::gradmacro::__private::one()),
+                    ),
+                    false => (
+                        names::companion_path(func, "pullback_lent"),
+                        quote!(::core::option::Option::Some(::gradmacro::__private::one())),
+                    ),
+                };
+                let lent = scratch.iter().map(|&k| {
+                    let (name, primal) = (names::call_scratch(value, k), p(&args[k]));
+                    quote!(::gradmacro::__private::zeroed(&mut #name, &(*#primal)[..]))
+                });
+                let args = args.iter().map(p);
                 quote! {
-                    let (#result, #gradient) = #pullback(#(#args,)* ::gradmacro::__private::one());
+                    let (#result, #gradient) = #pullback(#(#args,)* #seed, #(#lent),*);
                     #bound
                 }
             }

@@ -106,9 +106,14 @@ fn hygienic(name: String) -> Ident {
 /// `path::f_pullback` for a call of `path::f` (without its generic
 /// arguments), spanned like `f` so that a missing one is reported there.
 pub fn pullback_path(func: &syn::ExprPath) -> syn::ExprPath {
+    companion_path(func, "pullback")
+}
+
+/// `NAME_SUFFIX` at the same path as the function `func` names.
+pub fn companion_path(func: &syn::ExprPath, suffix: &str) -> syn::ExprPath {
     let mut pullback = func.clone();
     if let Some(last) = pullback.path.segments.last_mut() {
-        last.ident = companion(&last.ident, "pullback");
+        last.ident = companion(&last.ident, suffix);
         last.arguments = syn::PathArguments::None;
     }
     pullback
@@ -117,6 +122,12 @@ pub fn pullback_path(func: &syn::ExprPath) -> syn::ExprPath {
 /// The gradient a preaccumulated call returned (see `preaccumulate.rs`).
 pub fn preaccumulated(call: ValueId) -> Ident {
     local(&format!("gradient_v{}", call.0))
+}
+
+/// The scratch buffer a call site lends its callee for argument `index`'s
+/// adjoint (a constant buffer, or a preaccumulated call's gradient).
+pub fn call_scratch(call: ValueId, index: usize) -> Ident {
+    local(&format!("scratch_v{}_{index}", call.0))
 }
 
 /// The primal (forward) value of an IR value.

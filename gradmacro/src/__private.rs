@@ -133,6 +133,23 @@ pub fn zeros_like<T: AdjointShape + ?Sized>(value: &T) -> T::Adjoint {
     value.zeros()
 }
 
+/// A zero adjoint shaped like `like`, in `scratch` (reused across calls,
+/// so a call site allocates once): what a caller lends a callee's
+/// `_pullback_lent` for a constant buffer argument, or for a preaccumulated
+/// call's gradient.
+#[inline]
+pub fn zeroed<'a, T: AdjointShape>(
+    scratch: &'a mut ::std::vec::Vec<T::Adjoint>,
+    like: &[T],
+) -> &'a mut [T::Adjoint] {
+    scratch.clear();
+    match T::uniform_zeros() {
+        Some(zero) => scratch.resize(like.len(), zero),
+        None => scratch.extend(like.iter().map(AdjointShape::zeros)),
+    }
+    &mut scratch[..]
+}
+
 /// The shape of a differentiable value's adjoint.
 pub trait AdjointShape {
     type Adjoint: Clone;

@@ -156,6 +156,34 @@ pub fn dot_pullback<T: Float>(a: &[T], b: &[T], seed: T) -> (T, (Vec<T>, Vec<T>)
     (dot_same_length(a, b), (scaled(b, seed), scaled(a, seed)))
 }
 
+/// Pullback of [`dot`] in the `_lent` convention of `#[differentiate]`
+/// (`seed: Option`, then a `&mut` adjoint per buffer, added into in place):
+/// how a differentiated caller composes `dot`, with no allocation.
+///
+/// # Panics
+///
+/// If `a`, `b` and the adjoints have different lengths.
+#[inline]
+#[track_caller]
+pub fn dot_pullback_lent<T: Float>(
+    a: &[T],
+    b: &[T],
+    seed: Option<T>,
+    adjoint_a: &mut [T],
+    adjoint_b: &mut [T],
+) -> (T, ((), ())) {
+    check_lengths("dot_pullback_lent", "a", a.len(), "b", b.len());
+    check_lengths("dot_pullback_lent", "a", a.len(), "adjoint_a", adjoint_a.len());
+    check_lengths("dot_pullback_lent", "b", b.len(), "adjoint_b", adjoint_b.len());
+    if let Some(seed) = seed {
+        for i in 0..a.len() {
+            adjoint_a[i] = adjoint_a[i] + seed * b[i];
+            adjoint_b[i] = adjoint_b[i] + seed * a[i];
+        }
+    }
+    (dot_same_length(a, b), ((), ()))
+}
+
 /// The sum `Σ xᵢ` (bit-identical to `x.iter().sum()`); `∂/∂xᵢ = 1`.
 #[inline]
 pub fn sum<T: Float>(x: &[T]) -> T {
@@ -166,6 +194,23 @@ pub fn sum<T: Float>(x: &[T]) -> T {
 #[inline]
 pub fn sum_pullback<T: Float>(x: &[T], seed: T) -> (T, (Vec<T>,)) {
     (sum(x), (vec![seed; x.len()],))
+}
+
+/// Pullback of [`sum`] in the `_lent` convention (see [`dot_pullback_lent`]).
+///
+/// # Panics
+///
+/// If `x` and its adjoint have different lengths.
+#[inline]
+#[track_caller]
+pub fn sum_pullback_lent<T: Float>(x: &[T], seed: Option<T>, adjoint_x: &mut [T]) -> (T, ((),)) {
+    check_lengths("sum_pullback_lent", "x", x.len(), "adjoint_x", adjoint_x.len());
+    if let Some(seed) = seed {
+        for entry in adjoint_x.iter_mut() {
+            *entry = *entry + seed;
+        }
+    }
+    (sum(x), ((),))
 }
 
 /// The squared Euclidean norm `‖x‖² = Σ xᵢ²`; `∂/∂x = 2x`.
@@ -179,6 +224,29 @@ pub fn squared_norm<T: Float>(x: &[T]) -> T {
 pub fn squared_norm_pullback<T: Float>(x: &[T], seed: T) -> (T, (Vec<T>,)) {
     // seed + seed is exact (barring overflow), so each entry is rounded once.
     (squared_norm(x), (scaled(x, seed + seed),))
+}
+
+/// Pullback of [`squared_norm`] in the `_lent` convention (see
+/// [`dot_pullback_lent`]).
+///
+/// # Panics
+///
+/// If `x` and its adjoint have different lengths.
+#[inline]
+#[track_caller]
+pub fn squared_norm_pullback_lent<T: Float>(
+    x: &[T],
+    seed: Option<T>,
+    adjoint_x: &mut [T],
+) -> (T, ((),)) {
+    check_lengths("squared_norm_pullback_lent", "x", x.len(), "adjoint_x", adjoint_x.len());
+    if let Some(seed) = seed {
+        let twice = seed + seed;
+        for (entry, &xi) in adjoint_x.iter_mut().zip(x) {
+            *entry = *entry + twice * xi;
+        }
+    }
+    (squared_norm(x), ((),))
 }
 
 /// Where the maximum of a `logsumexp`/`softmax` input is, and whether the
@@ -292,6 +360,45 @@ pub fn logsumexp_pullback<T: Float>(x: &[T], seed: T) -> (T, (Vec<T>,)) {
         *w = seed * *w;
     }
     (value, (weights,))
+}
+
+/// Pullback of [`logsumexp`] in the `_lent` convention (see
+/// [`dot_pullback_lent`]): `seed · softmax(x)` added into `adjoint_x`; no
+/// allocation where the maximum is finite.
+///
+/// # Panics
+///
+/// If `x` and its adjoint have different lengths.
+#[track_caller]
+pub fn logsumexp_pullback_lent<T: Float>(
+    x: &[T],
+    seed: Option<T>,
+    adjoint_x: &mut [T],
+) -> (T, ((),)) {
+    check_lengths("logsumexp_pullback_lent", "x", x.len(), "adjoint_x", adjoint_x.len());
+    let Peak::Finite { max, at } = peak(x) else {
+        let (value, weights) = logsumexp_and_softmax(x);
+        if let Some(seed) = seed {
+            for (entry, &w) in adjoint_x.iter_mut().zip(&weights) {
+                *entry = *entry + seed * w;
+            }
+        }
+        return (value, ((),));
+    };
+    // The same terms in the same order as `logsumexp` (bit-identical
+    // value), then the same weights as `logsumexp_pullback`.
+    let rest = x
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != at)
+        .fold(T::zero(), |acc, (_, &xi)| acc + (xi - max).exp());
+    if let Some(seed) = seed {
+        let total = T::one() + rest;
+        for (entry, &xi) in adjoint_x.iter_mut().zip(x) {
+            *entry = *entry + seed * ((xi - max).exp() / total);
+        }
+    }
+    (lse_from(max, rest), ((),))
 }
 
 /// `softmax(x)ᵢ = exp(xᵢ) / Σⱼ exp(xⱼ)`, computed stably (edge cases in the module docs); `∂pᵢ/∂xⱼ = pᵢ(δᵢⱼ − pⱼ)`.

@@ -64,6 +64,9 @@ pub(super) struct Sweeps {
     /// Every value's adjoint after the reverse sweep, where it has one.
     pub value_adjoints: Vec<Option<TokenStream>>,
     pub types: types::FloatTypes,
+    /// The parameters whose adjoint the sweeps add into the caller's
+    /// `&mut` adjoint in place (`NAME_pullback_lent`'s).
+    pub in_place: Vec<usize>,
 }
 
 /// How a companion seeds the reverse sweep: the returned value's adjoint,
@@ -72,11 +75,19 @@ pub(super) struct Sweeps {
 pub(super) struct Seeds {
     pub ret: TokenStream,
     pub outs: bool,
+    /// `NAME_pullback_lent`'s sweeps: the float buffers taken by shared
+    /// reference add into the caller's `&mut` adjoints in place (see
+    /// [`pullback::in_place_parameters`]).
+    pub lent: bool,
 }
 
 impl Seeds {
     fn of_return(ret: TokenStream) -> Seeds {
-        Seeds { ret, outs: false }
+        Seeds {
+            ret,
+            outs: false,
+            lent: false,
+        }
     }
 }
 
@@ -84,7 +95,7 @@ impl Seeds {
 /// graph reads them all), the others write constants inline.
 pub(super) fn sweeps(source: &Source, activity: &Activity, seeds: Seeds, explain: bool) -> Sweeps {
     let seed = seeds.ret;
-    let out_seeds: Vec<reverse::OutSeed> = match seeds.outs {
+    let mut out_seeds: Vec<reverse::OutSeed> = match seeds.outs {
         true => source
             .lowered
             .outs
@@ -100,14 +111,48 @@ pub(super) fn sweeps(source: &Source, activity: &Activity, seeds: Seeds, explain
     let Source { sig, lowered, .. } = *source;
     let body = &lowered.body;
     let types = types::infer(body, sig);
+    let defer = !types.is_generic();
+    let mut in_place = Vec::new();
+    if seeds.lent {
+        // A buffer read through a shared reference has one value, whose
+        // adjoint buffer is the caller's: it is added into in place, unless
+        // a deferred loop would scale it (it must hold only that loop's
+        // contributions): that one is added in after the sweeps.
+        let plain = crate::fuse::analyze(
+            body,
+            activity,
+            crate::fuse::Options { defer, seeded: &[] },
+        );
+        for index in pullback::in_place_parameters(sig) {
+            let Some(value) = lowered.params[index] else {
+                continue;
+            };
+            if plain.scales_in_place(value) {
+                continue;
+            }
+            in_place.push(index);
+            out_seeds.push(reverse::OutSeed {
+                value,
+                adjoint: crate::names::out_adjoint(index),
+                buffer: true,
+            });
+        }
+    }
+    let seeded: Vec<crate::ir::ValueId> = out_seeds
+        .iter()
+        .filter(|out| out.buffer)
+        .map(|out| out.value)
+        .collect();
     let fusion = crate::fuse::analyze(
         body,
         activity,
         crate::fuse::Options {
-            defer: !types.is_generic(),
+            defer,
+            seeded: &seeded,
         },
     );
-    let preaccumulated = crate::preaccumulate::choose(body, activity, &fusion, types.is_generic());
+    let preaccumulated =
+        crate::preaccumulate::choose(body, activity, &fusion, types.is_generic(), &sig.name);
     let plan = preaccumulated.to_string();
     if std::env::var_os("GRADMACRO_DUMP").is_some() && !plan.is_empty() {
         eprintln!("gradmacro calls in `{}`:\n{plan}", sig.name);
@@ -218,8 +263,24 @@ pub(super) fn sweeps(source: &Source, activity: &Activity, seeds: Seeds, explain
                 }),
         })
         .collect();
+    // The scratch buffers call sites lend their callees, declared before
+    // both sweeps: allocated once per call of this function.
+    let mut scratch = sweep.scratch.clone();
+    for index in 0..body.value_count() {
+        let call = crate::ir::ValueId(index);
+        if preaccumulated.gradient_of(call).is_some() {
+            for k in crate::preaccumulate::scratch_arguments(body, activity, call) {
+                scratch.insert((call, k));
+            }
+        }
+    }
+    let scratch = scratch.into_iter().map(|(call, k)| {
+        let name = crate::names::call_scratch(call, k);
+        quote!(let mut #name = ::std::vec::Vec::new();)
+    });
+    let saved = saves.declarations(body, &types);
     Sweeps {
-        declarations: saves.declarations(body, &types),
+        declarations: quote!(#(#scratch)* #saved),
         forward: forward(&crate::forward::Forward {
             body,
             sig,
@@ -237,6 +298,7 @@ pub(super) fn sweeps(source: &Source, activity: &Activity, seeds: Seeds, explain
         reverse: sweep.code,
         adjoints,
         types,
+        in_place,
     }
 }
 
@@ -286,16 +348,25 @@ pub fn gradient_and_pullback(
     let seed_name = seed();
     let one = source.sig.ret.constant(1.0);
     let outs = !source.lowered.outs.is_empty();
-    let pullback_seeds = || Seeds {
+    let pullback_seeds = |lent| Seeds {
         ret: quote!(#seed_name),
         outs,
+        lent,
+    };
+    // `NAME_pullback_lent` adds into its caller's adjoint buffers in place:
+    // sweeps of its own where a buffer is read through a shared reference.
+    let lent_sweeps = |all: &Activity| {
+        (pullback::lent_signature(source.sig).is_some()
+            && pullback::in_place_parameters(source.sig).next().is_some())
+        .then(|| sweeps(source, all, pullback_seeds(true), false))
     };
     match (activity, pullback_activity) {
         (Some(activity), Some(all)) if all == activity && !outs => {
-            let shared = sweeps(source, activity, pullback_seeds(), false);
+            let shared = sweeps(source, activity, pullback_seeds(false), false);
             let ty = source.sig.ret.ident();
             let grad = gradient(source, &shared, quote!(let #seed_name: #ty = #one;));
-            let pullback = pullback::pullback(source, shared);
+            let lent = lent_sweeps(all);
+            let pullback = pullback::pullback(source, shared, lent);
             quote!(#grad #pullback)
         }
         (activity, all) => {
@@ -304,7 +375,8 @@ pub fn gradient_and_pullback(
                 gradient(source, &sweeps, TokenStream::new())
             });
             let pullback = all.map(|all| {
-                pullback::pullback(source, sweeps(source, all, pullback_seeds(), false))
+                let lent = lent_sweeps(all);
+                pullback::pullback(source, sweeps(source, all, pullback_seeds(false), false), lent)
             });
             quote!(#grad #pullback)
         }

@@ -124,6 +124,17 @@ pub(super) fn lent_signature(sig: &FnSignature) -> Option<(Vec<TokenStream>, Tok
     Some((extra, quote!((#ret_ty, (#(#adjoint_types,)*)))))
 }
 
+/// The parameters whose adjoint `NAME_pullback_lent` adds into in place:
+/// float buffers taken by shared reference and not rebound (`mut`), which
+/// have one value in the body. The caller's `&mut` adjoint is their adjoint
+/// buffer, so the sweep allocates none and no result is copied back.
+pub(super) fn in_place_parameters(sig: &FnSignature) -> impl Iterator<Item = usize> + '_ {
+    (0..sig.params.len()).filter(|&index| {
+        let param = &sig.params[index];
+        !param.out && !param.mutable && !param.is_wild && param.lent_adjoint_type().is_some()
+    })
+}
+
 /// `NAME_pullback_lent`: the pullback in the convention of a call that
 /// passes a `&mut` buffer parameter on by name (`update(state)`), whose
 /// caller cannot see whether `update` takes `&mut [f64]` or `&[f64]`. Every
@@ -131,7 +142,8 @@ pub(super) fn lent_signature(sig: &FnSignature) -> Option<(Vec<TokenStream>, Tok
 /// an out-parameter does: a `&[f64]` one's adjoint is added into it, an
 /// out-parameter's is turned from the adjoint after the call into the one
 /// before it, as in `NAME_pullback`. The seed is an `Option`. The same
-/// sweeps as `NAME_pullback`.
+/// sweeps as `NAME_pullback`, or ones where buffers read through a shared
+/// reference are added into directly (`sweeps.in_place`).
 fn lent_pullback(source: &Source, sweeps: &Sweeps) -> Option<TokenStream> {
     let Source { sig, lowered, .. } = *source;
     let (extra_params, ret) = lent_signature(sig)?;
@@ -153,12 +165,16 @@ fn lent_pullback(source: &Source, sweeps: &Sweeps) -> Option<TokenStream> {
     let accumulate_fn = types.accumulate_fn();
     let mut added = TokenStream::new();
     let mut returned_adjoints = Vec::new();
+    let in_place_parameters = &sweeps.in_place;
     for (index, param) in sig.params.iter().enumerate() {
         if param.receiver.is_some() {
             continue;
         }
         match (param.lent_adjoint_type().is_some(), param.out) {
             (true, true) => returned_adjoints.push(quote!(())),
+            (true, false) if in_place_parameters.contains(&index) => {
+                returned_adjoints.push(quote!(()))
+            }
             (true, false) => {
                 let (target, adjoint) = (out_adjoint(index), &adjoints[index]);
                 added.extend(quote!(#accumulate_fn(&mut (*#target)[..], &#adjoint[..]);));
@@ -187,9 +203,9 @@ fn lent_pullback(source: &Source, sweeps: &Sweeps) -> Option<TokenStream> {
 }
 
 /// `NAME_pullback`, from sweeps seeded with [`seed`] (and the out-adjoints),
-/// and `NAME_pullback_lent` from the same sweeps.
-pub(super) fn pullback(source: &Source, sweeps: Sweeps) -> TokenStream {
-    let lent = lent_pullback(source, &sweeps);
+/// and `NAME_pullback_lent` from its own sweeps, or the same ones.
+pub(super) fn pullback(source: &Source, sweeps: Sweeps, lent: Option<Sweeps>) -> TokenStream {
+    let lent = lent_pullback(source, lent.as_ref().unwrap_or(&sweeps));
     let pullback = plain_pullback(source, sweeps);
     quote!(#pullback #lent)
 }

@@ -135,8 +135,16 @@ mod loop_tests {
         );
         assert!(code.contains("let __gm_seed : f64 = 1f64 ;"), "{code}");
         assert!(code.contains("let mut __gm_adj_s0 = __gm_seed ;"), "{code}");
-        assert!(code.contains("__gm_adjbuf_v0 [__gm_v11] = "), "{code}");
-        assert!(!code.contains("__gm_adjbuf_v0 [__gm_v11] += "), "{code}");
+        let (plain, lent) = code
+            .split_once("fn rosenbrock_pullback_lent")
+            .expect("a `_lent` pullback");
+        assert!(plain.contains("__gm_adjbuf_v0 [__gm_v11] = "), "{code}");
+        assert!(!plain.contains("__gm_adjbuf_v0 [__gm_v11] += "), "{code}");
+        // `NAME_pullback_lent` adds into its caller's adjoint in place: its
+        // adjoint buffer is the caller's, so every entry is added to.
+        assert!(lent.contains("let mut __gm_adjbuf_v0 = __gm_out0 ;"), "{code}");
+        assert!(lent.contains("__gm_adjbuf_v0 [__gm_v11] += "), "{code}");
+        assert!(!lent.contains("zeros_like"), "{code}");
     }
 
     /// Partials of cheap rules (`powi`) are recomputed with them, not saved.

@@ -90,10 +90,14 @@ pub struct Deferred {
 
 /// What the fusion may do for a body.
 #[derive(Clone, Copy, Debug)]
-pub struct Options {
+pub struct Options<'a> {
     /// Defer a loop's exit adjoint (see [`Deferred`]): only for concrete
     /// float types, whose adjoint buffers the runtime scales.
     pub defer: bool,
+    /// Buffers whose adjoint buffer holds the caller's adjoint when the
+    /// sweeps start (out-parameters, and buffers `NAME_pullback_lent` adds
+    /// into in place): never assigned a sole contribution, never scaled.
+    pub seeded: &'a [ValueId],
 }
 
 /// The fused loops of a body, by the id of their body block.
@@ -121,6 +125,17 @@ pub struct Fusion {
 }
 
 impl Fusion {
+    /// Whether a deferred loop scales `buffer`'s adjoint buffer in place
+    /// (which must then hold only that loop's contributions).
+    pub fn scales_in_place(&self, buffer: ValueId) -> bool {
+        self.loops.values().any(|fused| {
+            fused
+                .deferred
+                .as_ref()
+                .is_some_and(|deferred| deferred.scaled.contains(&buffer))
+        })
+    }
+
     /// The fused loop whose body block is `block`.
     pub fn of(&self, block: BlockId) -> Option<&FusedLoop> {
         self.loops.get(&block)
@@ -167,7 +182,7 @@ impl Fusion {
 }
 
 /// Finds the root-level loops that can be fused (see the module docs).
-pub fn analyze(body: &Body, activity: &Activity, options: Options) -> Fusion {
+pub fn analyze(body: &Body, activity: &Activity, options: Options<'_>) -> Fusion {
     let facts = Facts::new(body);
     let mut fusion = Fusion::default();
     // Adjoint buffers a deferred loop scales in place: no other fused loop may
@@ -251,7 +266,9 @@ pub fn analyze(body: &Body, activity: &Activity, options: Options) -> Fusion {
         if let Node::Loop(lp) = node {
             if fusion.loops.contains_key(&lp.body.id) {
                 let sole = sole_contributions(body, &facts.uses, lp, &fused_blocks);
-                fusion.sole_contributions.extend(sole);
+                fusion.sole_contributions.extend(sole.into_iter().filter(|read| {
+                    !matches!(body.def(*read).op, Op::Index { base, .. } if options.seeded.contains(&base))
+                }));
             }
         }
     }
@@ -419,7 +436,7 @@ fn fuse(
     facts: &Facts,
     index: usize,
     lp: &Loop,
-    options: Options,
+    options: Options<'_>,
 ) -> Result<FusedLoop, String> {
     if !lp.exit_flags.is_empty() {
         return Err("it may stop early (`break`, `return`)".into());
@@ -520,6 +537,7 @@ fn fuse(
             &inside,
             &after,
             slot,
+            options.seeded,
             &predeclared,
             &predeclared_slots,
         )?),
@@ -545,6 +563,7 @@ fn defer(
     inside: &Region,
     after: &Region,
     slot: SlotId,
+    seeded: &[ValueId],
     predeclared: &[ValueId],
     predeclared_slots: &[SlotId],
 ) -> Result<Deferred, String> {
@@ -562,7 +581,7 @@ fn defer(
         if inside.writes_buffer(value) {
             continue;
         }
-        if written.contains(&value) || after.read.contains(&value) {
+        if written.contains(&value) || after.read.contains(&value) || seeded.contains(&value) {
             return Err(format!(
                 "the code after it uses `{name}` other than as a sum into the result, and buffer v{} (read in it) is written, or read after it",
                 value.0

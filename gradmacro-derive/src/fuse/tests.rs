@@ -13,7 +13,10 @@ fn fusion(item: TokenStream) -> String {
     let lowered = lower::lower(&function.block, &sig).unwrap();
     let wrt: Vec<_> = sig.wrt.iter().filter_map(|&i| lowered.params[i]).collect();
     let activity = activity::analyze(&lowered.body, &wrt, &[]).unwrap();
-    super::analyze(&lowered.body, &activity, super::Options { defer: true }).to_string()
+    super::analyze(&lowered.body, &activity, super::Options {
+            defer: true,
+            seeded: &[],
+        }).to_string()
 }
 
 #[test]

@@ -18,9 +18,12 @@ fn plan(item: TokenStream) -> String {
     let fusion = crate::fuse::analyze(
         &lowered.body,
         &activity,
-        crate::fuse::Options { defer: true },
+        crate::fuse::Options {
+            defer: true,
+            seeded: &[],
+        },
     );
-    super::choose(&lowered.body, &activity, &fusion, false).to_string()
+    super::choose(&lowered.body, &activity, &fusion, false, &sig.name).to_string()
 }
 
 #[test]
@@ -80,7 +83,28 @@ fn a_buffer_argument_in_a_loop_not_fused_stays_in_joint_mode() {
     ));
     assert_eq!(
         dump,
-        "call v9 in joint mode (its forward sweep runs twice): a buffer argument's gradient (a new `Vec`) would be taped per iteration of a loop that is not fused, which costs more than running the callee again\n"
+        "call v9 in joint mode (its forward sweep runs twice): a buffer argument's gradient would be taped per iteration of a loop that is not fused, which costs more than running the callee again\n"
+    );
+}
+
+#[test]
+fn a_helper_reading_buffers_in_a_fused_loop_adds_in_place() {
+    // Not recursive: joint mode, whose `_lent` pullback adds into the
+    // adjoint buffers; outside the loop the same call is preaccumulated.
+    let dump = plan(quote!(
+        fn wls(w: &[f64], x: &[f64], n: usize, d: usize) -> f64 {
+            let mut loss = 0.0;
+            for i in 0..n {
+                let r = dot(w, &x[i * d..(i + 1) * d]);
+                loss += r * r;
+            }
+            loss + dot(w, w)
+        }
+    ));
+    assert_eq!(
+        dump,
+        "call v20 preaccumulated: its pullback runs once, forward, into v23\n\
+         call v15 in joint mode (its forward sweep runs twice): it reads buffers in a loop: its pullback adds into the adjoint buffers in place, which costs less than keeping and scaling a gradient buffer per call\n"
     );
 }
 

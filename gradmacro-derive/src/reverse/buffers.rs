@@ -2,6 +2,7 @@
 //! copies, and calls composed through the callee's pullback.
 
 use super::{Generator, Terms};
+use crate::activity::Activity;
 use crate::ir::{BlockId, Body, BufferInit, Op, Opaque, RepeatLen, ValueId, ROOT};
 use crate::names;
 use proc_macro2::TokenStream;
@@ -78,15 +79,11 @@ impl Generator<'_> {
         code: &mut TokenStream,
     ) {
         let body = self.inputs.body;
-        // A `&mut` buffer passed on by name: the `_lent` convention, which
-        // takes every buffer reference's adjoint `&mut` (see
-        // `emit/pullback.rs`).
-        let by_name = match &body.def(value).op {
-            Op::Opaque(Opaque::Call { args, .. } | Opaque::Method { args, .. }) => {
-                args.iter().any(|arg| body.lent_by_name.contains(arg))
-            }
-            _ => false,
-        };
+        // The `_lent` convention takes every buffer reference's adjoint
+        // `&mut` (see `emit/pullback.rs`): the callee adds into the caller's
+        // adjoint buffers in place, where the plain pullback would return
+        // a new `Vec` per buffer per call.
+        let by_name = lends_buffers(body, self.inputs.activity, value);
         let companion = |name: &syn::Ident| match by_name {
             true => names::companion(name, "pullback_lent"),
             false => pullback_name(name),
@@ -130,20 +127,43 @@ impl Generator<'_> {
         let lends = body.lends_mut(value) || by_name;
         let mut out_adjoints = Vec::new();
         let mut taken = std::collections::HashSet::new();
+        // Buffers whose adjoint is already lent to this call: a second
+        // argument reading the same buffer (`dot(x, x)`) gets a scratch
+        // buffer, added in after the call.
+        let mut lent_roots = std::collections::HashSet::new();
+        let mut added_after = TokenStream::new();
+        for arg in args {
+            if let Op::Opaque(Opaque::BorrowMut { base, .. }) = &body.def(*arg).op {
+                lent_roots.insert(*base);
+            }
+        }
         let arg_tokens: Vec<TokenStream> = args
             .iter()
-            .map(|arg| match &body.def(*arg).op {
+            .enumerate()
+            .map(|(k, arg)| match &body.def(*arg).op {
                 // The `_lent` convention: a buffer reference's adjoint is
                 // added into in place.
                 _ if by_name && is_buffer_reference(body, *arg) => {
                     let primal = self.primal(*arg);
-                    let behind = buffer_behind(body, *arg);
+                    let behind = buffer_behind(body, *arg).filter(|b| self.active(b.root));
                     let adjoint = match behind {
-                        Some(behind) if self.active(behind.root) => {
+                        Some(behind) if lent_roots.insert(behind.root) => {
                             let target = names::adjoint_buffer(behind.root);
                             self.part_of(quote!(#target), &behind.prefix, behind.range)
                         }
-                        _ => self.inputs.types.zeros_like(quote!(*#primal)),
+                        behind => {
+                            let scratch = self.scratch_like(value, k, &primal);
+                            if let Some(behind) = behind {
+                                let target = names::adjoint_buffer(behind.root);
+                                let part =
+                                    self.part_of(quote!(#target), &behind.prefix, behind.range);
+                                let name = names::call_scratch(value, k);
+                                let accumulate_fn = self.inputs.types.accumulate_fn();
+                                added_after
+                                    .extend(quote!(#accumulate_fn(&mut #part, &#name[..]);));
+                            }
+                            scratch
+                        }
                     };
                     out_adjoints.push(quote!(&mut #adjoint));
                     taken.insert(*arg);
@@ -183,8 +203,23 @@ impl Generator<'_> {
         };
         code.extend(quote!(
             let (_, (#(#adjoints,)*)) = #pullback(#(#arg_tokens,)* #seed, #(#out_adjoints),*);
+            #added_after
         ));
         self.distribute_call_adjoints(args, &adjoints, &taken, here, terms, code);
+    }
+
+    /// A zero adjoint shaped like the buffer `primal` that argument `k` of
+    /// `call` passes: the call site's scratch buffer, zeroed (allocated
+    /// once per call of the function), or a new buffer in a function
+    /// generic over its float type.
+    fn scratch_like(&mut self, call: ValueId, k: usize, primal: &TokenStream) -> TokenStream {
+        if self.inputs.types.is_generic() {
+            let zeros = self.inputs.types.zeros_like(quote!(*#primal));
+            return quote!(#zeros[..]);
+        }
+        let name = names::call_scratch(call, k);
+        self.scratch.insert((call, k));
+        quote!((*::gradmacro::__private::zeroed(&mut #name, &(*#primal)[..])))
     }
 
     /// A preaccumulated call (see `preaccumulate.rs`): the gradient the
@@ -209,6 +244,7 @@ impl Generator<'_> {
             names::local(&format!("unit_v{}", call.0)),
         );
         code.extend(quote!(let #factor = #seed; let #local = &#kept;));
+        let scratch = crate::preaccumulate::scratch_arguments(body, self.inputs.activity, call);
         for (k, arg) in args.iter().enumerate() {
             if !self.active(*arg) {
                 continue;
@@ -219,8 +255,15 @@ impl Generator<'_> {
                     if self.active(behind.root) {
                         let target = names::adjoint_buffer(behind.root);
                         let part = self.part_of(quote!(#target), &behind.prefix, behind.range);
+                        let kept = match scratch.contains(&k) {
+                            true => {
+                                let name = names::call_scratch(call, k);
+                                quote!(#name)
+                            }
+                            false => quote!(#local.#index),
+                        };
                         code.extend(quote!(
-                            ::gradmacro::__private::accumulate_scaled(&mut #part, #factor, &#local.#index[..]);
+                            ::gradmacro::__private::accumulate_scaled(&mut #part, #factor, &#kept[..]);
                         ));
                     }
                 }
@@ -373,6 +416,60 @@ impl Generator<'_> {
     }
 }
 
+/// Whether `call` composes through `NAME_pullback_lent`: it passes float
+/// buffer data by reference (its adjoint is lent, added into in place) and
+/// returns a scalar. A buffer result's seed is a buffer: such calls use
+/// `NAME_pullback`.
+///
+/// The `_lent` pullback takes one adjoint per float buffer parameter taken
+/// by reference, so the caller must know which arguments are such buffers:
+/// a reference to something whose type the macro does not see (a `const`
+/// array, a field of a constant struct: `&WEIGHTS`, `&p.w`) might be one,
+/// so such a call keeps `NAME_pullback`.
+pub(crate) fn lends_buffers(body: &Body, activity: &Activity, call: ValueId) -> bool {
+    match &body.def(call).op {
+        Op::Opaque(Opaque::Call { args, .. } | Opaque::Method { args, .. }) => {
+            let unknown_reference = |arg: &ValueId| {
+                !activity.is_active(*arg)
+                    && !body.def(*arg).buffer
+                    && !is_buffer_reference(body, *arg)
+                    && may_be_float_buffer(body, *arg)
+            };
+            args.iter().any(|arg| body.lent_by_name.contains(arg))
+                || (!body.def(call).buffer
+                    && args.iter().any(|arg| is_buffer_reference(body, *arg))
+                    && !args.iter().any(unknown_reference))
+        }
+        _ => false,
+    }
+}
+
+/// Whether a constant argument might be float buffer data the macro does
+/// not see as such: a `const` or `static` by name, a field, a method's or
+/// call's result, a reference to any of these. Numbers, integer
+/// arithmetic, loop indices and lengths are not.
+fn may_be_float_buffer(body: &Body, value: ValueId) -> bool {
+    match &body.def(value).op {
+        Op::Const(tokens) => !tokens.clone().into_iter().next().is_some_and(|token| {
+            matches!(token, proc_macro2::TokenTree::Literal(_))
+                || matches!(&token, proc_macro2::TokenTree::Punct(p) if p.as_char() == '-')
+                || matches!(&token, proc_macro2::TokenTree::Ident(i) if i == "true" || i == "false")
+        }),
+        Op::Copy(inner) | Op::Deref(inner) => may_be_float_buffer(body, *inner),
+        Op::Opaque(Opaque::Method { method, args, .. }) => !(method == "len" && args.is_empty()),
+        Op::Opaque(
+            Opaque::Ref(_)
+            | Opaque::Field { .. }
+            | Opaque::Call { .. }
+            | Opaque::Invoke { .. }
+            | Opaque::Tuple(_)
+            | Opaque::Index { .. },
+        )
+        | Op::Binding { .. } => true,
+        _ => false,
+    }
+}
+
 /// `NAME_pullback`, spanned like `NAME` so that a missing one is reported on
 /// the call.
 fn pullback_name(name: &syn::Ident) -> syn::Ident {
@@ -390,7 +487,7 @@ struct Behind {
 /// `&x[1..]`, `&m[r]`, a `&[f64]` parameter passed on by name): the `_lent`
 /// convention takes its adjoint `&mut`. A buffer passed by value (an array,
 /// a moved `Vec`) is not.
-fn is_buffer_reference(body: &Body, value: ValueId) -> bool {
+pub(crate) fn is_buffer_reference(body: &Body, value: ValueId) -> bool {
     is_buffer_reference_op(body, value)
 }
 

@@ -25,7 +25,7 @@ use std::collections::{BTreeSet, HashMap};
 
 mod argmax;
 mod buffers;
-pub(crate) use buffers::is_buffer_argument;
+pub(crate) use buffers::{is_buffer_argument, is_buffer_reference, lends_buffers};
 mod fused;
 mod in_place;
 mod invariant;
@@ -50,6 +50,9 @@ pub struct Reverse {
     buffer_adjoints: Vec<bool>,
     /// The reverse code of each fused loop, by its body block.
     pub fused: HashMap<BlockId, FusedCode>,
+    /// The call arguments lent a scratch buffer, declared by the companion
+    /// before both sweeps.
+    pub scratch: BTreeSet<(ValueId, usize)>,
 }
 
 /// What the forward sweep emits around a fused loop (see [`crate::fuse`]).
@@ -121,6 +124,7 @@ pub fn reverse(inputs: &Inputs, seed: TokenStream) -> Reverse {
         fused: HashMap::new(),
         in_place: in_place::in_place_updates(inputs.body),
         summed_entries: HashMap::new(),
+        scratch: BTreeSet::new(),
     };
     let mut seeds: Terms = HashMap::new();
     if inputs.activity.is_active(inputs.body.ret) {
@@ -154,6 +158,7 @@ pub fn reverse(inputs: &Inputs, seed: TokenStream) -> Reverse {
         has_adjoint: generator.has_adjoint,
         buffer_adjoints,
         fused: generator.fused,
+        scratch: generator.scratch,
     }
 }
 
@@ -195,6 +200,9 @@ struct Generator<'a> {
     /// Element reads whose adjoint a reverse loop sums in a local (see
     /// [`invariant`]), with whether anything was added.
     summed_entries: HashMap<ValueId, bool>,
+    /// The call arguments lent a scratch buffer (see
+    /// `buffers::scratch_like`).
+    scratch: BTreeSet<(ValueId, usize)>,
 }
 
 /// The contributions gathered for the values of the block being reversed.

@@ -92,17 +92,26 @@ impl Param {
         if self.out {
             return self.out_adjoint_type();
         }
-        let (ParamKind::Buffer { float, depth, .. }, Type::Reference(reference)) =
-            (&self.kind, &self.ty)
-        else {
+        let (ParamKind::Buffer { .. }, Type::Reference(reference)) = (&self.kind, &self.ty) else {
             return None;
         };
+        // A slice of the referenced buffer's elements, whatever holds them
+        // (`&[f64]`, `&Vec<f64>`, `&[f64; 3]`, `&[Vec<f64>]`): a caller
+        // lends `&mut adjoint[range]` of whatever buffer it passed a part of.
         let elem = &reference.elem;
-        Some(match (depth, &**elem) {
-            (1, Type::Path(_)) => {
-                let ty = float.ident();
-                quote!(&mut [#ty])
+        Some(match &**elem {
+            Type::Slice(slice) => {
+                let row = &slice.elem;
+                quote!(&mut [#row])
             }
+            Type::Array(array) => {
+                let row = &array.elem;
+                quote!(&mut [#row])
+            }
+            Type::Path(path) => match vec_element(path) {
+                Some(row) => quote!(&mut [#row]),
+                None => quote!(&mut #elem),
+            },
             _ => quote!(&mut #elem),
         })
     }
@@ -140,6 +149,21 @@ impl Param {
             }
             _ => quote!(&mut #elem),
         })
+    }
+}
+
+/// `T` of a path naming `Vec<T>`.
+fn vec_element(path: &syn::TypePath) -> Option<&Type> {
+    let last = path.path.segments.last()?;
+    if last.ident != "Vec" {
+        return None;
+    }
+    match &last.arguments {
+        syn::PathArguments::AngleBracketed(args) => match args.args.first()? {
+            syn::GenericArgument::Type(ty) => Some(ty),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
