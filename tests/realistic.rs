@@ -688,7 +688,8 @@ mod buffers_models_and_vector_rules {
     use gradmacro::differentiate;
     use gradmacro::vector::{
         dot, dot_pullback_lent, logsumexp, logsumexp_pullback_lent, matvec, matvec_pullback,
-        softmax, softmax_pullback, squared_norm, squared_norm_pullback_lent, sum, sum_pullback_lent,
+        softmax, softmax_pullback, squared_norm, squared_norm_pullback_lent, sum,
+        sum_pullback_lent,
     };
 
     #[differentiate]

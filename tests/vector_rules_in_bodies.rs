@@ -22,8 +22,9 @@ use common::{
 };
 use gradmacro::differentiate;
 use gradmacro::vector::{
-    dot, dot_pullback, dot_pullback_lent, logsumexp, logsumexp_pullback_lent, matvec, matvec_pullback, softmax,
-    softmax_pullback, squared_norm, squared_norm_pullback_lent, sum, sum_pullback_lent,
+    dot, dot_pullback, dot_pullback_lent, logsumexp, logsumexp_pullback_lent, matvec,
+    matvec_pullback, softmax, softmax_pullback, squared_norm, squared_norm_pullback_lent, sum,
+    sum_pullback_lent,
 };
 
 /// The entries of several parameters one after the other, as one point for

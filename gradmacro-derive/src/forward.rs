@@ -249,7 +249,9 @@ impl Forward<'_> {
                     }
                     None => before,
                 };
-                let iteration = quote!(#trip += 1; #clear_continue #body #exit #reverse);
+                // A fused iteration's reverse runs before the loop may stop:
+                // the iteration that breaks has its part reversed too.
+                let iteration = quote!(#trip += 1; #clear_continue #body #reverse #exit);
                 // Stacks of this body grow by one entry per iteration (and one
                 // for the state before the loop), and tapes by one segment of
                 // one entry per iteration: both are sized once, from the
@@ -377,7 +379,8 @@ impl Forward<'_> {
                 // With buffers read by reference, through `NAME_pullback_lent`:
                 // their gradients go to the call site's scratch buffers (see
                 // `preaccumulate::scratch_arguments`).
-                let scratch = crate::preaccumulate::scratch_arguments(self.body, self.activity, value);
+                let scratch =
+                    crate::preaccumulate::scratch_arguments(self.body, self.activity, value);
                 let (pullback, seed) = match scratch.is_empty() {
                     true => (
                         names::pullback_path(func),

@@ -177,7 +177,11 @@
 //! (which re-runs `f`'s own forward sweep: Tapenade's "joint" mode at call
 //! boundaries), so `f_pullback` must be in scope where `f` is called: import both
 //! (`use physics::{energy, energy_pullback};`) or call both by path
-//! (`physics::energy(x)` uses `physics::energy_pullback`). Recursion needs
+//! (`physics::energy(x)` uses `physics::energy_pullback`). A call passing
+//! float buffers by reference composes through `f_pullback_lent` instead,
+//! which adds their adjoints into the caller's adjoint buffers in place (no
+//! `Vec` per call): import it too, and give a hand-written pullback of a
+//! function taking `&[f64]` a `_lent` companion. Recursion needs
 //! nothing more: a recursive call composes through the pullback being generated.
 //! A call whose arguments are all constants is kept as written, and needs no
 //! derivative.

@@ -173,8 +173,20 @@ pub fn dot_pullback_lent<T: Float>(
     adjoint_b: &mut [T],
 ) -> (T, ((), ())) {
     check_lengths("dot_pullback_lent", "a", a.len(), "b", b.len());
-    check_lengths("dot_pullback_lent", "a", a.len(), "adjoint_a", adjoint_a.len());
-    check_lengths("dot_pullback_lent", "b", b.len(), "adjoint_b", adjoint_b.len());
+    check_lengths(
+        "dot_pullback_lent",
+        "a",
+        a.len(),
+        "adjoint_a",
+        adjoint_a.len(),
+    );
+    check_lengths(
+        "dot_pullback_lent",
+        "b",
+        b.len(),
+        "adjoint_b",
+        adjoint_b.len(),
+    );
     if let Some(seed) = seed {
         for i in 0..a.len() {
             adjoint_a[i] = adjoint_a[i] + seed * b[i];
@@ -204,7 +216,13 @@ pub fn sum_pullback<T: Float>(x: &[T], seed: T) -> (T, (Vec<T>,)) {
 #[inline]
 #[track_caller]
 pub fn sum_pullback_lent<T: Float>(x: &[T], seed: Option<T>, adjoint_x: &mut [T]) -> (T, ((),)) {
-    check_lengths("sum_pullback_lent", "x", x.len(), "adjoint_x", adjoint_x.len());
+    check_lengths(
+        "sum_pullback_lent",
+        "x",
+        x.len(),
+        "adjoint_x",
+        adjoint_x.len(),
+    );
     if let Some(seed) = seed {
         for entry in adjoint_x.iter_mut() {
             *entry = *entry + seed;
@@ -239,7 +257,13 @@ pub fn squared_norm_pullback_lent<T: Float>(
     seed: Option<T>,
     adjoint_x: &mut [T],
 ) -> (T, ((),)) {
-    check_lengths("squared_norm_pullback_lent", "x", x.len(), "adjoint_x", adjoint_x.len());
+    check_lengths(
+        "squared_norm_pullback_lent",
+        "x",
+        x.len(),
+        "adjoint_x",
+        adjoint_x.len(),
+    );
     if let Some(seed) = seed {
         let twice = seed + seed;
         for (entry, &xi) in adjoint_x.iter_mut().zip(x) {
@@ -375,7 +399,13 @@ pub fn logsumexp_pullback_lent<T: Float>(
     seed: Option<T>,
     adjoint_x: &mut [T],
 ) -> (T, ((),)) {
-    check_lengths("logsumexp_pullback_lent", "x", x.len(), "adjoint_x", adjoint_x.len());
+    check_lengths(
+        "logsumexp_pullback_lent",
+        "x",
+        x.len(),
+        "adjoint_x",
+        adjoint_x.len(),
+    );
     let Peak::Finite { max, at } = peak(x) else {
         let (value, weights) = logsumexp_and_softmax(x);
         if let Some(seed) = seed {

@@ -89,7 +89,14 @@ pub fn program_source(p: &Program, with_macro: bool) -> String {
         let items: Vec<String> = p
             .vector_rules
             .iter()
-            .flat_map(|r| [r.to_string(), format!("{r}_pullback")])
+            .flat_map(|r| {
+                // Rules with a scalar result compose through `_lent` when
+                // given buffers by reference, through `_pullback` otherwise.
+                let lent = !matches!(r.to_string().as_str(), "softmax" | "matvec");
+                [r.to_string(), format!("{r}_pullback")]
+                    .into_iter()
+                    .chain(lent.then(|| format!("{r}_pullback_lent")))
+            })
             .collect();
         let _ = writeln!(s, "use gradmacro::vector::{{{}}};", items.join(", "));
     }

@@ -118,11 +118,8 @@ pub(super) fn sweeps(source: &Source, activity: &Activity, seeds: Seeds, explain
         // adjoint buffer is the caller's: it is added into in place, unless
         // a deferred loop would scale it (it must hold only that loop's
         // contributions): that one is added in after the sweeps.
-        let plain = crate::fuse::analyze(
-            body,
-            activity,
-            crate::fuse::Options { defer, seeded: &[] },
-        );
+        let plain =
+            crate::fuse::analyze(body, activity, crate::fuse::Options { defer, seeded: &[] });
         for index in pullback::in_place_parameters(sig) {
             let Some(value) = lowered.params[index] else {
                 continue;
@@ -376,7 +373,11 @@ pub fn gradient_and_pullback(
             });
             let pullback = all.map(|all| {
                 let lent = lent_sweeps(all);
-                pullback::pullback(source, sweeps(source, all, pullback_seeds(false), false), lent)
+                pullback::pullback(
+                    source,
+                    sweeps(source, all, pullback_seeds(false), false),
+                    lent,
+                )
             });
             quote!(#grad #pullback)
         }

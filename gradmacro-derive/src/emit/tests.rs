@@ -142,7 +142,10 @@ mod loop_tests {
         assert!(!plain.contains("__gm_adjbuf_v0 [__gm_v11] += "), "{code}");
         // `NAME_pullback_lent` adds into its caller's adjoint in place: its
         // adjoint buffer is the caller's, so every entry is added to.
-        assert!(lent.contains("let mut __gm_adjbuf_v0 = __gm_out0 ;"), "{code}");
+        assert!(
+            lent.contains("let mut __gm_adjbuf_v0 = __gm_out0 ;"),
+            "{code}"
+        );
         assert!(lent.contains("__gm_adjbuf_v0 [__gm_v11] += "), "{code}");
         assert!(!lent.contains("zeros_like"), "{code}");
     }

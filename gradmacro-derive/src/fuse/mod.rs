@@ -8,7 +8,8 @@
 //! from the rest of the program is the same for every iteration and known before
 //! the loop starts. This pass finds the root-level loops where that holds:
 //!
-//! - the loop has no early exit (`break`, `return`);
+//! - the loop has no `return` (its own `break` is fine: the code after it
+//!   still runs, and each iteration that ran has the same exit adjoints);
 //! - every active variable of the function body that the loop writes is an
 //!   *accumulator*: each write is `s = s ± term` with the read of `s` used
 //!   nowhere else, so `∂s_out/∂s_in = 1` through every iteration and `s`'s
@@ -438,8 +439,15 @@ fn fuse(
     lp: &Loop,
     options: Options<'_>,
 ) -> Result<FusedLoop, String> {
-    if !lp.exit_flags.is_empty() {
-        return Err("it may stop early (`break`, `return`)".into());
+    // Its own `break` ends it early with the code after it still to run:
+    // the iterations that ran get the same exit adjoints. A `return` (or a
+    // labelled outer `break`) skips that code.
+    if lp
+        .exit_flags
+        .iter()
+        .any(|flag| Some(*flag) != lp.break_flag)
+    {
+        return Err("it may return from the function (`return` inside it)".into());
     }
     let inside = Region::of_nodes(body, lp.body.nodes.iter());
     let after = Region::of_nodes(body, &body.root.nodes[index + 1..]);

@@ -231,6 +231,10 @@ pub struct Loop {
     pub exit_flags: Vec<SlotId>,
     /// The flag of `continue`, cleared at the start of every iteration.
     pub continue_flag: Option<SlotId>,
+    /// The loop's own `break` flag (a `while` condition's too), one of
+    /// `exit_flags`: the others leave something around the loop as well
+    /// (`return`, a labelled outer loop's `break`).
+    pub break_flag: Option<SlotId>,
 }
 
 pub enum LoopKind {

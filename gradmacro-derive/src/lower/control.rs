@@ -434,6 +434,7 @@ impl Lowerer {
             trip,
             exit_flags,
             continue_flag: context.continue_flag,
+            break_flag: context.break_flag,
         }));
         match context.result {
             Some(slot) => Lowered::Value(self.push(Op::ReadSlot(slot), span)),

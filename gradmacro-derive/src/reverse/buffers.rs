@@ -159,8 +159,7 @@ impl Generator<'_> {
                                     self.part_of(quote!(#target), &behind.prefix, behind.range);
                                 let name = names::call_scratch(value, k);
                                 let accumulate_fn = self.inputs.types.accumulate_fn();
-                                added_after
-                                    .extend(quote!(#accumulate_fn(&mut #part, &#name[..]);));
+                                added_after.extend(quote!(#accumulate_fn(&mut #part, &#name[..]);));
                             }
                             scratch
                         }
