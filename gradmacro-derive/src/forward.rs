@@ -379,8 +379,12 @@ impl Forward<'_> {
                 // With buffers read by reference, through `NAME_pullback_lent`:
                 // their gradients go to the call site's scratch buffers (see
                 // `preaccumulate::scratch_arguments`).
-                let scratch =
-                    crate::preaccumulate::scratch_arguments(self.body, self.activity, value);
+                let scratch = crate::preaccumulate::scratch_arguments(
+                    self.body,
+                    self.activity,
+                    self.types,
+                    value,
+                );
                 let (pullback, seed) = match scratch.is_empty() {
                     true => (
                         names::pullback_path(func),

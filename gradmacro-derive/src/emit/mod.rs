@@ -266,7 +266,7 @@ pub(super) fn sweeps(source: &Source, activity: &Activity, seeds: Seeds, explain
     for index in 0..body.value_count() {
         let call = crate::ir::ValueId(index);
         if preaccumulated.gradient_of(call).is_some() {
-            for k in crate::preaccumulate::scratch_arguments(body, activity, call) {
+            for k in crate::preaccumulate::scratch_arguments(body, activity, &types, call) {
                 scratch.insert((call, k));
             }
         }

@@ -61,8 +61,13 @@ fn is_candidate(body: &Body, value: ValueId) -> bool {
 /// The arguments of a preaccumulated `call` whose gradient goes to a
 /// scratch buffer of the call site: float buffers read by reference, whose
 /// adjoints `NAME_pullback_lent` takes `&mut` (no `Vec` per call).
-pub fn scratch_arguments(body: &Body, activity: &Activity, call: ValueId) -> Vec<usize> {
-    if !crate::reverse::lends_buffers(body, activity, call) {
+pub fn scratch_arguments(
+    body: &Body,
+    activity: &Activity,
+    types: &crate::types::FloatTypes,
+    call: ValueId,
+) -> Vec<usize> {
+    if !crate::reverse::lends_buffers(body, activity, types, call) {
         return Vec::new();
     }
     match &body.def(call).op {

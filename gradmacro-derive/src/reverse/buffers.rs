@@ -83,7 +83,7 @@ impl Generator<'_> {
         // `&mut` (see `emit/pullback.rs`): the callee adds into the caller's
         // adjoint buffers in place, where the plain pullback would return
         // a new `Vec` per buffer per call.
-        let by_name = lends_buffers(body, self.inputs.activity, value);
+        let by_name = lends_buffers(body, self.inputs.activity, self.inputs.types, value);
         let companion = |name: &syn::Ident| match by_name {
             true => names::companion(name, "pullback_lent"),
             false => pullback_name(name),
@@ -243,7 +243,12 @@ impl Generator<'_> {
             names::local(&format!("unit_v{}", call.0)),
         );
         code.extend(quote!(let #factor = #seed; let #local = &#kept;));
-        let scratch = crate::preaccumulate::scratch_arguments(body, self.inputs.activity, call);
+        let scratch = crate::preaccumulate::scratch_arguments(
+            body,
+            self.inputs.activity,
+            self.inputs.types,
+            call,
+        );
         for (k, arg) in args.iter().enumerate() {
             if !self.active(*arg) {
                 continue;
@@ -425,21 +430,82 @@ impl Generator<'_> {
 /// a reference to something whose type the macro does not see (a `const`
 /// array, a field of a constant struct: `&WEIGHTS`, `&p.w`) might be one,
 /// so such a call keeps `NAME_pullback`.
-pub(crate) fn lends_buffers(body: &Body, activity: &Activity, call: ValueId) -> bool {
-    match &body.def(call).op {
-        Op::Opaque(Opaque::Call { args, .. } | Opaque::Method { args, .. }) => {
-            let unknown_reference = |arg: &ValueId| {
-                !activity.is_active(*arg)
-                    && !body.def(*arg).buffer
-                    && !is_buffer_reference(body, *arg)
-                    && may_be_float_buffer(body, *arg)
-            };
-            args.iter().any(|arg| body.lent_by_name.contains(arg))
-                || (!body.def(call).buffer
-                    && args.iter().any(|arg| is_buffer_reference(body, *arg))
-                    && !args.iter().any(unknown_reference))
+pub(crate) fn lends_buffers(
+    body: &Body,
+    activity: &Activity,
+    types: &crate::types::FloatTypes,
+    call: ValueId,
+) -> bool {
+    let Op::Opaque(Opaque::Call { args, .. } | Opaque::Method { args, .. }) = &body.def(call).op
+    else {
+        return false;
+    };
+    if args.iter().any(|arg| body.lent_by_name.contains(arg)) {
+        return true;
+    }
+    if body.def(call).buffer {
+        return false;
+    }
+    let mut lends = false;
+    for arg in args {
+        if is_buffer_reference(body, *arg) {
+            let root = buffer_behind(body, *arg).map_or(*arg, |behind| behind.root);
+            match float_elements(body, activity, types, root) {
+                Some(true) => lends = true,
+                Some(false) => {}
+                // A buffer of elements the macro cannot see (`collect()`ed):
+                // it might be floats, whose adjoint the callee would take.
+                None => return false,
+            }
+        } else if !activity.is_active(*arg)
+            && !body.def(*arg).buffer
+            && may_be_float_buffer(body, *arg)
+        {
+            return false;
         }
-        _ => false,
+    }
+    lends
+}
+
+/// Whether the buffer `root` holds floats (`Some(true)`), visibly not
+/// (`Some(false)`: a `Vec` of integer literals), or the macro cannot see.
+fn float_elements(
+    body: &Body,
+    activity: &Activity,
+    types: &crate::types::FloatTypes,
+    root: ValueId,
+) -> Option<bool> {
+    if activity.is_active(root) || types.of(root).is_some() {
+        return Some(true);
+    }
+    let is_float = |value: &ValueId| -> Option<bool> {
+        if activity.is_active(*value) || types.of(*value).is_some() {
+            return Some(true);
+        }
+        match &body.def(*value).op {
+            Op::Const(tokens) => {
+                let text = tokens.to_string();
+                let float = text.contains('.') || text.ends_with("f64") || text.ends_with("f32");
+                let integer = text
+                    .trim_start_matches('-')
+                    .starts_with(|c: char| c.is_ascii_digit());
+                (float || integer).then_some(float)
+            }
+            _ => None,
+        }
+    };
+    match &body.def(root).op {
+        // A float buffer parameter (others are not buffers).
+        Op::Param { .. } => Some(true),
+        Op::Copy(inner) | Op::Opaque(Opaque::Ref(inner)) => {
+            float_elements(body, activity, types, *inner)
+        }
+        Op::Buffer(BufferInit::Repeat { elem, .. }) => is_float(elem),
+        Op::Buffer(BufferInit::List { elems, .. }) => elems.first().and_then(is_float),
+        Op::Buffer(BufferInit::Copy { source, .. }) => {
+            float_elements(body, activity, types, *source)
+        }
+        _ => None,
     }
 }
 
