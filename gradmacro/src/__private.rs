@@ -133,21 +133,59 @@ pub fn zeros_like<T: AdjointShape + ?Sized>(value: &T) -> T::Adjoint {
     value.zeros()
 }
 
-/// A zero adjoint shaped like `like`, in `scratch` (reused across calls,
-/// so a call site allocates once): what a caller lends a callee's
-/// `_pullback_lent` for a constant buffer argument, or for a preaccumulated
-/// call's gradient.
+/// A call site's scratch buffer shaped like `like` (reused across calls, so
+/// a call site allocates once): what a caller lends a callee's
+/// `_pullback_lent` for a constant buffer argument, a second argument
+/// reading the same buffer, or a preaccumulated call's gradient. It is
+/// zeroed only when it is made or its length changes: whoever reads it
+/// takes its contents ([`accumulate_take`], [`accumulate_scaled_take`]),
+/// leaving zeros, and a constant argument's adjoint is never read. (Zeroing
+/// it per call with `memset` and adding into it right away stalled on
+/// store forwarding: twice the cost of the call.)
 #[inline]
 pub fn zeroed<'a, T: AdjointShape>(
     scratch: &'a mut ::std::vec::Vec<T::Adjoint>,
     like: &[T],
 ) -> &'a mut [T::Adjoint] {
-    scratch.clear();
     match T::uniform_zeros() {
-        Some(zero) => scratch.resize(like.len(), zero),
-        None => scratch.extend(like.iter().map(AdjointShape::zeros)),
+        Some(zero) => {
+            if scratch.len() != like.len() {
+                scratch.resize(like.len(), zero);
+            }
+        }
+        // Rows of their own lengths: made anew.
+        None => {
+            scratch.clear();
+            scratch.extend(like.iter().map(AdjointShape::zeros));
+        }
     }
     &mut scratch[..]
+}
+
+/// Adds `source` into `target` and leaves `source` zero (see [`zeroed`]).
+#[inline]
+pub fn accumulate_take<A: Accumulate<[T]> + ?Sized, T: ZeroValue>(
+    target: &mut A,
+    source: &mut [T],
+) {
+    target.accumulate(source);
+    for entry in source.iter_mut() {
+        entry.zero_in_place();
+    }
+}
+
+/// Adds `factor · source` into `target` and leaves `source` zero (see
+/// [`zeroed`]).
+#[inline]
+pub fn accumulate_scaled_take<A: AccumulateScaled<[T], F> + ?Sized, T: ZeroValue, F: Copy>(
+    target: &mut A,
+    factor: F,
+    source: &mut [T],
+) {
+    target.accumulate_scaled(factor, source);
+    for entry in source.iter_mut() {
+        entry.zero_in_place();
+    }
 }
 
 /// The shape of a differentiable value's adjoint.

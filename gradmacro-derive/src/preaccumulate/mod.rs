@@ -19,17 +19,22 @@
 //! grow with the loop (a helper given a whole buffer to read one element of
 //! it would keep the buffer's size per iteration), and taping a `Vec` per
 //! call costs its allocation and copies: measured on a two-layer network
-//! with a `dot` helper per hidden unit, 2.4x slower than joint mode. Even
-//! kept in a scratch buffer of the call site (no allocation), a buffer's
-//! gradient costs a zeroing and a scaled addition per call, where joint
-//! mode's `NAME_pullback_lent` adds into the adjoint buffers in place:
-//! measured on a weighted least squares with a `dot` helper per row, 27 µs
-//! preaccumulated against 16 µs joint (inline: 13 µs). So a call with
-//! buffer arguments is preaccumulated outside loops, and in loops only
-//! when it is recursive (the determinant by minors, where joint mode's
-//! forward sweeps compound), and only where every loop around it is fused:
-//! its gradient is then in scope for the reverse code, or kept once per
-//! fused iteration. Other calls stay in joint mode, as do calls that lend
+//! with a `dot` helper per hidden unit, 2.4x slower than joint mode. So a
+//! buffer's gradient is kept in a scratch buffer of the call site (no
+//! allocation), and joint mode's `NAME_pullback_lent` adds into the adjoint
+//! buffers in place. Which costs less depends on the callee, which the caller cannot see:
+//! joint mode runs its forward sweep again, preaccumulation adds a pass
+//! over each buffer gradient (scaled into the adjoint, leaving the scratch
+//! zero) and computes every buffer argument's gradient, constants' too.
+//! Measured: a weighted least squares with a `dot(w, x_row)` helper per
+//! row, 17–20 µs preaccumulated against 10 µs joint; the GMM with a
+//! `logsumexp(&terms)` helper per point (one buffer, `exp` per entry),
+//! preaccumulated 5–10% faster. So in a loop a call reading several
+//! buffers composes in joint mode unless it is recursive (the determinant
+//! by minors, where joint mode's forward sweeps compound); one reading a
+//! single buffer is preaccumulated; and only where every loop around it is
+//! fused: its gradient is then in scope for the reverse code, or kept once
+//! per fused iteration. Other calls stay in joint mode, as do calls that lend
 //! `&mut` arguments, methods, and calls in functions generic over their
 //! float type.
 //!
@@ -235,9 +240,11 @@ pub fn choose(
         if !activity.is_active(call) {
             continue;
         }
-        let buffers = args
+        let buffer_count = args
             .iter()
-            .any(|arg| crate::reverse::is_buffer_argument(body, *arg));
+            .filter(|arg| crate::reverse::is_buffer_argument(body, **arg))
+            .count();
+        let buffers = buffer_count > 0;
         let taped = !only_fused
             .get(&body.def(call).home)
             .copied()
@@ -246,8 +253,8 @@ pub fn choose(
             Some("the function is generic over its float type")
         } else if buffers && taped {
             Some("a buffer argument's gradient would be taped per iteration of a loop that is not fused, which costs more than running the callee again")
-        } else if buffers && body.in_loop(body.def(call).home) && !recursive(func) {
-            Some("it reads buffers in a loop: its pullback adds into the adjoint buffers in place, which costs less than keeping and scaling a gradient buffer per call")
+        } else if buffer_count > 1 && body.in_loop(body.def(call).home) && !recursive(func) {
+            Some("it reads several buffers in a loop: its pullback adds into their adjoint buffers in place, which costs less than keeping and scaling a gradient buffer for each per call")
         } else {
             None
         };

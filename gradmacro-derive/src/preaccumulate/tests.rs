@@ -89,13 +89,14 @@ fn a_buffer_argument_in_a_loop_not_fused_stays_in_joint_mode() {
 
 #[test]
 fn a_helper_reading_buffers_in_a_fused_loop_adds_in_place() {
-    // Not recursive: joint mode, whose `_lent` pullback adds into the
-    // adjoint buffers; outside the loop the same call is preaccumulated.
+    // Two buffers, not recursive: joint mode, whose `_lent` pullback adds
+    // into the adjoint buffers; outside the loop the same call is
+    // preaccumulated, and so is a call reading one buffer in the loop.
     let dump = plan(quote!(
         fn wls(w: &[f64], x: &[f64], n: usize, d: usize) -> f64 {
             let mut loss = 0.0;
             for i in 0..n {
-                let r = dot(w, &x[i * d..(i + 1) * d]);
+                let r = dot(w, &x[i * d..(i + 1) * d]) + sqnorm(w);
                 loss += r * r;
             }
             loss + dot(w, w)
@@ -103,8 +104,9 @@ fn a_helper_reading_buffers_in_a_fused_loop_adds_in_place() {
     ));
     assert_eq!(
         dump,
-        "call v20 preaccumulated: its pullback runs once, forward, into v23\n\
-         call v15 in joint mode (its forward sweep runs twice): it reads buffers in a loop: its pullback adds into the adjoint buffers in place, which costs less than keeping and scaling a gradient buffer per call\n"
+        "call v16 preaccumulated: its pullback runs once, forward, into v25\n\
+         call v22 preaccumulated: its pullback runs once, forward, into v26\n\
+         call v15 in joint mode (its forward sweep runs twice): it reads several buffers in a loop: its pullback adds into their adjoint buffers in place, which costs less than keeping and scaling a gradient buffer for each per call\n"
     );
 }
 

@@ -152,14 +152,16 @@ impl Generator<'_> {
                             self.part_of(quote!(#target), &behind.prefix, behind.range)
                         }
                         behind => {
-                            let scratch = self.scratch_like(value, k, &primal);
+                            let (scratch, made) = self.scratch_like(value, k, &primal);
+                            code.extend(made);
                             if let Some(behind) = behind {
                                 let target = names::adjoint_buffer(behind.root);
                                 let part =
                                     self.part_of(quote!(#target), &behind.prefix, behind.range);
                                 let name = names::call_scratch(value, k);
-                                let accumulate_fn = self.inputs.types.accumulate_fn();
-                                added_after.extend(quote!(#accumulate_fn(&mut #part, &#name[..]);));
+                                added_after.extend(quote!(
+                                    ::gradmacro::__private::accumulate_take(&mut #part, &mut #name[..]);
+                                ));
                             }
                             scratch
                         }
@@ -208,17 +210,26 @@ impl Generator<'_> {
     }
 
     /// A zero adjoint shaped like the buffer `primal` that argument `k` of
-    /// `call` passes: the call site's scratch buffer, zeroed (allocated
-    /// once per call of the function), or a new buffer in a function
-    /// generic over its float type.
-    fn scratch_like(&mut self, call: ValueId, k: usize, primal: &TokenStream) -> TokenStream {
+    /// `call` passes, named by [`names::call_scratch`]: the call site's
+    /// scratch buffer (allocated once per call of the function, see
+    /// `gradmacro::__private::zeroed`), or, in a function generic over its
+    /// float type, a new buffer made by the code returned second.
+    fn scratch_like(
+        &mut self,
+        call: ValueId,
+        k: usize,
+        primal: &TokenStream,
+    ) -> (TokenStream, TokenStream) {
+        let name = names::call_scratch(call, k);
         if self.inputs.types.is_generic() {
             let zeros = self.inputs.types.zeros_like(quote!(*#primal));
-            return quote!(#zeros[..]);
+            return (quote!(#name[..]), quote!(let mut #name = #zeros;));
         }
-        let name = names::call_scratch(call, k);
         self.scratch.insert((call, k));
-        quote!((*::gradmacro::__private::zeroed(&mut #name, &(*#primal)[..])))
+        (
+            quote!((*::gradmacro::__private::zeroed(&mut #name, &(*#primal)[..]))),
+            TokenStream::new(),
+        )
     }
 
     /// A preaccumulated call (see `preaccumulate.rs`): the gradient the
@@ -259,16 +270,19 @@ impl Generator<'_> {
                     if self.active(behind.root) {
                         let target = names::adjoint_buffer(behind.root);
                         let part = self.part_of(quote!(#target), &behind.prefix, behind.range);
-                        let kept = match scratch.contains(&k) {
+                        // A scratch buffer is taken: left zero for the next
+                        // call (see `gradmacro::__private::zeroed`).
+                        code.extend(match scratch.contains(&k) {
                             true => {
                                 let name = names::call_scratch(call, k);
-                                quote!(#name)
+                                quote!(::gradmacro::__private::accumulate_scaled_take(
+                                    &mut #part, #factor, &mut #name[..]
+                                );)
                             }
-                            false => quote!(#local.#index),
-                        };
-                        code.extend(quote!(
-                            ::gradmacro::__private::accumulate_scaled(&mut #part, #factor, &#kept[..]);
-                        ));
+                            false => quote!(
+                                ::gradmacro::__private::accumulate_scaled(&mut #part, #factor, &#local.#index[..]);
+                            ),
+                        });
                     }
                 }
                 None => {
