@@ -356,6 +356,20 @@ impl Forward<'_> {
         quote!(#push #ident = #expr;)
     }
 
+    /// Whether `value` is a constant the code owns and may not be `Copy`:
+    /// a buffer it made (`idx.clone()`, `vec![..]`) or a method's or call's
+    /// result (`make()`), not a reference or a parameter.
+    fn is_owned_constant(&self, value: ValueId) -> bool {
+        !self.activity.is_active(value)
+            && matches!(
+                self.body.def(value).op,
+                Op::Buffer(_)
+                    | Op::Opaque(
+                        Opaque::Method { .. } | Opaque::Call { .. } | Opaque::Invoke { .. }
+                    )
+            )
+    }
+
     fn def(&self, value: ValueId) -> TokenStream {
         let stmt = self.body.def(value);
         let part = Part::Value(value);
@@ -627,7 +641,19 @@ impl Forward<'_> {
                 // Bound above; never reached.
                 Opaque::CallGradient(_) => quote!(()),
                 Opaque::Call { func, args } => {
-                    let args = args.iter().map(p);
+                    // An owned constant an active call takes by value (`f(w,
+                    // idx.clone())`) is passed again to its pullback in the
+                    // reverse sweep: the forward call gets a clone.
+                    let active = self.activity.is_active(value);
+                    let args =
+                        args.iter()
+                            .map(|arg| match active && self.is_owned_constant(*arg) {
+                                true => {
+                                    let arg = p(arg);
+                                    quote!(::core::clone::Clone::clone(&#arg))
+                                }
+                                false => p(arg),
+                            });
                     quote!(#func(#(#args),*))
                 }
                 Opaque::Invoke { callee, args } => {

@@ -57,6 +57,17 @@ impl Lowerer {
             Lowered::View(root, prefix) => self.is_place(*root, prefix),
             _ => false,
         };
+        // `let old = *v;` of an element reference (`for v in a.iter_mut()`,
+        // `let v = &mut a[i]`): the element's value now, not the place (a
+        // write through `v` later must not change `old`). A reference moved
+        // by name (`let w = v;`) stays the place.
+        let moved_reference = matches!(&*init.expr, Expr::Path(_) | Expr::Reference(_));
+        let value = match value {
+            Lowered::View(..) if element && !moved_reference => {
+                Lowered::Value(self.expect_value(value, init.expr.span(), "this expression")?)
+            }
+            value => value,
+        };
         self.bind_pattern(&local.pat, value, None)?;
         // `let (a, b) = v.split_at_mut(k);`: each half passed on by name is
         // lent.

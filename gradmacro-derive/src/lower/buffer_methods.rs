@@ -71,6 +71,12 @@ impl Lowerer {
             .iter()
             .map(|arg| match arg {
                 Expr::Closure(_) => arg.clone(),
+                // `&rows[r]` as a source is read by index: the place itself
+                // (`rows[r][k]`), as indexing through the reference does.
+                Expr::Reference(reference) if reference.mutability.is_none() => {
+                    let place = &reference.expr;
+                    parse_quote!((#place))
+                }
                 other => parse_quote!((#other)),
             })
             .collect();

@@ -457,7 +457,14 @@ impl Lowerer {
         let Some(lowered) = self.read(&current) else {
             return Ok(None);
         };
-        let value = self.expect_value(lowered, current.span(), "this parameter")?;
+        let mut value = self.expect_value(lowered, current.span(), "this parameter")?;
+        // The read may be the marker itself (`let e = &mut acc;` marks `e`
+        // with a read of `acc`, which a read with no write since returns):
+        // a value bound from it (`let old = *e;`) must not re-read `acc`
+        // at each use, as the marker does.
+        if self.out_scalars.contains_key(&value) {
+            value = self.push(Op::Copy(value), current.span());
+        }
         self.by_reference.insert(value);
         Ok(Some(value))
     }

@@ -72,15 +72,7 @@ pub fn scratch_arguments(
     types: &crate::types::FloatTypes,
     call: ValueId,
 ) -> Vec<usize> {
-    if !crate::reverse::lends_buffers(body, activity, types, call) {
-        return Vec::new();
-    }
-    match &body.def(call).op {
-        Op::Opaque(Opaque::Call { args, .. }) => (0..args.len())
-            .filter(|&k| crate::reverse::is_buffer_reference(body, args[k]))
-            .collect(),
-        _ => Vec::new(),
-    }
+    crate::reverse::lent_arguments(body, activity, types, call).unwrap_or_default()
 }
 
 /// Defines a [`Opaque::CallGradient`] after every candidate call.

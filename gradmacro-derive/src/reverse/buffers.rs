@@ -83,7 +83,9 @@ impl Generator<'_> {
         // `&mut` (see `emit/pullback.rs`): the callee adds into the caller's
         // adjoint buffers in place, where the plain pullback would return
         // a new `Vec` per buffer per call.
-        let by_name = lends_buffers(body, self.inputs.activity, self.inputs.types, value);
+        let lent = lent_arguments(body, self.inputs.activity, self.inputs.types, value);
+        let by_name = lent.is_some();
+        let lent_arguments = lent.unwrap_or_default();
         let companion = |name: &syn::Ident| match by_name {
             true => names::companion(name, "pullback_lent"),
             false => pullback_name(name),
@@ -143,7 +145,7 @@ impl Generator<'_> {
             .map(|(k, arg)| match &body.def(*arg).op {
                 // The `_lent` convention: a buffer reference's adjoint is
                 // added into in place.
-                _ if by_name && is_buffer_reference(body, *arg) => {
+                _ if lent_arguments.contains(&k) => {
                     let primal = self.primal(*arg);
                     let behind = buffer_behind(body, *arg).filter(|b| self.active(b.root));
                     let adjoint = match behind {
@@ -434,51 +436,59 @@ impl Generator<'_> {
     }
 }
 
-/// Whether `call` composes through `NAME_pullback_lent`: it passes float
-/// buffer data by reference (its adjoint is lent, added into in place) and
-/// returns a scalar. A buffer result's seed is a buffer: such calls use
-/// `NAME_pullback`.
+/// The arguments of `call` whose adjoint `NAME_pullback_lent` takes `&mut`
+/// (float buffers passed by reference), when the call composes through it:
+/// it passes float buffer data by reference (its adjoint is lent, added
+/// into in place) and returns a scalar (a buffer result's seed is a buffer:
+/// such calls use `NAME_pullback`).
 ///
 /// The `_lent` pullback takes one adjoint per float buffer parameter taken
 /// by reference, so the caller must know which arguments are such buffers:
 /// a reference to something whose type the macro does not see (a `const`
-/// array, a field of a constant struct: `&WEIGHTS`, `&p.w`) might be one,
-/// so such a call keeps `NAME_pullback`.
-pub(crate) fn lends_buffers(
+/// array, a field of a constant struct: `&WEIGHTS`, `&p.w`, a `collect()`ed
+/// `Vec`) might be one, so such a call keeps `NAME_pullback`.
+pub(crate) fn lent_arguments(
     body: &Body,
     activity: &Activity,
     types: &crate::types::FloatTypes,
     call: ValueId,
-) -> bool {
+) -> Option<Vec<usize>> {
     let Op::Opaque(Opaque::Call { args, .. } | Opaque::Method { args, .. }) = &body.def(call).op
     else {
-        return false;
+        return None;
     };
+    let floats = |arg: &ValueId| {
+        let root = buffer_behind(body, *arg).map_or(*arg, |behind| behind.root);
+        float_elements(body, activity, types, root)
+    };
+    // A `&mut` buffer passed on by name: the `_lent` convention whatever
+    // the others are.
     if args.iter().any(|arg| body.lent_by_name.contains(arg)) {
-        return true;
+        let lent = (0..args.len())
+            .filter(|&k| is_buffer_reference(body, args[k]) && floats(&args[k]) != Some(false))
+            .collect();
+        return Some(lent);
     }
     if body.def(call).buffer {
-        return false;
+        return None;
     }
-    let mut lends = false;
-    for arg in args {
+    let mut lent = Vec::new();
+    for (k, arg) in args.iter().enumerate() {
         if is_buffer_reference(body, *arg) {
-            let root = buffer_behind(body, *arg).map_or(*arg, |behind| behind.root);
-            match float_elements(body, activity, types, root) {
-                Some(true) => lends = true,
+            match floats(arg) {
+                Some(true) => lent.push(k),
                 Some(false) => {}
-                // A buffer of elements the macro cannot see (`collect()`ed):
-                // it might be floats, whose adjoint the callee would take.
-                None => return false,
+                // A buffer of elements the macro cannot see.
+                None => return None,
             }
         } else if !activity.is_active(*arg)
             && !body.def(*arg).buffer
             && may_be_float_buffer(body, *arg)
         {
-            return false;
+            return None;
         }
     }
-    lends
+    (!lent.is_empty()).then_some(lent)
 }
 
 /// Whether the buffer `root` holds floats (`Some(true)`), visibly not

@@ -25,7 +25,7 @@ use std::collections::{BTreeSet, HashMap};
 
 mod argmax;
 mod buffers;
-pub(crate) use buffers::{is_buffer_argument, is_buffer_reference, lends_buffers};
+pub(crate) use buffers::{is_buffer_argument, lent_arguments};
 mod fused;
 mod in_place;
 mod invariant;
