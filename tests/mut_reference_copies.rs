@@ -245,3 +245,57 @@ fn a_row_copied_from_a_slice_reference() {
     );
     assert_fd_all("copy a row", |w| copy_a_row(w, &x), &w, &dw);
 }
+
+// An element lent `&mut` per iteration (`twice(&mut a[i])`): the reverse
+// sweep hands the pullback the element as it was — a copy of that element,
+// not of the buffer (which made the gradient quadratic in the length).
+
+#[differentiate]
+fn twice_element(d: &mut f64) {
+    *d = 2.0 * *d;
+}
+
+#[differentiate]
+fn lend_elements(x: &[f64]) -> f64 {
+    let mut a = x.to_vec();
+    let mut res = 0.0;
+    for i in 0..a.len() {
+        twice_element(&mut a[i]);
+        res += a[i] * a[i] * x[i];
+    }
+    res
+}
+
+/// A row and a slice lent per iteration.
+#[differentiate]
+fn scale_all(v: &mut [f64], by: f64) {
+    for e in v.iter_mut() {
+        *e *= by;
+    }
+}
+
+#[differentiate]
+fn lend_rows_and_slices(x: &[f64], by: f64) -> f64 {
+    let mut rows = vec![x.to_vec(), x.to_vec()];
+    let mut flat = x.to_vec();
+    let mut total = 0.0;
+    for r in 0..2 {
+        scale_all(&mut rows[r], by);
+        scale_all(&mut flat[1..3], by);
+        total += rows[r][0] * rows[r][1] + flat[1] * flat[2];
+    }
+    total
+}
+
+#[test]
+fn parts_lent_per_iteration() {
+    let (value, dx) = lend_elements_grad(&X);
+    assert_closed("value", value, X.iter().map(|v| 4.0 * v * v * v).sum());
+    let closed: Vec<f64> = X.iter().map(|v| 12.0 * v * v).collect();
+    assert_all_closed("d/dx", &dx, &closed);
+    assert_fd_all("lend elements", lend_elements, &X, &dx);
+    let by = 1.3;
+    let (_, (dx, dby)) = lend_rows_and_slices_grad(&X, by);
+    assert_fd_all("rows and slices", |x| lend_rows_and_slices(x, by), &X, &dx);
+    assert_fd("d/dby", dby, |b| lend_rows_and_slices(&X, b), by);
+}

@@ -128,6 +128,7 @@ impl fmt::Display for Op {
                     prefix,
                     range,
                     before,
+                    ..
                 } => {
                     let range = range
                         .map(|(start, end)| format!("[{start}..{end}]"))

@@ -431,7 +431,11 @@ pub enum Opaque {
         base: ValueId,
         prefix: Vec<ValueId>,
         range: Option<(ValueId, ValueId)>,
+        /// A copy of the lent part taken before the call (`[x]` for an
+        /// element), which the reverse sweep hands the callee's pullback.
         before: ValueId,
+        /// The lent part is one element (`before` is `[element]`).
+        element: bool,
     },
     /// `&mut value` of something that is not a float (a workspace, a random
     /// number generator): a constant for differentiation, but the callee may

@@ -67,12 +67,14 @@ impl Lowerer {
                 ))
             }
         };
-        let before = self.copy_before(base, span);
+        let element = range.is_none() && !prefix.is_empty() && self.is_place(base, &prefix);
+        let before = self.copy_before(base, &prefix, range, element, span);
         let op = Op::Opaque(Opaque::BorrowMut {
             base,
             prefix,
             range,
             before,
+            element,
         });
         Ok(self.push(op, span))
     }
@@ -99,15 +101,40 @@ impl Lowerer {
         }
     }
 
-    /// A copy of the whole lent buffer taken before the call (the reverse
-    /// sweep reads the lent row, slice or element of it by the same indices).
-    /// `to_owned` copies the elements of a `&mut [f64]` too.
-    fn copy_before(&mut self, base: ValueId, span: proc_macro2::Span) -> ValueId {
-        let init = BufferInit::Copy {
-            source: base,
-            prefix: Vec::new(),
-            method: Some(Ident::new("to_owned", span)),
-            range: None,
+    /// A copy of the lent part taken before the call, which the reverse
+    /// sweep hands the callee's pullback: `[x[i]]` for an element, else
+    /// `part.to_owned()` (which copies the elements of a `&mut [f64]` too).
+    /// Only the part: an element lent per iteration of a loop over the
+    /// buffer would otherwise copy the buffer per call.
+    fn copy_before(
+        &mut self,
+        base: ValueId,
+        prefix: &[ValueId],
+        range: Option<(ValueId, ValueId)>,
+        element: bool,
+        span: proc_macro2::Span,
+    ) -> ValueId {
+        let init = match element {
+            true => {
+                let read = self.push(
+                    Op::Index {
+                        base,
+                        indices: prefix.to_vec(),
+                    },
+                    span,
+                );
+                let read = self.float(read);
+                BufferInit::List {
+                    elems: vec![read],
+                    vec: false,
+                }
+            }
+            false => BufferInit::Copy {
+                source: base,
+                prefix: prefix.to_vec(),
+                method: Some(Ident::new("to_owned", span)),
+                range,
+            },
         };
         let copy = self.new_buffer(init, span);
         self.fresh_buffers.remove(&copy);
@@ -125,12 +152,13 @@ impl Lowerer {
         let buffer = self.new_buffer(init, span);
         self.fresh_buffers.remove(&buffer);
         let zero = self.push(Op::Const(quote!(0usize)), span);
-        let before = self.copy_before(buffer, span);
+        let before = self.copy_before(buffer, &[zero], None, true, span);
         let op = Op::Opaque(Opaque::BorrowMut {
             base: buffer,
             prefix: vec![zero],
             range: None,
             before,
+            element: true,
         });
         self.after_call.push(AfterCall::Element { name, buffer });
         self.push(op, span)

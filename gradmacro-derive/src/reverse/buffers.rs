@@ -177,19 +177,29 @@ impl Generator<'_> {
                     prefix,
                     range,
                     before,
+                    element,
                 }) => {
+                    // `before` is the lent part as it was (`[x]` for an
+                    // element).
                     let before_name = self.named(*before);
-                    let target = match self.active(*base) {
+                    let adjoint = match self.active(*base) {
                         true => {
                             let buffer = names::adjoint_buffer(*base);
-                            quote!(#buffer)
+                            self.lent_part(quote!(#buffer), prefix, *range)
                         }
-                        false => self.inputs.types.zeros_like(before_name.clone()),
+                        false => {
+                            let zeros = self.inputs.types.zeros_like(before_name.clone());
+                            match element {
+                                true => quote!(#zeros[0]),
+                                false => zeros,
+                            }
+                        }
                     };
-                    let adjoint = self.lent_part(target, prefix, *range);
                     out_adjoints.push(quote!(&mut #adjoint));
-                    let lent = self.lent_part(before_name, prefix, *range);
-                    quote!(&mut #lent)
+                    match element {
+                        true => quote!(&mut #before_name[0]),
+                        false => quote!(&mut #before_name),
+                    }
                 }
                 Op::Opaque(Opaque::ConstantMut { before, .. }) => {
                     let before = self.named(*before);
