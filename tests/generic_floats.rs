@@ -251,3 +251,52 @@ fn buffers_through_generic_pullbacks() {
     let flat32: Vec<f32> = grad32.iter().flatten().copied().collect();
     assert_all_close_f32("row norms f32", &flat32, &closed, 1e-6, 1e-7);
 }
+
+// Helpers reading buffers in a loop, in a generic function and in `f32`:
+// a constant row lent a scratch adjoint, and `w` read twice by one call (the
+// second argument's adjoint added in after the call).
+
+#[differentiate]
+fn generic_dot<T: Float>(a: &[T], b: &[T]) -> T {
+    let mut s = T::zero();
+    for i in 0..a.len() {
+        s = s + a[i] * b[i];
+    }
+    s
+}
+
+#[differentiate(wrt = [w])]
+fn generic_rows_loss<T: Float>(w: &[T], x: &[T], n: usize) -> T {
+    let d = w.len();
+    let mut l = T::zero();
+    for i in 0..n {
+        let r = generic_dot(w, &x[i * d..(i + 1) * d]) + generic_dot(w, w);
+        l = l + r * r;
+    }
+    l
+}
+
+#[test]
+fn generic_helpers_reading_buffers_in_a_loop() {
+    let w = [0.3, -0.2, 0.5];
+    let x = [1.0, 2.0, 0.5, -1.0, 0.25, 0.75];
+    let (value, dw) = generic_rows_loss_grad(&w, &x, 2);
+    assert_eq!(value, generic_rows_loss(&w, &x, 2));
+    // r_i = w·x_i + w·w: d/dw = Σ 2 r_i (x_i + 2w).
+    let ww: f64 = w.iter().map(|v| v * v).sum();
+    let mut closed = [0.0; 3];
+    for i in 0..2 {
+        let row = &x[i * 3..i * 3 + 3];
+        let r: f64 = w.iter().zip(row).map(|(a, b)| a * b).sum::<f64>() + ww;
+        for j in 0..3 {
+            closed[j] += 2.0 * r * (row[j] + 2.0 * w[j]);
+        }
+    }
+    assert_all_closed("d/dw", &dw, &closed);
+    let w32 = [0.3f32, -0.2, 0.5];
+    let x32 = [1.0f32, 2.0, 0.5, -1.0, 0.25, 0.75];
+    let (_, dw32) = generic_rows_loss_grad(&w32, &x32, 2);
+    for j in 0..3 {
+        assert!((dw32[j] as f64 - closed[j]).abs() < 1e-4 * (1.0 + closed[j].abs()));
+    }
+}

@@ -161,9 +161,17 @@ impl Generator<'_> {
                                 let part =
                                     self.part_of(quote!(#target), &behind.prefix, behind.range);
                                 let name = names::call_scratch(value, k);
-                                added_after.extend(quote!(
-                                    ::gradmacro::__private::accumulate_take(&mut #part, &mut #name[..]);
-                                ));
+                                // A scratch buffer is left zero for the next
+                                // call; a generic function's is made per call.
+                                added_after.extend(match self.inputs.types.is_generic() {
+                                    true => {
+                                        let accumulate_fn = self.inputs.types.accumulate_fn();
+                                        quote!(#accumulate_fn(&mut #part, &#name[..]);)
+                                    }
+                                    false => quote!(
+                                        ::gradmacro::__private::accumulate_take(&mut #part, &mut #name[..]);
+                                    ),
+                                });
                             }
                             scratch
                         }
