@@ -6,7 +6,11 @@
 //! closed forms and finite differences. With the compile failures the same
 //! corpus found: an owned constant passed by value in a loop that is not
 //! fused, `copy_from_slice(&rows[r])`, an integer buffer lent by reference.
-#![allow(clippy::needless_range_loop, clippy::useless_vec)]
+#![allow(
+    clippy::needless_range_loop,
+    clippy::useless_vec,
+    clippy::assign_op_pattern
+)]
 
 mod common;
 
