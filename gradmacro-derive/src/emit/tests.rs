@@ -150,6 +150,37 @@ mod loop_tests {
         assert!(!lent.contains("zeros_like"), "{code}");
     }
 
+    /// A helper reading two buffers in a loop composes through its
+    /// `_pullback_lent`, adding into `w`'s adjoint in place; the constant
+    /// row is lent the call site's scratch buffer (declared once, before
+    /// the sweeps); no `Vec` of adjoints is returned per call.
+    #[test]
+    fn buffer_helpers_in_loops_add_in_place() {
+        let code = expand(
+            quote!(wrt = [w]),
+            quote!(
+                fn wls(w: &[f64], x: &[f64], n: usize, d: usize) -> f64 {
+                    let mut loss = 0.0;
+                    for i in 0..n {
+                        let r = dot(w, &x[i * d..(i + 1) * d]);
+                        loss += r * r;
+                    }
+                    loss
+                }
+            ),
+        );
+        let grad = code
+            .split_once("fn wls_pullback")
+            .map_or(code.as_str(), |(grad, _)| grad);
+        assert!(grad.contains("dot_pullback_lent ("), "{code}");
+        assert!(!grad.contains("dot_pullback ("), "{code}");
+        assert!(
+            grad.contains("let mut __gm_scratch_v15_1 = :: std :: vec :: Vec :: new () ;"),
+            "{code}"
+        );
+        assert!(grad.contains("& mut __gm_adjbuf_v0 [..]"), "{code}");
+    }
+
     /// Partials of cheap rules (`powi`) are recomputed with them, not saved.
     #[test]
     fn cheap_rules_in_loops_save_nothing() {

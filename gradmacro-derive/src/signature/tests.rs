@@ -175,3 +175,35 @@ fn signature_errors() {
     )
     .starts_with("only plain parameter names"));
 }
+
+/// `NAME_pullback_lent` takes a float buffer reference's adjoint as a slice
+/// of its elements, whatever holds them, so a caller lends
+/// `&mut adjoint[range]` of whatever it passed a part of; an out-parameter
+/// keeps its own type (a `Vec` may change length).
+#[test]
+fn lent_adjoints_are_slices_of_the_elements() {
+    let sig = analyze_tokens(
+        quote!(),
+        quote!(
+            fn f(a: &[f64], b: &Vec<f32>, c: &[f64; 3], d: &[Vec<f64>], e: &mut Vec<f64>) -> f64 {
+                a[0]
+            }
+        ),
+    )
+    .unwrap();
+    let lent: Vec<String> = sig
+        .params
+        .iter()
+        .map(|param| param.lent_adjoint_type().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        lent,
+        [
+            "& mut [f64]",
+            "& mut [f32]",
+            "& mut [f64]",
+            "& mut [Vec < f64 >]",
+            "& mut :: std :: vec :: Vec < f64 >",
+        ]
+    );
+}
