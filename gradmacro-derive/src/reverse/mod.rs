@@ -25,7 +25,8 @@ use std::collections::{BTreeSet, HashMap};
 
 mod argmax;
 mod buffers;
-pub(crate) use buffers::{is_buffer_argument, lent_arguments};
+mod calls;
+pub(crate) use calls::{is_buffer_argument, lent_arguments};
 mod fused;
 mod in_place;
 mod invariant;
