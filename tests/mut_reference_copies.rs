@@ -303,3 +303,56 @@ fn parts_lent_per_iteration() {
     assert_fd_all("rows and slices", |x| lend_rows_and_slices(x, by), &X, &dx);
     assert_fd("d/dby", dby, |b| lend_rows_and_slices(&X, b), by);
 }
+
+// `let e = &mut acc;` in a plain block nested in the one declaring `acc`,
+// and of a `mut` parameter (both rejected before).
+
+#[differentiate]
+fn borrow_in_a_block(i: f64) -> f64 {
+    let mut b = i * 2.0;
+    {
+        let a = &mut b;
+        *a += i;
+    }
+    b * b
+}
+
+#[differentiate]
+fn borrow_a_parameter(mut i: f64) -> f64 {
+    let c = &mut i;
+    *c += 3.0;
+    *c *= 2.0;
+    i * i
+}
+
+#[test]
+fn mut_borrows_of_an_enclosing_scope() {
+    let x = 0.7;
+    let (value, dx) = borrow_in_a_block_grad(x);
+    assert_closed("value", value, 9.0 * x * x);
+    assert_closed("d/dx", dx, 18.0 * x);
+    assert_fd("d/dx", dx, borrow_in_a_block, x);
+    let (value, dx) = borrow_a_parameter_grad(x);
+    assert_closed("value", value, 4.0 * (x + 3.0) * (x + 3.0));
+    assert_closed("d/dx", dx, 8.0 * (x + 3.0));
+    assert_fd("d/dx", dx, borrow_a_parameter, x);
+}
+
+#[differentiate]
+fn borrow_in_a_branch(x: f64) -> f64 {
+    let mut b = x * 2.0;
+    if x > 0.0 {
+        let a = &mut b;
+        *a += x;
+    }
+    b * b
+}
+
+#[test]
+fn a_mut_borrow_in_a_branch() {
+    for x in [0.5, -0.5] {
+        let (value, dx) = borrow_in_a_branch_grad(x);
+        assert_eq!(value, borrow_in_a_branch(x));
+        assert_fd("d/dx", dx, borrow_in_a_branch, x);
+    }
+}

@@ -115,8 +115,12 @@ impl Lowerer {
             .is_some_and(|scope| scope.contains_key(&key));
         let slot = match self.binding_mut(&key).map(|binding| binding.target.clone()) {
             Some(Target::Slot(slot)) => slot,
+            // Declared in this scope, or in an enclosing one of the same
+            // IR block (a plain `{ .. }` block, the parameters): made a
+            // variable here, as if declared `mut` where it is.
             Some(Target::Value(Lowered::Value(value)))
-                if in_innermost && !self.values[value.0].buffer =>
+                if (in_innermost || self.values[value.0].home == self.current_block())
+                    && !self.values[value.0].buffer =>
             {
                 let names = std::iter::once((key.clone(), target.span())).collect();
                 self.slots_for(&names, target.span())?;
