@@ -300,3 +300,36 @@ fn generic_helpers_reading_buffers_in_a_loop() {
         assert!((dw32[j] as f64 - closed[j]).abs() < 1e-4 * (1.0 + closed[j].abs()));
     }
 }
+
+// A generic caller keeping, per iteration of a loop that is not fused, the
+// result of a helper given a slice (its float type is the slice's: it was
+// declared `Default::default()`, which `T: Float` is not).
+
+#[differentiate]
+fn sum_of_sines<T: Float>(a: &[T]) -> T {
+    let mut s = T::zero();
+    for i in 0..a.len() {
+        s = s + a[i].sin();
+    }
+    s
+}
+
+#[differentiate]
+fn generic_suffix_sums<T: Float>(x: &[T], w: &[T]) -> T {
+    let mut s = T::zero();
+    for i in 0..3 {
+        s = s + sum_of_sines(&x[i..]) * w[1] + w[0];
+    }
+    s
+}
+
+#[test]
+fn a_generic_caller_keeps_a_slice_helpers_result() {
+    let (x, w) = ([0.3, 0.5, -0.2, 0.9], [0.7, -1.1]);
+    let (value, (dx, dw)) = generic_suffix_sums_grad(&x, &w);
+    assert_eq!(value, generic_suffix_sums(&x, &w));
+    assert_fd_all("d/dx", |x| generic_suffix_sums(x, &w), &x, &dx);
+    assert_fd_all("d/dw", |w| generic_suffix_sums(&x, w), &w, &dw);
+    let (value32, _) = generic_suffix_sums_grad(&[0.3f32, 0.5, -0.2, 0.9], &[0.7f32, -1.1]);
+    assert!((value32 as f64 - value).abs() < 1e-5);
+}

@@ -356,3 +356,28 @@ fn a_mut_borrow_in_a_branch() {
         assert_fd("d/dx", dx, borrow_in_a_branch, x);
     }
 }
+
+// `x.as_slice()` passed to a helper: `&x[..]`.
+
+#[differentiate]
+fn sine_weighted(a: &[f64], b: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..a.len() {
+        s += (a[i] * b[i]).sin() * a[i];
+    }
+    s
+}
+
+#[differentiate]
+fn through_as_slice(x: &Vec<f64>, w: &[f64]) -> f64 {
+    sine_weighted(x.as_slice(), w)
+}
+
+#[test]
+fn a_vec_passed_as_slice() {
+    let (x, w) = (vec![0.3, 0.5, -0.2], [0.7, -1.1, 0.4]);
+    let (value, (dx, dw)) = through_as_slice_grad(&x, &w);
+    assert_eq!(value, through_as_slice(&x, &w));
+    assert_fd_all("d/dx", |x| through_as_slice(&x.to_vec(), &w), &x, &dx);
+    assert_fd_all("d/dw", |w| through_as_slice(&x, w), &w, &dw);
+}

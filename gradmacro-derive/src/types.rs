@@ -154,6 +154,13 @@ pub fn infer(body: &Body, sig: &FnSignature) -> FloatTypes {
                     Op::Deref(v) | Op::Copy(v) | Op::Neg(v) | Op::Opaque(Opaque::Ref(v)) => {
                         types.values[v.0].clone()
                     }
+                    // A slice or row of a float buffer (`&x[i..]`, `&m[r]`),
+                    // which a call's result takes its type from.
+                    Op::Opaque(Opaque::Slice { base, .. } | Opaque::Index { base, .. })
+                        if body.def(*base).buffer =>
+                    {
+                        types.values[base.0].clone()
+                    }
                     Op::Binding {
                         scrutinee,
                         whole: true,
