@@ -381,3 +381,42 @@ fn a_vec_passed_as_slice() {
     assert_fd_all("d/dx", |x| through_as_slice(&x.to_vec(), &w), &x, &dx);
     assert_fd_all("d/dw", |w| through_as_slice(&x, w), &w, &dw);
 }
+
+// A range slice of a constant integer buffer (`&idx[1..]`), passed to a
+// helper and iterated: kept as written.
+
+#[differentiate(wrt = x)]
+fn gather_squares(x: &[f64], idx: &[usize]) -> f64 {
+    let mut s = 0.0;
+    for &k in idx {
+        s += x[k] * x[k];
+    }
+    s
+}
+
+#[differentiate(wrt = x)]
+fn gather_parts(x: &[f64], idx: &[usize]) -> f64 {
+    gather_squares(x, &idx[1..]) + gather_squares(x, &idx[..2])
+}
+
+#[differentiate(wrt = x)]
+fn sines_in_order(x: &[f64], order: &[usize]) -> f64 {
+    let mut s = 0.0;
+    for &k in &order[1..] {
+        s += x[k].sin();
+    }
+    s * order[1..].len() as f64
+}
+
+#[test]
+fn range_slices_of_index_buffers() {
+    let x = [0.3, -0.7, 1.1, 0.4];
+    let idx = [2usize, 0, 3];
+    let (value, dx) = gather_parts_grad(&x, &idx);
+    assert_eq!(value, gather_parts(&x, &idx));
+    assert_all_closed("d/dx", &dx, &[4.0 * x[0], 0.0, 2.0 * x[2], 2.0 * x[3]]);
+    let (value, dx) = sines_in_order_grad(&x, &idx);
+    assert_eq!(value, sines_in_order(&x, &idx));
+    assert_all_closed("d/dx", &dx, &[2.0 * x[0].cos(), 0.0, 0.0, 2.0 * x[3].cos()]);
+    assert_fd_all("sines in order", |x| sines_in_order(x, &idx), &x, &dx);
+}

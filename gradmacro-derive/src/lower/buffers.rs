@@ -82,10 +82,25 @@ impl Lowerer {
         if let Some(range) = super::slices::as_range(index_expr) {
             return match self.slice_of(&base, range, span)? {
                 Some(slice) => Ok(Lowered::Slice(Box::new(slice))),
-                None => Err(unsupported(
-                    span,
-                    "slicing something that is not a float buffer with a range",
-                )),
+                // A range of a constant that is not a float buffer (`&idx[1..]`
+                // of indices): kept as written, borrowed (`&idx[r]`).
+                None => match base {
+                    Lowered::Value(constant) => {
+                        let range = self.lower_value(index_expr)?;
+                        Ok(Lowered::Value(self.push(
+                            Op::Opaque(Opaque::Index {
+                                base: constant,
+                                indices: vec![range],
+                                borrowed: true,
+                            }),
+                            span,
+                        )))
+                    }
+                    _ => Err(unsupported(
+                        span,
+                        "slicing something that is not a float buffer with a range",
+                    )),
+                },
             };
         }
         if let Lowered::Slice(slice) = &base {

@@ -113,6 +113,9 @@ impl Lowerer {
                 }
                 let value =
                     self.expect_value(lowered, span_of(&reference.expr), "this expression")?;
+                if self.is_borrowed_range(value) {
+                    return Ok(Chain::Other(value));
+                }
                 let op = Op::Opaque(Opaque::Ref(value));
                 Ok(Chain::Other(self.push(op, span_of(expr))))
             }

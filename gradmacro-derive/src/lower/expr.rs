@@ -171,9 +171,15 @@ impl Lowerer {
                     return self.lower_field(field, true);
                 }
                 let operand = self.lower_expr(&reference.expr)?;
-                // `&x[a..b]`: the slice is the borrow.
+                // `&x[a..b]`: the slice is the borrow (of a constant too:
+                // `&idx[1..]` is lowered borrowed, see `index_one`).
                 if let Lowered::Slice(_) = operand {
                     return Ok(operand);
+                }
+                if let Lowered::Value(value) = operand {
+                    if self.is_borrowed_range(value) {
+                        return Ok(operand);
+                    }
                 }
                 // `&m[r]`: the row itself, borrowed.
                 if let Lowered::View(base, indices) = &operand {
@@ -190,6 +196,22 @@ impl Lowerer {
                 value(self.push(Op::Opaque(Opaque::Ref(operand)), span))
             }
             other => Err(unsupported_expr(other)),
+        }
+    }
+
+    /// Whether `value` is a range of a constant kept as written, borrowed
+    /// (`&idx[1..]`, see `index_one`): it is its own borrow.
+    pub(super) fn is_borrowed_range(&self, value: ValueId) -> bool {
+        match &self.values[value.0].op {
+            Op::Opaque(Opaque::Index {
+                indices,
+                borrowed: true,
+                ..
+            }) => matches!(
+                indices.as_slice(),
+                [range] if matches!(self.values[range.0].op, Op::Opaque(Opaque::Range { .. }))
+            ),
+            _ => false,
         }
     }
 
