@@ -420,3 +420,36 @@ fn range_slices_of_index_buffers() {
     assert_all_closed("d/dx", &dx, &[2.0 * x[0].cos(), 0.0, 0.0, 2.0 * x[3].cos()]);
     assert_fd_all("sines in order", |x| sines_in_order(x, &idx), &x, &dx);
 }
+
+// The same through a method of a constant receiver.
+
+struct Picker {
+    scale: f64,
+}
+
+#[differentiate]
+impl Picker {
+    #[differentiate(wrt = a)]
+    fn pick(&self, a: &[f64], idx: Vec<usize>) -> f64 {
+        self.scale * a[idx[0]] * a[idx[1]]
+    }
+}
+
+#[differentiate(wrt = a)]
+fn product_of_method_picks(m: &Picker, a: &[f64]) -> f64 {
+    let idx = vec![1usize, 0];
+    let mut s = 1.0;
+    for _ in 0..2 {
+        s *= m.pick(a, idx.clone());
+    }
+    s
+}
+
+#[test]
+fn an_owned_constant_passed_to_a_method_in_a_loop() {
+    let (m, a) = (Picker { scale: 0.5 }, [2.0, 3.0]);
+    let (value, da) = product_of_method_picks_grad(&m, &a);
+    assert_closed("value", value, 9.0);
+    assert_all_closed("d/da", &da, &[9.0, 6.0]);
+    assert_fd_all("method picks", |a| product_of_method_picks(&m, a), &a, &da);
+}

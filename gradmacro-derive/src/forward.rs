@@ -624,7 +624,19 @@ impl Forward<'_> {
                         }
                         false => p(receiver),
                     };
-                    let args = args.iter().map(p);
+                    // As for a call (see `Opaque::Call` below): an owned
+                    // constant an active method takes is passed again to its
+                    // pullback in the reverse sweep.
+                    let active = self.activity.is_active(value);
+                    let args =
+                        args.iter()
+                            .map(|arg| match active && self.is_owned_constant(*arg) {
+                                true => {
+                                    let arg = p(arg);
+                                    quote!(::core::clone::Clone::clone(&#arg))
+                                }
+                                false => p(arg),
+                            });
                     // (`::<T>`: a method's turbofish keeps its `::`.)
                     let turbofish = turbofish.as_ref().map(|t| match t.colon2_token {
                         Some(_) => quote!(#t),
