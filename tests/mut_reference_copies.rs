@@ -453,3 +453,41 @@ fn an_owned_constant_passed_to_a_method_in_a_loop() {
     assert_all_closed("d/da", &da, &[9.0, 6.0]);
     assert_fd_all("method picks", |a| product_of_method_picks(&m, a), &a, &da);
 }
+
+/// `v.as_slice()` passed while `v` changes in the loop: the argument as it
+/// was at the call (it read `v`'s final contents, a wrong gradient, when
+/// `as_slice` was not lowered as the argument `&v[..]`).
+#[differentiate]
+fn sines_of_a_changing_buffer(x: &[f64]) -> f64 {
+    let mut v = x.to_vec();
+    let mut s = 0.0;
+    for i in 0..2 {
+        v[i] *= 2.0;
+        s += sum_of_sines(v.as_slice());
+    }
+    s
+}
+
+#[differentiate]
+fn sum_of_sines(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for &v in x {
+        s += v.sin();
+    }
+    s
+}
+
+#[test]
+fn as_slice_of_a_buffer_changed_in_the_loop() {
+    let x = [0.7, -1.3, 0.4];
+    let (value, dx) = sines_of_a_changing_buffer_grad(&x);
+    assert_eq!(value, sines_of_a_changing_buffer(&x));
+    // s = sin 2x0 + sin x1 + sin x2 + sin 2x0 + sin 2x1 + sin x2.
+    let closed = [
+        4.0 * (2.0 * x[0]).cos(),
+        x[1].cos() + 2.0 * (2.0 * x[1]).cos(),
+        2.0 * x[2].cos(),
+    ];
+    assert_all_closed("d/dx", &dx, &closed);
+    assert_fd_all("as_slice", sines_of_a_changing_buffer, &x, &dx);
+}

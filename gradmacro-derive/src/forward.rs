@@ -356,6 +356,23 @@ impl Forward<'_> {
         quote!(#push #ident = #expr;)
     }
 
+    /// The arguments of `call` as its forward sweep passes them. An owned
+    /// constant an active call or method takes by value (`f(w,
+    /// idx.clone())`) is passed again to its pullback in the reverse sweep,
+    /// so the forward call gets a clone.
+    fn call_arguments(&self, call: ValueId, args: &[ValueId]) -> Vec<TokenStream> {
+        let active = self.activity.is_active(call);
+        args.iter()
+            .map(|arg| {
+                let printed = self.value(*arg);
+                match active && self.is_owned_constant(*arg) {
+                    true => quote!(::core::clone::Clone::clone(&#printed)),
+                    false => printed,
+                }
+            })
+            .collect()
+    }
+
     /// Whether `value` is a constant the code owns and may not be `Copy`:
     /// a buffer it made (`idx.clone()`, `vec![..]`) or a method's or call's
     /// result (`make()`), not a reference or a parameter.
@@ -624,19 +641,7 @@ impl Forward<'_> {
                         }
                         false => p(receiver),
                     };
-                    // As for a call (see `Opaque::Call` below): an owned
-                    // constant an active method takes is passed again to its
-                    // pullback in the reverse sweep.
-                    let active = self.activity.is_active(value);
-                    let args =
-                        args.iter()
-                            .map(|arg| match active && self.is_owned_constant(*arg) {
-                                true => {
-                                    let arg = p(arg);
-                                    quote!(::core::clone::Clone::clone(&#arg))
-                                }
-                                false => p(arg),
-                            });
+                    let args = self.call_arguments(value, args);
                     // (`::<T>`: a method's turbofish keeps its `::`.)
                     let turbofish = turbofish.as_ref().map(|t| match t.colon2_token {
                         Some(_) => quote!(#t),
@@ -653,19 +658,7 @@ impl Forward<'_> {
                 // Bound above; never reached.
                 Opaque::CallGradient(_) => quote!(()),
                 Opaque::Call { func, args } => {
-                    // An owned constant an active call takes by value (`f(w,
-                    // idx.clone())`) is passed again to its pullback in the
-                    // reverse sweep: the forward call gets a clone.
-                    let active = self.activity.is_active(value);
-                    let args =
-                        args.iter()
-                            .map(|arg| match active && self.is_owned_constant(*arg) {
-                                true => {
-                                    let arg = p(arg);
-                                    quote!(::core::clone::Clone::clone(&#arg))
-                                }
-                                false => p(arg),
-                            });
+                    let args = self.call_arguments(value, args);
                     quote!(#func(#(#args),*))
                 }
                 Opaque::Invoke { callee, args } => {

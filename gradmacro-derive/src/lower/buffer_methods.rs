@@ -7,7 +7,6 @@
 //! | `b.swap(i, j)` | the two elements (or rows) exchanged through a temporary |
 //! | `b.reverse()` | `swap(k, n - 1 - k)` for the first half |
 //! | `b.copy_from_slice(s)`, `b.clone_from_slice(s)` | `b[k] = s[k]` |
-//! | `b.as_slice()` | `&b[..]` |
 //! | `b.extend_from_slice(s)` | `b.push(s[k])` |
 //! | `b.sort_by(cmp)`, `b.sort_unstable_by(cmp)` | the permutation that sorts `b` (computed on its values, a constant), then `b[k] = old[perm[k]]` |
 //!
@@ -116,8 +115,6 @@ impl Lowerer {
                     }),
                 }
             }
-            // The whole buffer as a slice.
-            ("as_slice", []) => parse_quote!(&#receiver[..]),
             ("reverse", []) if depth == 1 => {
                 let (n, t) = (crate::names::local("n"), crate::names::local("swap_t"));
                 parse_quote!({

@@ -152,6 +152,14 @@ impl Lowerer {
     /// further down) no longer holds them. The copy's adjoint flows back into
     /// the buffer's as any copy's does.
     pub(super) fn lower_call_argument(&mut self, arg: &Expr) -> syn::Result<ValueId> {
+        // `v.as_slice()`: the argument `&v[..]` (copied where `v` changes
+        // later, as that argument is).
+        if let Expr::MethodCall(call) = arg {
+            if call.method == "as_slice" && call.args.is_empty() {
+                let receiver = &call.receiver;
+                return self.lower_call_argument(&syn::parse_quote!(&#receiver[..]));
+            }
+        }
         // Lent `&mut`: the call may write it (see `borrow.rs`).
         if let Expr::Reference(reference) = arg {
             if reference.mutability.is_some() {

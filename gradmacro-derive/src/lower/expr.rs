@@ -415,6 +415,12 @@ impl Lowerer {
     }
 
     pub(super) fn lower_method_call(&mut self, call: &syn::ExprMethodCall) -> syn::Result<Lowered> {
+        // `v.as_slice()`: `&v[..]`, as written out.
+        if call.method == "as_slice" && call.args.is_empty() {
+            let receiver = &call.receiver;
+            let whole: Expr = syn::parse_quote!(&#receiver[..]);
+            return self.lower_expr(&whole);
+        }
         let mark = self.after_call.len();
         if let Some(consumed) = self.lower_consumer(call)? {
             return Ok(consumed);

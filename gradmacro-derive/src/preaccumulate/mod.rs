@@ -26,8 +26,9 @@
 //! joint mode runs its forward sweep again, preaccumulation adds a pass
 //! over each buffer gradient (scaled into the adjoint, leaving the scratch
 //! zero) and computes every buffer argument's gradient, constants' too.
-//! Measured: a weighted least squares with a `dot(w, x_row)` helper per
-//! row, 17–20 µs preaccumulated against 10 µs joint; the GMM with a
+//! Measured (a scratch program, and the formulations bench with the choice
+//! forced each way): a weighted least squares with a `dot(w, x_row)` helper
+//! per row, 17–20 µs preaccumulated against 10 µs joint; the GMM with a
 //! `logsumexp(&terms)` helper per point (one buffer, `exp` per entry),
 //! preaccumulated 5–10% faster. So in a loop a call reading several
 //! buffers composes in joint mode unless it is recursive (the determinant
