@@ -33,6 +33,7 @@ mod explain;
 mod forward;
 mod fuse;
 mod guard;
+mod hoist;
 mod impl_block;
 mod ir;
 mod lower;
@@ -158,6 +159,8 @@ mod expand {
         let sig = sig.clone();
         let mut lowered = lower::lower(&function.block, &sig)?;
         crate::preaccumulate::insert_gradients(&mut lowered.body);
+        let types = crate::types::infer(&lowered.body, &sig);
+        crate::hoist::loop_invariants(&mut lowered.body, &types);
         if std::env::var_os("GRADMACRO_DUMP").is_some() {
             eprintln!("gradmacro IR of `{}`:\n{}\n", sig.name, lowered.body);
         }
