@@ -41,11 +41,28 @@ pub struct Forward<'a> {
     /// The float type of each value and slot (a generic float's zero is
     /// `Zero::zero()`, as `T: Float` is not `Default`).
     pub types: &'a crate::types::FloatTypes,
+    /// Values not computed at all: the copies a checkpointed loop's
+    /// forward run does not need (see `fuse/checkpoint.rs`).
+    pub skipped: &'a [ValueId],
 }
 
 /// The forward sweep of `body`.
 pub fn forward(sweep: &Forward) -> TokenStream {
     sweep.block(&sweep.body.root)
+}
+
+/// The forward code of one iteration of a checkpointed loop, with its saves,
+/// which the reverse sweep runs again just before reversing the iteration.
+pub fn recomputed_iterations(sweep: &Forward) -> HashMap<BlockId, TokenStream> {
+    let mut out = HashMap::new();
+    for node in &sweep.body.root.nodes {
+        if let Node::Loop(lp) = node {
+            if sweep.fusion.checkpoint(lp.body.id).is_some() {
+                out.insert(lp.body.id, sweep.block(&lp.body));
+            }
+        }
+    }
+    out
 }
 
 impl Forward<'_> {
@@ -211,6 +228,9 @@ impl Forward<'_> {
                 });
                 quote!(match #scrutinee { #(#arms)* })
             }
+            Node::Loop(lp) if self.fusion.checkpoint(lp.body.id).is_some() => {
+                self.checkpointed_loop(lp)
+            }
             Node::Loop(lp) => {
                 let trip = primal(lp.trip);
                 let clear_continue = lp.continue_flag.map(|flag| {
@@ -312,6 +332,48 @@ impl Forward<'_> {
         }
     }
 
+    /// A checkpointed loop (see `fuse/checkpoint.rs`): the primal, saving
+    /// the state each iteration starts from and nothing else; the reverse
+    /// sweep recomputes each iteration's saves from that state.
+    fn checkpointed_loop(&self, lp: &crate::ir::Loop) -> TokenStream {
+        let Some(checkpoint) = self.fusion.checkpoint(lp.body.id) else {
+            return TokenStream::new();
+        };
+        let LoopKind::For { item, iter } = &lp.kind else {
+            return TokenStream::new();
+        };
+        let nothing_saved = Saves::none();
+        let primal_only = Forward {
+            saves: &nothing_saved,
+            skipped: &checkpoint.loan_copies,
+            ..*self
+        };
+        let body = primal_only.block(&lp.body);
+        let mut declare = TokenStream::new();
+        let mut save = TokenStream::new();
+        let iter_value = self.value(*iter);
+        let expected = quote!(::gradmacro::__private::loop_hint(&#iter_value));
+        for buffer in &checkpoint.buffers {
+            let states = names::checkpoints("v", buffer.0);
+            let buffer = primal(*buffer);
+            declare.extend(
+                quote!(let mut #states = ::gradmacro::__private::Checkpoints::new(#expected);),
+            );
+            save.extend(quote!(#states.save(&#buffer[..]);));
+        }
+        for slot in &checkpoint.slots {
+            let states = names::checkpoints("s", slot.0);
+            let slot = names::slot(*slot);
+            declare.extend(quote!(let mut #states = ::std::vec::Vec::with_capacity(#expected);));
+            save.extend(quote!(#states.push(#slot);));
+        }
+        let (trip, item, iter) = (primal(lp.trip), names::loop_item(*item), iter_value);
+        quote! {
+            #declare
+            for #item in #iter { #trip += 1; #save #body }
+        }
+    }
+
     /// For a taped part, the write of its current value at its loop's
     /// current iteration.
     fn record(&self, part: Part) -> Option<TokenStream> {
@@ -388,6 +450,9 @@ impl Forward<'_> {
     }
 
     fn def(&self, value: ValueId) -> TokenStream {
+        if self.skipped.contains(&value) {
+            return TokenStream::new();
+        }
         let stmt = self.body.def(value);
         let part = Part::Value(value);
         let annotation = stmt.ty.as_ref().map(|ty| quote!(: #ty));

@@ -166,6 +166,12 @@ pub fn pattern_binding(id: usize) -> Ident {
     hygienic(format!("__gm_b{id}"))
 }
 
+/// The states a checkpointed loop saved of a buffer or a variable (see
+/// `fuse/checkpoint.rs`).
+pub fn checkpoints(of: &str, id: usize) -> Ident {
+    hygienic(format!("__gm_checkpoints_{of}{id}"))
+}
+
 /// The binding of a `for` loop's item.
 pub fn loop_item(value: ValueId) -> Ident {
     hygienic(format!("__gm_item{}", value.0))

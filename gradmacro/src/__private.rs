@@ -777,3 +777,5 @@ impl<F: Copy, T: ScaleAdjoint<F>> ScaleAdjoint<F> for ::std::vec::Vec<T> {
 pub fn is_nonzero<T: ::num_traits::Float>(partial: T) -> bool {
     partial != T::zero()
 }
+
+pub use crate::checkpoints::{CheckpointedBuffer, Checkpoints};

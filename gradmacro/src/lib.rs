@@ -441,3 +441,4 @@ pub mod vector;
 /// Support for generated code; not part of the public API.
 #[doc(hidden)]
 pub mod __private;
+mod checkpoints;

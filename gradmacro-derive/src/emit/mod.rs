@@ -15,6 +15,7 @@ use crate::signature::FnSignature;
 use crate::types;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
+use std::collections::HashMap;
 use syn::ItemFn;
 
 /// The attributes every generated function carries: generated code is allowed to
@@ -174,6 +175,7 @@ pub(super) fn sweeps(source: &Source, activity: &Activity, seeds: Seeds, explain
                     name_every_adjoint: explain,
                     out_seeds: &out_seeds,
                     preaccumulated: &preaccumulated,
+                    recomputed: &HashMap::new(),
                 },
                 seed.clone(),
             )
@@ -229,6 +231,20 @@ pub(super) fn sweeps(source: &Source, activity: &Activity, seeds: Seeds, explain
         }
         saves
     };
+    // Checkpointed loops' iterations, recomputed by the reverse sweep (they
+    // hold no fused loop, so no fused code).
+    let recomputed = crate::forward::recomputed_iterations(&crate::forward::Forward {
+        body,
+        sig,
+        activity,
+        saves: &saves,
+        fusion: &fusion,
+        fused: &HashMap::new(),
+        inline_constants: !explain,
+        preaccumulated: &preaccumulated,
+        types: &types,
+        skipped: &[],
+    });
     let sweep = reverse::reverse(
         &reverse::Inputs {
             body,
@@ -239,6 +255,7 @@ pub(super) fn sweeps(source: &Source, activity: &Activity, seeds: Seeds, explain
             name_every_adjoint: explain,
             out_seeds: &out_seeds,
             preaccumulated: &preaccumulated,
+            recomputed: &recomputed,
         },
         seed,
     );
@@ -288,6 +305,7 @@ pub(super) fn sweeps(source: &Source, activity: &Activity, seeds: Seeds, explain
             inline_constants: !explain,
             preaccumulated: &preaccumulated,
             types: &types,
+            skipped: &[],
         }),
         value_adjoints: (0..body.value_count())
             .map(|index| sweep.adjoint(crate::ir::ValueId(index)))

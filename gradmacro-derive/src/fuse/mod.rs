@@ -38,6 +38,7 @@
 use crate::activity::Activity;
 use crate::ir::{Arith, SlotId, ValueId, ROOT};
 use crate::ir::{Block, BlockId, Body, Loop, Node, Op, Opaque};
+pub use checkpoint::Checkpoint;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// One factor of an accumulator's exit adjoint: the seed, negated or multiplied
@@ -120,6 +121,9 @@ pub struct Fusion {
     /// Element reads whose adjoint is the only contribution its entry of the
     /// adjoint buffer ever gets: assigned rather than added.
     sole_contributions: HashSet<ValueId>,
+    /// Loops whose reverse recomputes each iteration from the state saved at
+    /// its start (see [`checkpoint`]), by body block.
+    checkpointed: std::collections::BTreeMap<BlockId, Checkpoint>,
     /// Why each loop of the body's top level that is not fused is not: for
     /// `GRADMACRO_DUMP`, like a compiler's missed-optimisation remarks.
     not_fused: std::collections::BTreeMap<BlockId, String>,
@@ -143,9 +147,15 @@ impl Fusion {
     }
 
     /// Whether values defined in `block` are in scope for the reverse code that
-    /// reads them (the root block, or a fused loop's body).
+    /// reads them (the root block, a fused loop's body, or a checkpointed
+    /// loop's, whose iteration is recomputed just before it is reversed).
     pub fn in_scope(&self, block: BlockId) -> bool {
-        block == ROOT || self.loops.contains_key(&block)
+        block == ROOT || self.loops.contains_key(&block) || self.checkpointed.contains_key(&block)
+    }
+
+    /// The checkpoint of the checkpointed loop whose body block is `block`.
+    pub fn checkpoint(&self, block: BlockId) -> Option<&Checkpoint> {
+        self.checkpointed.get(&block)
     }
 
     /// Whether `block` runs several times per execution of its reverse code.
@@ -237,7 +247,28 @@ pub fn analyze(body: &Body, activity: &Activity, options: Options<'_>) -> Fusion
         let mut fused = match fused {
             Ok(fused) => fused,
             Err(reason) => {
-                fusion.not_fused.insert(lp.body.id, reason);
+                let after = Region::of_nodes(body, &body.root.nodes[index + 1..]);
+                match checkpoint::checkpoint(body, activity, lp, &after) {
+                    Ok(checkpoint) => {
+                        // As in a fused loop, the iteration's reverse code
+                        // runs right after its forward code.
+                        mark_once_per_iteration(&lp.body, &mut fusion.once_per_iteration);
+                        fusion.stable_reads.extend(stable_reads(body, lp, &steps));
+                        fusion.not_fused.insert(
+                            lp.body.id,
+                            format!(
+                                "{reason}; checkpointed: each iteration saves {} and is recomputed in the reverse sweep",
+                                checkpoint.describe()
+                            ),
+                        );
+                        fusion.checkpointed.insert(lp.body.id, checkpoint);
+                    }
+                    Err(why) => {
+                        fusion
+                            .not_fused
+                            .insert(lp.body.id, format!("{reason}; not checkpointed: {why}"));
+                    }
+                }
                 continue;
             }
         };
@@ -761,6 +792,7 @@ fn root_values_behind(body: &Body, read: &BTreeSet<ValueId>) -> Vec<ValueId> {
     seen.into_iter().collect()
 }
 
+mod checkpoint;
 mod display;
 mod iteration;
 mod scratch;

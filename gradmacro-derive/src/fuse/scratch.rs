@@ -50,7 +50,7 @@ pub(super) fn iteration_local(
 /// Whether, running `nodes` once, every read of an element of `buffer` comes
 /// after a node that certainly overwrote the whole buffer, or lies inside a
 /// node (a loop, a branch) for which that holds in turn.
-fn reads_only_its_writes(body: &Body, nodes: &[Node], buffer: ValueId) -> bool {
+pub(super) fn reads_only_its_writes(body: &Body, nodes: &[Node], buffer: ValueId) -> bool {
     let mut overwritten = false;
     for node in nodes {
         if overwritten {

@@ -432,3 +432,115 @@ fn a_loop_that_breaks_is_fused_and_one_that_returns_is_not() {
         &["it may return from the function (`return` inside it)"],
     );
 }
+
+#[test]
+fn a_time_loop_over_a_state_buffer_is_checkpointed() {
+    let dump = fusion(quote!(
+        fn euler(k: &[f64], steps: usize) -> f64 {
+            let n = k.len();
+            let mut y = vec![1.0; n];
+            let mut t = 0.0;
+            for _ in 0..steps {
+                let mut dy = vec![0.0; n];
+                for i in 0..n {
+                    dy[i] = -k[i] * y[i];
+                }
+                for i in 0..n {
+                    y[i] += 0.1 * dy[i];
+                }
+                t += 0.1;
+            }
+            y[n - 1] * t
+        }
+    ));
+    // `y` carries the state (saved whole per step); `dy` is made in the
+    // step; `t` is a variable the loop writes.
+    assert_eq!(
+        dump,
+        "loop b1 not fused: it accumulates nothing into a variable of the function's body; \
+         checkpointed: each iteration saves [v4] and [s0] and is recomputed in the reverse sweep\n"
+    );
+}
+
+#[test]
+fn a_scratch_buffer_overwritten_before_it_is_read_is_not_saved() {
+    let dump = fusion(quote!(
+        fn euler(k: &[f64], steps: usize) -> f64 {
+            let n = k.len();
+            let mut y = vec![1.0; n];
+            let mut dy = vec![0.0; n];
+            for _ in 0..steps {
+                for i in 0..n {
+                    dy[i] = -k[i] * y[i];
+                }
+                for i in 0..n {
+                    y[i] += 0.1 * dy[i];
+                }
+            }
+            y[n - 1]
+        }
+    ));
+    assert!(
+        dump.contains("checkpointed: each iteration saves [v4] and []"),
+        "{dump}"
+    );
+}
+
+#[test]
+fn loops_that_cannot_be_recomputed_say_why() {
+    // A history read back and written at a point per iteration: saving it
+    // whole per step would be quadratic. (One only written needs no save.)
+    let dump = fusion(quote!(
+        fn traced(k: &[f64], steps: usize) -> f64 {
+            let n = k.len();
+            let mut y = vec![1.0; n];
+            let mut trace = vec![0.0; steps];
+            for s in 0..steps {
+                for i in 0..n {
+                    y[i] *= k[i];
+                }
+                y[0] += trace[s / 2];
+                trace[s] = y[0];
+            }
+            trace[steps - 1]
+        }
+    ));
+    assert_not_fused(
+        &dump,
+        &["not checkpointed: it writes v6 at a point per iteration"],
+    );
+    // Printing twice is visible.
+    let dump = fusion(quote!(
+        fn noisy(k: &[f64], steps: usize) -> f64 {
+            let n = k.len();
+            let mut y = vec![1.0; n];
+            for s in 0..steps {
+                for i in 0..n {
+                    y[i] *= k[i];
+                }
+                println!("{}", s);
+            }
+            y[0]
+        }
+    ));
+    assert_not_fused(
+        &dump,
+        &["not checkpointed: running an iteration again would repeat a macro"],
+    );
+    // No nested loop: store-all keeps what little each iteration needs.
+    let dump = fusion(quote!(
+        fn logistic(r: f64, steps: usize) -> f64 {
+            let mut x = 0.5;
+            let mut y = 0.0;
+            for _ in 0..steps {
+                x = r * x * (1.0 - x);
+                y = y * x;
+            }
+            x + y
+        }
+    ));
+    assert_not_fused(
+        &dump,
+        &["not checkpointed: it has no nested loop to recompute"],
+    );
+}

@@ -26,6 +26,7 @@ use std::collections::{BTreeSet, HashMap};
 mod argmax;
 mod buffers;
 mod calls;
+mod checkpointed;
 pub(crate) use calls::{is_buffer_argument, lent_arguments};
 mod fused;
 mod in_place;
@@ -96,6 +97,10 @@ pub struct Inputs<'a> {
     /// The calls whose gradient the forward sweep took (see
     /// `preaccumulate.rs`).
     pub preaccumulated: &'a crate::preaccumulate::Preaccumulated,
+    /// The forward code of each checkpointed loop's iteration, with its
+    /// saves, which the reverse sweep runs again before reversing it (empty
+    /// for the dry runs, which only look at what the reverse code reads).
+    pub recomputed: &'a HashMap<BlockId, TokenStream>,
 }
 
 /// An out-parameter's adjoint where the reverse sweep starts: the `&mut`
@@ -513,6 +518,10 @@ impl Generator<'_> {
                 }
                 if let Some(found) = self.inputs.saves.argmax.get(&lp.body.id) {
                     code.extend(self.argmax_reverse(found));
+                    return code;
+                }
+                if let Some(checkpoint) = self.inputs.fusion.checkpoint(lp.body.id) {
+                    code.extend(self.checkpointed(lp, checkpoint));
                     return code;
                 }
                 let summed = self.invariant_reads(lp);

@@ -1,0 +1,194 @@
+//! Checkpointed loops: a time-stepping loop (an ODE integrator's steps, a
+//! simulation's ticks) whose iterations each sweep nested loops over its state.
+//!
+//! Store-all keeps every value the reverse sweep reads from every iteration:
+//! for RK4 that is the four stages of every step, a tape that grows with the
+//! number of steps and soon leaves the cache. A hand-written adjoint instead
+//! stores the state the loop carries into each step and, going backwards,
+//! recomputes the step from it, then reverses it (Griewank's checkpointing with
+//! one checkpoint per step). This does the same. The forward sweep runs the
+//! loop as the primal does, saving only the carried state at the start of each
+//! iteration: the variables and buffers of the function body that the loop
+//! writes and reads before writing. Reverse iteration `k` loads the state saved
+//! by forward iteration `k`, runs the iteration's forward code with its saves
+//! (the nested loops' tapes, one iteration's worth, reused by every step and so
+//! in cache), and reverses it right away, as a fused loop's iteration is: the
+//! body's own values are in scope there and need no saves at all.
+//!
+//! A loop is checkpointed when it is not fused, iterates a range (the reverse
+//! sweep recomputes its item) with no early exit, contains a nested loop, has
+//! no effect that running an iteration twice would repeat (a macro, a field
+//! write, a `&mut` loan of a non-float, a call whose result is thrown away),
+//! and each buffer it must save is swept by its nested loops (stored inside
+//! one or lent whole to a call) rather than written at a point per iteration,
+//! where saving it whole each iteration would cost more than store-all.
+
+use super::{scratch, Region};
+use crate::activity::Activity;
+use crate::ir::{Block, Body, Loop, LoopKind, Node, Op, Opaque, SlotId, ValueId};
+use std::collections::BTreeSet;
+
+/// What a checkpointed loop saves at the start of each iteration.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// Buffers of the function body the loop writes and reads first.
+    pub buffers: Vec<ValueId>,
+    /// Variables of the function body the loop writes.
+    pub slots: Vec<SlotId>,
+    /// The copies taken before `&mut` loans to calls in the loop, which
+    /// only the reverse sweep reads: the forward sweep's run of the loop,
+    /// which saves nothing else, does not take them.
+    pub loan_copies: Vec<ValueId>,
+}
+
+/// The checkpoint of root-level loop `lp` if it should be checkpointed, or
+/// why not.
+///
+/// `after` is the code after the loop: what the loop reads must not change
+/// there (the reverse sweep recomputes the loop after reversing that code),
+/// unless the loop writes it too (then its saved state is loaded back).
+pub(super) fn checkpoint(
+    body: &Body,
+    activity: &Activity,
+    lp: &Loop,
+    after: &Region,
+) -> Result<Checkpoint, String> {
+    let LoopKind::For { iter, .. } = lp.kind else {
+        return Err("it is not a `for` loop".into());
+    };
+    if !matches!(
+        body.def(iter).op,
+        Op::Opaque(Opaque::Range { start: Some(_), .. })
+    ) {
+        return Err("it does not iterate a range".into());
+    }
+    if !lp.exit_flags.is_empty() || lp.continue_flag.is_some() {
+        return Err("it may exit early".into());
+    }
+    let inside = lp.body.block_ids();
+    let mut nested_loop = false;
+    let mut active = false;
+    let mut effect: Option<&'static str> = None;
+    let mut swept: BTreeSet<ValueId> = BTreeSet::new();
+    let mut stored_at_top: BTreeSet<ValueId> = BTreeSet::new();
+    let mut slots: BTreeSet<SlotId> = BTreeSet::new();
+    let mut loan_copies = Vec::new();
+    let outside = |value: ValueId| !inside.contains(&body.def(value).home);
+    visit(&lp.body, 0, &mut |node, depth| match node {
+        Node::Loop(_) => nested_loop = true,
+        Node::Macro { .. } => effect = Some("a macro"),
+        Node::FieldWrite { .. } => effect = Some("a field write"),
+        Node::WriteBack { .. } => effect = Some("an out-parameter's write"),
+        Node::Store { base, .. } if outside(*base) => {
+            match depth {
+                0 => stored_at_top.insert(*base),
+                _ => swept.insert(*base),
+            };
+        }
+        Node::Push { base, .. }
+        | Node::Resize { base, .. }
+        | Node::Overwrite { target: base, .. }
+            if outside(*base) =>
+        {
+            effect = Some("a change of length of a buffer of the function body");
+        }
+        Node::Write { slot, .. } if !inside.contains(&body.slots[slot.0].home) => {
+            slots.insert(*slot);
+        }
+        Node::Def(value) => {
+            active |= activity.is_active(*value);
+            match &body.def(*value).op {
+                Op::Opaque(Opaque::ConstantMut { .. }) => {
+                    effect = Some("a `&mut` loan of a non-float")
+                }
+                Op::Opaque(Opaque::BorrowMut { before, .. }) => loan_copies.push(*before),
+                Op::Opaque(Opaque::Invoke { .. }) => effect = Some("a call of a closure parameter"),
+                // Called for its effect, other than writing what it is lent.
+                Op::Opaque(Opaque::Call { .. } | Opaque::Method { .. })
+                    if body.discarded.contains(value) && !body.lends_mut(*value) =>
+                {
+                    effect = Some("a call whose result is unused")
+                }
+                _ => {}
+            }
+            for base in body.written_by_call(*value) {
+                if outside(base) {
+                    swept.insert(base);
+                }
+            }
+        }
+        _ => {}
+    });
+    if !active {
+        return Err("nothing in it is differentiated".into());
+    }
+    if !nested_loop {
+        return Err("it has no nested loop to recompute".into());
+    }
+    if let Some(effect) = effect {
+        return Err(format!("running an iteration again would repeat {effect}"));
+    }
+    let region = Region::of_nodes(body, &lp.body.nodes);
+    let changed_after = region.read.iter().find(|value| {
+        body.def(**value).buffer
+            && outside(**value)
+            && after.writes_buffer(**value)
+            && !region.writes_buffer(**value)
+    });
+    if let Some(buffer) = changed_after {
+        return Err(format!(
+            "it reads v{}, which the code after it changes",
+            buffer.0
+        ));
+    }
+    if let Some((slot, _)) = region
+        .slot_reads
+        .iter()
+        .find(|(slot, _)| after.writes_slot(*slot) && !slots.contains(slot))
+    {
+        return Err(format!(
+            "it reads s{}, which the code after it changes",
+            slot.0
+        ));
+    }
+    let mut buffers = Vec::new();
+    for buffer in swept.union(&stored_at_top) {
+        // A buffer every iteration overwrites before reading carries nothing.
+        if scratch::reads_only_its_writes(body, &lp.body.nodes, *buffer) {
+            continue;
+        }
+        if !swept.contains(buffer) {
+            return Err(format!(
+                "it writes v{} at a point per iteration (saving the buffer whole per iteration would cost more)",
+                buffer.0
+            ));
+        }
+        buffers.push(*buffer);
+    }
+    Ok(Checkpoint {
+        buffers,
+        slots: slots.into_iter().collect(),
+        loan_copies,
+    })
+}
+
+/// Calls `f` on every node of `block` at any depth, with the number of loops
+/// between it and `block`.
+fn visit<'a>(block: &'a Block, depth: usize, f: &mut dyn FnMut(&'a Node, usize)) {
+    for node in &block.nodes {
+        f(node, depth);
+        let inner = depth + usize::from(matches!(node, Node::Loop(_)));
+        for nested in node.blocks() {
+            visit(nested, inner, f);
+        }
+    }
+}
+
+impl Checkpoint {
+    /// `[v7] and [s2]`, for the dump.
+    pub fn describe(&self) -> String {
+        let buffers: Vec<String> = self.buffers.iter().map(|v| format!("v{}", v.0)).collect();
+        let slots: Vec<String> = self.slots.iter().map(|s| format!("s{}", s.0)).collect();
+        format!("[{}] and [{}]", buffers.join(", "), slots.join(", "))
+    }
+}
