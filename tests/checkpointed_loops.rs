@@ -245,6 +245,10 @@ fn a_state_parameter_stepped_in_place() {
     let (value, grad) = relax_in_place_grad(&K, &mut state);
     assert_eq!(value, relax(&K));
     assert_fd_all("relax in place", relax, &K, &grad);
+    // The caller's buffer ends as the plain function leaves it.
+    let mut plain_state = Y0.to_vec();
+    relax_in_place(&K, &mut plain_state);
+    assert_eq!(state, plain_state);
 }
 
 /// A caller of a checkpointed function, twice, with different steps.
@@ -375,4 +379,91 @@ fn a_parameter_changed_after_the_loop() {
     let (value, grad) = weights_changed_after_grad(&K, &mut w0.to_vec());
     assert_eq!(value, f(&K));
     assert_fd_all("weights changed after", f, &K, &grad);
+}
+
+/// The RK4 above with at most 3 saved states (Griewank's binomial
+/// schedule): the same gradient, bit for bit.
+#[differentiate(checkpoints = 3)]
+fn rk4_revolve(x: &[f64]) -> f64 {
+    let n = x.len();
+    let s = 6;
+    let h = 1.5 / s as f64;
+    let mut y = vec![0.0; n];
+    for _ in 0..s {
+        let mut k1 = vec![0.0; n];
+        k1[0] = x[0];
+        for i in 1..n {
+            k1[i] = x[i] * y[i - 1];
+        }
+        let mut k2 = vec![0.0; n];
+        k2[0] = x[0];
+        for i in 1..n {
+            k2[i] = x[i] * (y[i - 1] + h / 2.0 * k1[i - 1]);
+        }
+        let mut k3 = vec![0.0; n];
+        k3[0] = x[0];
+        for i in 1..n {
+            k3[i] = x[i] * (y[i - 1] + h / 2.0 * k2[i - 1]);
+        }
+        let mut k4 = vec![0.0; n];
+        k4[0] = x[0];
+        for i in 1..n {
+            k4[i] = x[i] * (y[i - 1] + h * k3[i - 1]);
+        }
+        for i in 0..n {
+            y[i] += h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
+        }
+    }
+    y[n - 1]
+}
+
+/// A carried variable and a loss, with one saved state only (each step
+/// recomputed from the start).
+#[differentiate(checkpoints = 1)]
+fn forced_one_state(y0: &[f64], rate: f64) -> f64 {
+    let n = y0.len();
+    let h = 0.1;
+    let mut y = y0.to_vec();
+    let mut t = 0.0;
+    let mut loss = 0.0;
+    for step in 1..=8 {
+        for i in 0..n {
+            y[i] += h * (-rate * y[i] + (t * (i + 1) as f64).sin());
+        }
+        for i in 0..n {
+            let target = 0.1 * step as f64;
+            loss += (y[i] - target) * (y[i] - target);
+        }
+        t += h;
+    }
+    loss
+}
+
+#[test]
+fn a_binomial_schedule_gives_the_same_gradients() {
+    let (value, grad) = rk4_revolve_grad(&K);
+    let (all_value, all_grad) = rk4_inline_grad(&K);
+    assert_eq!(value, all_value);
+    assert_eq!(grad, all_grad);
+    check_slice(
+        "rk4 revolve",
+        (rk4_revolve, rk4_revolve_grad, rk4_revolve_pullback),
+        &K,
+        &[],
+    );
+    let (value, (dy, dr)) = forced_one_state_grad(&Y0, 0.6);
+    let (all_value, (all_dy, all_dr)) = forced_with_loss_grad(&Y0, 0.6);
+    assert_eq!(value, all_value);
+    assert_eq!((dy, dr), (all_dy, all_dr));
+    check_scalar(
+        "forced, one state",
+        (
+            forced_one_state,
+            forced_one_state_grad,
+            forced_one_state_pullback,
+        ),
+        &Y0,
+        0.6,
+        &[],
+    );
 }

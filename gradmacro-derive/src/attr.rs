@@ -20,6 +20,10 @@ pub struct Options {
     pub float: Option<Ident>,
     /// `explain`: also generate `NAME_explain`, the graph of one evaluation.
     pub explain: Option<Ident>,
+    /// `checkpoints = N`: each checkpointed loop keeps at most `N` saved
+    /// states and recomputes the rest by Griewank's binomial schedule,
+    /// instead of one state per iteration (see `fuse/checkpoint.rs`).
+    pub checkpoints: Option<usize>,
 }
 
 impl Options {
@@ -45,6 +49,20 @@ impl Parse for Options {
                     return Err(syn::Error::new(key.span(), "`explain` is given twice"));
                 }
                 options.explain = Some(key.clone());
+            } else if key == "checkpoints" {
+                if options.checkpoints.is_some() {
+                    return Err(syn::Error::new(key.span(), "`checkpoints` is given twice"));
+                }
+                expect_equals(input, &key, "`checkpoints = 64`")?;
+                let count: syn::LitInt = input.parse()?;
+                let value: usize = count.base10_parse()?;
+                if value == 0 {
+                    return Err(syn::Error::new(
+                        count.span(),
+                        "`checkpoints` needs at least one saved state (the state before the loop)",
+                    ));
+                }
+                options.checkpoints = Some(value);
             } else if key == "float" {
                 if options.float.is_some() {
                     return Err(syn::Error::new(key.span(), "`float` is given twice"));
@@ -55,7 +73,7 @@ impl Parse for Options {
                 return Err(syn::Error::new(
                     key.span(),
                     format!(
-                        "unknown option `{key}`: the options are `wrt = [...]`, `float = T` and `explain`"
+                        "unknown option `{key}`: the options are `wrt = [...]`, `float = T`, `explain` and `checkpoints = N`"
                     ),
                 ));
             }
@@ -163,6 +181,19 @@ mod tests {
         assert!(Options::parse(quote!(wrt = w)).unwrap().explain.is_none());
         let message = Options::parse(quote!(explain, explain)).unwrap_err();
         assert_eq!(message.to_string(), "`explain` is given twice");
+    }
+
+    #[test]
+    fn checkpoints_takes_a_positive_count() {
+        let options = Options::parse(quote!(wrt = x, checkpoints = 64)).unwrap();
+        assert_eq!(options.checkpoints, Some(64));
+        let message = |tokens| Options::parse(tokens).unwrap_err().to_string();
+        assert!(message(quote!(checkpoints = 0)).starts_with("`checkpoints` needs at least one"));
+        assert!(message(quote!(checkpoints)).starts_with("`checkpoints` needs a value"));
+        assert_eq!(
+            message(quote!(checkpoints = 1, checkpoints = 2)),
+            "`checkpoints` is given twice"
+        );
     }
 
     #[test]

@@ -51,18 +51,36 @@ pub fn forward(sweep: &Forward) -> TokenStream {
     sweep.block(&sweep.body.root)
 }
 
-/// The forward code of one iteration of a checkpointed loop, with its saves,
-/// which the reverse sweep runs again just before reversing the iteration.
-pub fn recomputed_iterations(sweep: &Forward) -> HashMap<BlockId, TokenStream> {
+/// The forward code of one iteration of each checkpointed loop: with its
+/// saves, which the reverse sweep runs just before reversing the iteration,
+/// and without, which a binomial schedule runs to move the state forward.
+pub fn recomputed_iterations(sweep: &Forward) -> HashMap<BlockId, Recomputed> {
     let mut out = HashMap::new();
+    let nothing_saved = Saves::none();
     for node in &sweep.body.root.nodes {
         if let Node::Loop(lp) = node {
-            if sweep.fusion.checkpoint(lp.body.id).is_some() {
-                out.insert(lp.body.id, sweep.block(&lp.body));
+            if let Some(checkpoint) = sweep.fusion.checkpoint(lp.body.id) {
+                let primal_only = Forward {
+                    saves: &nothing_saved,
+                    skipped: &checkpoint.loan_copies,
+                    ..*sweep
+                };
+                let recomputed = Recomputed {
+                    with_saves: sweep.block(&lp.body),
+                    primal: primal_only.block(&lp.body),
+                };
+                out.insert(lp.body.id, recomputed);
             }
         }
     }
     out
+}
+
+/// A checkpointed loop's iteration, as the reverse sweep runs it again.
+#[derive(Default, Clone)]
+pub struct Recomputed {
+    pub with_saves: TokenStream,
+    pub primal: TokenStream,
 }
 
 impl Forward<'_> {
@@ -352,7 +370,14 @@ impl Forward<'_> {
         let mut declare = TokenStream::new();
         let mut save = TokenStream::new();
         let iter_value = self.value(*iter);
-        let expected = quote!(::gradmacro::__private::loop_hint(&#iter_value));
+        // One state per iteration, or (`checkpoints = N`) at most `N`: the
+        // forward sweep then saves the state before the loop only, and the
+        // reverse sweep's binomial schedule saves the others as it goes
+        // (see `gradmacro::__private::Revolve`).
+        let expected = match self.sig.checkpoints {
+            Some(slots) => quote!(#slots),
+            None => quote!(::gradmacro::__private::loop_hint(&#iter_value)),
+        };
         for buffer in &checkpoint.buffers {
             let states = names::checkpoints("v", buffer.0);
             let buffer = primal(*buffer);
@@ -368,9 +393,16 @@ impl Forward<'_> {
             save.extend(quote!(#states.push(#slot);));
         }
         let (trip, item, iter) = (primal(lp.trip), names::loop_item(*item), iter_value);
-        quote! {
-            #declare
-            for #item in #iter { #trip += 1; #save #body }
+        match self.sig.checkpoints {
+            Some(_) => quote! {
+                #declare
+                #save
+                for #item in #iter { #trip += 1; #body }
+            },
+            None => quote! {
+                #declare
+                for #item in #iter { #trip += 1; #save #body }
+            },
         }
     }
 

@@ -778,4 +778,4 @@ pub fn is_nonzero<T: ::num_traits::Float>(partial: T) -> bool {
     partial != T::zero()
 }
 
-pub use crate::checkpoints::{CheckpointedBuffer, Checkpoints};
+pub use crate::checkpoints::{save_slot, Action, CheckpointedBuffer, Checkpoints, Revolve};

@@ -176,6 +176,7 @@ pub(super) fn sweeps(source: &Source, activity: &Activity, seeds: Seeds, explain
                     out_seeds: &out_seeds,
                     preaccumulated: &preaccumulated,
                     recomputed: &HashMap::new(),
+                    checkpoints: sig.checkpoints,
                 },
                 seed.clone(),
             )
@@ -256,6 +257,7 @@ pub(super) fn sweeps(source: &Source, activity: &Activity, seeds: Seeds, explain
             out_seeds: &out_seeds,
             preaccumulated: &preaccumulated,
             recomputed: &recomputed,
+            checkpoints: sig.checkpoints,
         },
         seed,
     );

@@ -35,9 +35,30 @@ impl Generator<'_> {
                 false => quote!(let #item = ::gradmacro::__private::range_item(#start, #k);),
             }
         };
-        let load = |generator: &Self, at: TokenStream| -> TokenStream {
+        // A parameter's buffer is the caller's: it is left as the forward
+        // sweep left it (the plain function's result), not as it was before
+        // the loop, which the code before the loop needs only of the
+        // function's own buffers (those whose stores it restores).
+        let is_parameter =
+            |buffer: &ValueId| matches!(self.inputs.body.def(*buffer).op, Op::Param { .. });
+        let mut keep_final = TokenStream::new();
+        let mut give_back_final = TokenStream::new();
+        for buffer in checkpoint.buffers.iter().filter(|b| is_parameter(b)) {
+            let states = names::checkpoints("final_v", buffer.0);
+            let (source, target) = (names::primal(*buffer), self.loaded_buffer(*buffer));
+            keep_final.extend(quote! {
+                let mut #states = ::gradmacro::__private::Checkpoints::new(1);
+                #states.save(&#source[..]);
+            });
+            give_back_final.extend(quote!(#states.load(0, #target);));
+        }
+        let load = |generator: &Self, at: TokenStream, parameters: bool| -> TokenStream {
             let mut code = TokenStream::new();
-            for buffer in &checkpoint.buffers {
+            for buffer in checkpoint
+                .buffers
+                .iter()
+                .filter(|b| parameters || !is_parameter(b))
+            {
                 let states = names::checkpoints("v", buffer.0);
                 let target = generator.loaded_buffer(*buffer);
                 code.extend(quote!(#states.load(#at, #target);));
@@ -49,27 +70,95 @@ impl Generator<'_> {
             }
             code
         };
-        let load_k = load(self, quote!(#k));
-        let load_first = load(self, quote!(0));
-        let recompute = self
+        let load_first = load(self, quote!(0), false);
+        let recomputed = self
             .inputs
             .recomputed
             .get(&lp.body.id)
             .cloned()
             .unwrap_or_default();
+        let with_saves = recomputed.with_saves;
+        let iterations = match self.inputs.checkpoints {
+            None => {
+                let load_k = load(self, quote!(#k), true);
+                quote! {
+                    for #k in (0..#trips).rev() {
+                        #item_binding
+                        #load_k
+                        #with_saves
+                        #reverse
+                    }
+                }
+            }
+            Some(slots) => {
+                let slot = names::local("slot");
+                let (load_slot, save_slot) = (
+                    load(self, quote!(#slot), true),
+                    self.save_slot(checkpoint, &slot),
+                );
+                let (schedule, position, primal) = (
+                    names::local("schedule"),
+                    names::local("position"),
+                    recomputed.primal,
+                );
+                let (at, to) = (names::local("at"), names::local("to"));
+                quote! {
+                    let mut #schedule = ::gradmacro::__private::Revolve::new(#trips, #slots);
+                    let mut #position: usize = 0;
+                    loop {
+                        match #schedule.next_action() {
+                            ::gradmacro::__private::Action::Save { slot: #slot, .. } => { #save_slot }
+                            ::gradmacro::__private::Action::Load { slot: #slot, at: #at } => {
+                                #load_slot
+                                #position = #at;
+                            }
+                            ::gradmacro::__private::Action::Advance { to: #to } => {
+                                while #position < #to {
+                                    let #k = #position;
+                                    #item_binding
+                                    #primal
+                                    #position += 1;
+                                }
+                            }
+                            ::gradmacro::__private::Action::Reverse { at: #at } => {
+                                let #k = #at;
+                                #item_binding
+                                #with_saves
+                                #reverse
+                            }
+                            ::gradmacro::__private::Action::Done => break,
+                        }
+                    }
+                }
+            }
+        };
         quote! {
             let #trips = #trip;
+            #keep_final
             #sums
-            for #k in (0..#trips).rev() {
-                #item_binding
-                #load_k
-                #recompute
-                #reverse
-            }
+            #iterations
             #add_sums
             // The state before the loop, for the code before it.
             if #trips > 0 { #load_first }
+            #give_back_final
         }
+    }
+
+    /// Saves the live state of a checkpointed loop in slot `slot` of a
+    /// binomial schedule.
+    fn save_slot(&self, checkpoint: &Checkpoint, slot: &proc_macro2::Ident) -> TokenStream {
+        let mut code = TokenStream::new();
+        for buffer in &checkpoint.buffers {
+            let states = names::checkpoints("v", buffer.0);
+            let buffer = names::primal(*buffer);
+            code.extend(quote!(#states.save_slot(#slot, &#buffer[..]);));
+        }
+        for saved in &checkpoint.slots {
+            let states = names::checkpoints("s", saved.0);
+            let variable = names::slot(*saved);
+            code.extend(quote!(::gradmacro::__private::save_slot(&mut #states, #slot, #variable);));
+        }
+        code
     }
 
     /// `&mut buffer` as the load of a checkpoint takes it: a local buffer

@@ -100,7 +100,9 @@ pub struct Inputs<'a> {
     /// The forward code of each checkpointed loop's iteration, with its
     /// saves, which the reverse sweep runs again before reversing it (empty
     /// for the dry runs, which only look at what the reverse code reads).
-    pub recomputed: &'a HashMap<BlockId, TokenStream>,
+    pub recomputed: &'a HashMap<BlockId, crate::forward::Recomputed>,
+    /// `checkpoints = N`: checkpointed loops keep at most `N` states.
+    pub checkpoints: Option<usize>,
 }
 
 /// An out-parameter's adjoint where the reverse sweep starts: the `&mut`

@@ -180,6 +180,9 @@ pub struct FnSignature {
     pub unit_return: bool,
     /// Indices into `params`, in the order the gradient is returned.
     pub wrt: Vec<usize>,
+    /// The most states a checkpointed loop keeps (`checkpoints = N`), or
+    /// `None` for one per iteration.
+    pub checkpoints: Option<usize>,
 }
 
 const DIFFERENTIABLE: &str = "`f64`, `f32`, `&f64`, `&f32`, a type parameter bounded by `Float`, or a slice, array or `Vec` of them";
@@ -257,6 +260,7 @@ pub fn analyze(sig: &SynSignature, options: &Options) -> syn::Result<FnSignature
         ret,
         unit_return: unit,
         wrt,
+        checkpoints: options.checkpoints,
     })
 }
 
