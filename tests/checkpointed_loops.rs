@@ -467,3 +467,93 @@ fn a_binomial_schedule_gives_the_same_gradients() {
         &[],
     );
 }
+
+/// A wave equation with three buffers rotated by `mem::swap`.
+#[differentiate]
+fn wave_swapped(u0: &[f64], c: f64) -> f64 {
+    let n = u0.len();
+    let c2 = c * c;
+    let mut prev = u0.to_vec();
+    let mut cur = u0.to_vec();
+    let mut next = vec![0.0; n];
+    for _ in 0..9 {
+        for i in 1..n - 1 {
+            next[i] = 2.0 * cur[i] - prev[i] + c2 * (cur[i + 1] - 2.0 * cur[i] + cur[i - 1]);
+        }
+        next[0] = 0.0;
+        next[n - 1] = 0.0;
+        std::mem::swap(&mut prev, &mut cur);
+        std::mem::swap(&mut cur, &mut next);
+    }
+    let mut energy = 0.0;
+    for i in 0..n {
+        energy += cur[i] * cur[i] + 0.5 * (cur[i] - prev[i]) * (cur[i] - prev[i]);
+    }
+    energy
+}
+
+/// Stencils rotating their buffers by `mem::replace` and `mem::take`.
+#[differentiate]
+fn diffusion_replaced(u0: &[f64], r: f64) -> f64 {
+    let n = u0.len();
+    let mut u = u0.to_vec();
+    let mut next = vec![0.0; n];
+    for _ in 0..6 {
+        for i in 1..n - 1 {
+            next[i] = u[i] + r * (u[i - 1] - 2.0 * u[i] + u[i + 1]);
+        }
+        next[0] = u[0];
+        next[n - 1] = u[n - 1];
+        u = std::mem::replace(&mut next, vec![0.0; n]);
+    }
+    u.iter().map(|v| v * v * v).sum()
+}
+
+#[differentiate]
+fn diffusion_taken(u0: &[f64], r: f64) -> f64 {
+    let n = u0.len();
+    let mut u = u0.to_vec();
+    for _ in 0..6 {
+        let mut next = vec![0.0; n];
+        for i in 1..n - 1 {
+            next[i] = u[i] + r * (u[i - 1] - 2.0 * u[i] + u[i + 1]);
+        }
+        next[0] = u[0];
+        next[n - 1] = u[n - 1];
+        u = std::mem::take(&mut next);
+    }
+    u.iter().map(|v| v * v * v).sum()
+}
+
+#[test]
+fn buffers_rotated_by_swap_replace_and_take() {
+    check_scalar(
+        "wave swapped",
+        (wave_swapped, wave_swapped_grad, wave_swapped_pullback),
+        &Y0,
+        0.6,
+        &[],
+    );
+    check_scalar(
+        "diffusion replaced",
+        (
+            diffusion_replaced,
+            diffusion_replaced_grad,
+            diffusion_replaced_pullback,
+        ),
+        &Y0,
+        0.2,
+        &[],
+    );
+    check_scalar(
+        "diffusion taken",
+        (
+            diffusion_taken,
+            diffusion_taken_grad,
+            diffusion_taken_pullback,
+        ),
+        &Y0,
+        0.2,
+        &[],
+    );
+}

@@ -19,6 +19,10 @@ use std::collections::HashSet;
 pub(super) fn find(body: &Body, d: &Dependence, reach: &Reach) -> Option<syn::Error> {
     let mut errors: Vec<syn::Error> = Vec::new();
     let mut reported: HashSet<ValueId> = HashSet::new();
+    // Variables holding whole buffers: reported once each, and alone (every
+    // read of such a variable would be reported too, as a consequence).
+    let mut buffer_slots = HashSet::new();
+    let mut slot_errors: Vec<syn::Error> = Vec::new();
     let lost = |v: ValueId| d.depends[v.0] && !d.varied[v.0];
     body.root.walk(&mut |node| {
         // A field keeps no derivative: its later reads are constants.
@@ -27,6 +31,21 @@ pub(super) fn find(body: &Body, d: &Dependence, reach: &Reach) -> Option<syn::Er
                 errors.push(syn::Error::new(
                     *span,
                     "this field is assigned a value that depends on a differentiated parameter: gradmacro does not differentiate through fields, and a gradient that ignored it would be wrong; keep the value in a local variable",
+                ));
+            }
+            return;
+        }
+        // `let last = if c { &a } else { &b };` of buffers that depend on a
+        // differentiated parameter: a variable holds one buffer or the
+        // other, which the reverse sweep does not follow.
+        if let Node::Write { slot, value } = node {
+            let written = body.def(*value);
+            let buffer = written.buffer
+                || matches!(written.op, Op::Opaque(Opaque::Ref(inner)) if body.def(inner).buffer);
+            if buffer && d.depends[value.0] && buffer_slots.insert(*slot) {
+                slot_errors.push(syn::Error::new(
+                    written.span,
+                    "a branch or loop that produces a whole buffer depending on a differentiated parameter (`if c { &a } else { &b }`) is not supported yet; read the elements you need in each branch, or copy into a buffer made before it (`last.copy_from_slice(&a)`)",
                 ));
             }
             return;
@@ -123,6 +142,9 @@ pub(super) fn find(body: &Body, d: &Dependence, reach: &Reach) -> Option<syn::Er
             }
         }
     });
+    if !slot_errors.is_empty() {
+        errors = slot_errors;
+    }
     errors.into_iter().reduce(|mut all, error| {
         all.combine(error);
         all

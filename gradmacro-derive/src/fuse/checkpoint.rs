@@ -20,7 +20,8 @@
 //! no effect that running an iteration twice would repeat (a macro, a field
 //! write, a `&mut` loan of a non-float, a call whose result is thrown away),
 //! and each buffer it must save is swept by its nested loops (stored inside
-//! one or lent whole to a call) rather than written at a point per iteration,
+//! one, lent whole to a call, or assigned whole) rather than written at a
+//! point per iteration,
 //! where saving it whole each iteration would cost more than store-all.
 
 use super::{scratch, Region};
@@ -84,6 +85,13 @@ pub(super) fn checkpoint(
                 0 => stored_at_top.insert(*base),
                 _ => swept.insert(*base),
             };
+        }
+        // A whole assignment (`y = next.clone()`, a `mem::swap`) of a
+        // buffer the function made: its saved state has its length.
+        Node::Overwrite { target, .. }
+            if outside(*target) && matches!(body.def(*target).op, Op::Buffer(_)) =>
+        {
+            swept.insert(*target);
         }
         Node::Push { base, .. }
         | Node::Resize { base, .. }

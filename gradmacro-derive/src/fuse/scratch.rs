@@ -56,6 +56,16 @@ pub(super) fn reads_only_its_writes(body: &Body, nodes: &[Node], buffer: ValueId
         if overwritten {
             return true;
         }
+        // A whole assignment reads its source and overwrites its target.
+        if let Node::Overwrite { target, source, .. } = node {
+            if *source == buffer {
+                return false;
+            }
+            if *target == buffer {
+                overwritten = true;
+                continue;
+            }
+        }
         let region = Region::of_nodes(body, [node]);
         if !(region.writes_buffer(buffer) || reads_elements(body, &region, buffer)) {
             continue;

@@ -96,16 +96,21 @@ impl Lowerer {
             return Ok(None);
         };
         let text = super::path_text(&path.path);
-        let is_swap = matches!(
-            text.as_str(),
-            "mem::swap"
-                | "std::mem::swap"
-                | "core::mem::swap"
-                | "::std::mem::swap"
-                | "::core::mem::swap"
-        );
-        if !is_swap || call.args.len() != 2 {
-            return Ok(None);
+        let function = [
+            "mem::",
+            "std::mem::",
+            "core::mem::",
+            "::std::mem::",
+            "::core::mem::",
+        ]
+        .iter()
+        .find_map(|prefix| text.strip_prefix(prefix));
+        match (function, call.args.len()) {
+            (Some("swap"), 2) => {}
+            (Some("replace"), 2) | (Some("take"), 1) => {
+                return self.lower_mem_replace(call).map(Some)
+            }
+            _ => return Ok(None),
         }
         let name_of = |arg: &Expr| match arg {
             Expr::Reference(reference) if reference.mutability.is_some() => {
@@ -143,6 +148,68 @@ impl Lowerer {
         self.assign_name(&a, value_b)?;
         self.assign_name(&b, kept)?;
         Ok(Some(Lowered::Unit))
+    }
+
+    /// `std::mem::replace(&mut a, v)` and `std::mem::take(&mut a)` of a
+    /// variable: the old value (a copy, for a buffer), and `a` assigned `v`
+    /// (for `take`, its type's default: an empty `Vec` of the buffer's
+    /// elements, or `Default::default()`).
+    fn lower_mem_replace(&mut self, call: &syn::ExprCall) -> syn::Result<Lowered> {
+        let span = span_of(&call.func);
+        let name = match &call.args[0] {
+            Expr::Reference(reference) if reference.mutability.is_some() => {
+                match &*reference.expr {
+                    Expr::Path(path) => path.path.get_ident().cloned(),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        let Some(name) = name else {
+            return Err(unsupported(
+                span,
+                "`mem::replace` and `mem::take` of anything but a variable (`mem::replace(&mut a, v)`)",
+            ));
+        };
+        let old = self.read(&name).ok_or_else(|| {
+            syn::Error::new(name.span(), format!("`{name}` is not a variable in scope"))
+        })?;
+        let buffer = self.as_buffer(&old);
+        let new = match call.args.get(1) {
+            Some(value) => self.lower_expr(value)?,
+            None => match &buffer {
+                // An empty `Vec` of the buffer's elements: `a[0..0].to_vec()`
+                // (a `Vec::new()` nothing reads again has no element type).
+                Some((root, prefix)) => {
+                    let zero = self.push(crate::ir::Op::Const(quote::quote!(0)), span);
+                    let init = BufferInit::Copy {
+                        source: *root,
+                        prefix: prefix.clone(),
+                        method: Some(syn::Ident::new("to_vec", span)),
+                        range: Some((zero, zero)),
+                    };
+                    Lowered::Value(self.new_buffer(init, span))
+                }
+                None => Lowered::Value(self.push(
+                    crate::ir::Op::Const(quote::quote!(::core::default::Default::default())),
+                    span,
+                )),
+            },
+        };
+        let kept = match buffer {
+            Some((root, prefix)) => {
+                let init = BufferInit::Copy {
+                    source: root,
+                    prefix,
+                    method: None,
+                    range: None,
+                };
+                Lowered::Value(self.new_buffer(init, name.span()))
+            }
+            None => old,
+        };
+        self.assign_name(&name, new)?;
+        Ok(kept)
     }
 
     /// An argument of a call or method. A buffer that may be written after the
