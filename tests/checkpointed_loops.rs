@@ -557,3 +557,34 @@ fn buffers_rotated_by_swap_replace_and_take() {
         &[],
     );
 }
+
+/// A scratch buffer refilled each step, extended after the loop: the
+/// recomputed steps must see its length then (found by the fuzzer: the
+/// recomputation ran over the extended length and indexed past its tapes).
+#[differentiate]
+fn scratch_extended_after(v: &[f64]) -> f64 {
+    let mut h = vec![0.5; 3];
+    let mut s = 0.5;
+    for i in 0..3 {
+        for j in 0..h.len() {
+            h[j] = v[j] * (i + 1) as f64;
+        }
+        s += h[i] * s;
+    }
+    h.extend_from_slice(v);
+    s + h[4]
+}
+
+#[test]
+fn a_buffer_extended_after_the_loop() {
+    check_slice(
+        "scratch extended after",
+        (
+            scratch_extended_after,
+            scratch_extended_after_grad,
+            scratch_extended_after_pullback,
+        ),
+        &K,
+        &[],
+    );
+}

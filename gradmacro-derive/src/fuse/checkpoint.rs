@@ -161,8 +161,16 @@ pub(super) fn checkpoint(
     }
     let mut buffers = Vec::new();
     for buffer in swept.union(&stored_at_top) {
-        // A buffer every iteration overwrites before reading carries nothing.
+        // A buffer every iteration overwrites before reading carries nothing,
+        // unless the code after the loop changes its length (which the
+        // iterations read back through `len()`, and the saved state restores).
         if scratch::reads_only_its_writes(body, &lp.body.nodes, *buffer) {
+            if after.pushed.contains(buffer) {
+                return Err(format!(
+                    "the code after it changes the length of v{}, which it writes",
+                    buffer.0
+                ));
+            }
             continue;
         }
         if !swept.contains(buffer) {

@@ -52,9 +52,28 @@ pub(super) fn iteration_local(
 /// node (a loop, a branch) for which that holds in turn.
 pub(super) fn reads_only_its_writes(body: &Body, nodes: &[Node], buffer: ValueId) -> bool {
     let mut overwritten = false;
+    // The ends already written by stores at constant places: `buffer[0..low]`
+    // and the last `high` entries (`k[0] = ..` before `for i in 1..n`, a
+    // stencil's `u[0] = ..; u[n - 1] = ..` around `for i in 1..n - 1`).
+    let (mut low, mut high) = (0i128, 0i128);
     for node in nodes {
         if overwritten {
             return true;
+        }
+        if let Node::Store { base, indices, .. } = node {
+            if *base == buffer && indices.len() == 1 {
+                match end_offset(body, indices[0], buffer) {
+                    Some(End::Start(c)) if c == low => low += 1,
+                    Some(End::Length(c)) if c == high + 1 => high += 1,
+                    _ => {}
+                }
+            }
+        }
+        if !reads_elements(body, &Region::of_nodes(body, [node]), buffer)
+            && overwrites_between(body, node, buffer, low, high)
+        {
+            overwritten = true;
+            continue;
         }
         // A whole assignment reads its source and overwrites its target.
         if let Node::Overwrite { target, source, .. } = node {
@@ -139,6 +158,71 @@ fn overwrites_whole(body: &Body, node: &Node, buffer: ValueId) -> bool {
             if *base == buffer && indices.as_slice() == [item])
     });
     starts_at_zero && stores_every_item && covers_length(body, *end, buffer)
+}
+
+/// An index or bound at a constant distance from one end of a buffer.
+enum End {
+    /// `c` from the start: the constant `c`.
+    Start(i128),
+    /// `c` before the length: `len - c` (`len` itself for `c = 0`).
+    Length(i128),
+}
+
+/// Where `value` sits relative to `buffer`'s ends, if it is a constant or
+/// its length minus a constant.
+fn end_offset(body: &Body, value: ValueId, buffer: ValueId) -> Option<End> {
+    let constant = |v: ValueId| match &body.def(v).op {
+        Op::Const(tokens) => tokens
+            .to_string()
+            .trim_end_matches("usize")
+            .replace('_', "")
+            .parse::<i128>()
+            .ok(),
+        _ => None,
+    };
+    if let Some(c) = constant(value) {
+        return Some(End::Start(c));
+    }
+    if covers_length(body, value, buffer) {
+        return Some(End::Length(0));
+    }
+    match &body.def(value).op {
+        Op::Arith(crate::ir::Arith::Sub, len, c) if covers_length(body, *len, buffer) => {
+            constant(*c).map(End::Length)
+        }
+        Op::Copy(inner) => end_offset(body, *inner, buffer),
+        _ => None,
+    }
+}
+
+/// Whether `node` is `for j in a..b { .. buffer[j] = v; .. }` whose range,
+/// with the `low` first and `high` last entries already written, covers the
+/// whole buffer, the store unconditional in the loop body.
+fn overwrites_between(body: &Body, node: &Node, buffer: ValueId, low: i128, high: i128) -> bool {
+    let Node::Loop(inner) = node else {
+        return false;
+    };
+    let LoopKind::For { item, iter } = inner.kind else {
+        return false;
+    };
+    if !inner.exit_flags.is_empty() || inner.continue_flag.is_some() {
+        return false;
+    }
+    let Op::Opaque(Opaque::Range {
+        start: Some(start),
+        end: Some(end),
+        inclusive: false,
+    }) = &body.def(iter).op
+    else {
+        return false;
+    };
+    let stores_every_item = inner.body.nodes.iter().any(|node| {
+        matches!(node, Node::Store { base, indices, .. }
+            if *base == buffer && indices.as_slice() == [item])
+    });
+    let starts = matches!(end_offset(body, *start, buffer), Some(End::Start(a)) if a <= low);
+    let ends = matches!(end_offset(body, *end, buffer), Some(End::Length(c)) if c <= high);
+    stores_every_item && starts && ends
 }
 
 /// Whether `end` is the length of `buffer` (which nothing grows): `buffer.len()`,
