@@ -588,3 +588,39 @@ fn a_buffer_extended_after_the_loop() {
         &[],
     );
 }
+
+/// Two checkpointed loops carrying the same variable keep their states
+/// apart (found by the fuzzer: the second loop's states shadowed the
+/// first's).
+#[differentiate]
+fn two_loops_one_variable(v: &[f64], w: f64) -> f64 {
+    let n = v.len();
+    let mut s = 0.5;
+    for _ in 0..3 {
+        for i in 0..n {
+            s = s * 0.9 + w * v[i];
+        }
+    }
+    let first = s;
+    for step in 0..2 {
+        for i in 0..n {
+            s = s * 0.8 + (step + 1) as f64 * v[i] * w;
+        }
+    }
+    first * s
+}
+
+#[test]
+fn two_checkpointed_loops_carry_one_variable() {
+    check_scalar(
+        "two loops, one variable",
+        (
+            two_loops_one_variable,
+            two_loops_one_variable_grad,
+            two_loops_one_variable_pullback,
+        ),
+        &K,
+        0.7,
+        &[],
+    );
+}

@@ -379,7 +379,7 @@ impl Forward<'_> {
             None => quote!(::gradmacro::__private::loop_hint(&#iter_value)),
         };
         for buffer in &checkpoint.buffers {
-            let states = names::checkpoints("v", buffer.0);
+            let states = names::checkpoints(lp.body.id, "v", buffer.0);
             let buffer = primal(*buffer);
             declare.extend(
                 quote!(let mut #states = ::gradmacro::__private::Checkpoints::new(#expected);),
@@ -387,7 +387,7 @@ impl Forward<'_> {
             save.extend(quote!(#states.save(&#buffer[..]);));
         }
         for slot in &checkpoint.slots {
-            let states = names::checkpoints("s", slot.0);
+            let states = names::checkpoints(lp.body.id, "s", slot.0);
             let slot = names::slot(*slot);
             declare.extend(quote!(let mut #states = ::std::vec::Vec::with_capacity(#expected);));
             save.extend(quote!(#states.push(#slot);));

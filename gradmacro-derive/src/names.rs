@@ -166,10 +166,10 @@ pub fn pattern_binding(id: usize) -> Ident {
     hygienic(format!("__gm_b{id}"))
 }
 
-/// The states a checkpointed loop saved of a buffer or a variable (see
-/// `fuse/checkpoint.rs`).
-pub fn checkpoints(of: &str, id: usize) -> Ident {
-    hygienic(format!("__gm_checkpoints_{of}{id}"))
+/// The states the checkpointed loop of body `block` saved of a buffer or a
+/// variable (see `fuse/checkpoint.rs`); two loops may carry the same one.
+pub fn checkpoints(block: crate::ir::BlockId, of: &str, id: usize) -> Ident {
+    hygienic(format!("__gm_checkpoints_b{}_{of}{id}", block.0))
 }
 
 /// The binding of a `for` loop's item.

@@ -55,7 +55,11 @@ pub(super) fn reads_only_its_writes(body: &Body, nodes: &[Node], buffer: ValueId
     // The ends already written by stores at constant places: `buffer[0..low]`
     // and the last `high` entries (`k[0] = ..` before `for i in 1..n`, a
     // stencil's `u[0] = ..; u[n - 1] = ..` around `for i in 1..n - 1`).
+    // A loop may write the middle first (`for i in 1..n - 1`, then the
+    // ends): `middle` is the `(a, c)` of the widest `a..len - c` written.
+    // (Nothing read the buffer in between: a read returns early below.)
     let (mut low, mut high) = (0i128, 0i128);
+    let mut middle: Option<(i128, i128)> = None;
     for node in nodes {
         if overwritten {
             return true;
@@ -69,9 +73,15 @@ pub(super) fn reads_only_its_writes(body: &Body, nodes: &[Node], buffer: ValueId
                 }
             }
         }
-        if !reads_elements(body, &Region::of_nodes(body, [node]), buffer)
-            && overwrites_between(body, node, buffer, low, high)
-        {
+        if !reads_elements(body, &Region::of_nodes(body, [node]), buffer) {
+            if let Some((a, c)) = written_range(body, node, buffer) {
+                middle = Some(match middle {
+                    Some((a0, c0)) => (a0.min(a), c0.min(c)),
+                    None => (a, c),
+                });
+            }
+        }
+        if middle.is_some_and(|(a, c)| a <= low && c <= high) {
             overwritten = true;
             continue;
         }
@@ -195,18 +205,17 @@ fn end_offset(body: &Body, value: ValueId, buffer: ValueId) -> Option<End> {
     }
 }
 
-/// Whether `node` is `for j in a..b { .. buffer[j] = v; .. }` whose range,
-/// with the `low` first and `high` last entries already written, covers the
-/// whole buffer, the store unconditional in the loop body.
-fn overwrites_between(body: &Body, node: &Node, buffer: ValueId, low: i128, high: i128) -> bool {
+/// The `(a, c)` of `for j in a..len - c { .. buffer[j] = v; .. }`, the store
+/// unconditional in the loop body: the entries it certainly writes.
+fn written_range(body: &Body, node: &Node, buffer: ValueId) -> Option<(i128, i128)> {
     let Node::Loop(inner) = node else {
-        return false;
+        return None;
     };
     let LoopKind::For { item, iter } = inner.kind else {
-        return false;
+        return None;
     };
     if !inner.exit_flags.is_empty() || inner.continue_flag.is_some() {
-        return false;
+        return None;
     }
     let Op::Opaque(Opaque::Range {
         start: Some(start),
@@ -214,15 +223,20 @@ fn overwrites_between(body: &Body, node: &Node, buffer: ValueId, low: i128, high
         inclusive: false,
     }) = &body.def(iter).op
     else {
-        return false;
+        return None;
     };
     let stores_every_item = inner.body.nodes.iter().any(|node| {
         matches!(node, Node::Store { base, indices, .. }
             if *base == buffer && indices.as_slice() == [item])
     });
-    let starts = matches!(end_offset(body, *start, buffer), Some(End::Start(a)) if a <= low);
-    let ends = matches!(end_offset(body, *end, buffer), Some(End::Length(c)) if c <= high);
-    stores_every_item && starts && ends
+    match (
+        stores_every_item,
+        end_offset(body, *start, buffer),
+        end_offset(body, *end, buffer),
+    ) {
+        (true, Some(End::Start(a)), Some(End::Length(c))) => Some((a, c)),
+        _ => None,
+    }
 }
 
 /// Whether `end` is the length of `buffer` (which nothing grows): `buffer.len()`,

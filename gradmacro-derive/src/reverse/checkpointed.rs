@@ -44,7 +44,7 @@ impl Generator<'_> {
         let mut keep_final = TokenStream::new();
         let mut give_back_final = TokenStream::new();
         for buffer in checkpoint.buffers.iter().filter(|b| is_parameter(b)) {
-            let states = names::checkpoints("final_v", buffer.0);
+            let states = names::checkpoints(lp.body.id, "final_v", buffer.0);
             let (source, target) = (names::primal(*buffer), self.loaded_buffer(*buffer));
             keep_final.extend(quote! {
                 let mut #states = ::gradmacro::__private::Checkpoints::new(1);
@@ -59,12 +59,12 @@ impl Generator<'_> {
                 .iter()
                 .filter(|b| parameters || !is_parameter(b))
             {
-                let states = names::checkpoints("v", buffer.0);
+                let states = names::checkpoints(lp.body.id, "v", buffer.0);
                 let target = generator.loaded_buffer(*buffer);
                 code.extend(quote!(#states.load(#at, #target);));
             }
             for slot in &checkpoint.slots {
-                let states = names::checkpoints("s", slot.0);
+                let states = names::checkpoints(lp.body.id, "s", slot.0);
                 let slot = names::slot(*slot);
                 code.extend(quote!(#slot = #states[#at];));
             }
@@ -94,7 +94,7 @@ impl Generator<'_> {
                 let slot = names::local("slot");
                 let (load_slot, save_slot) = (
                     load(self, quote!(#slot), true),
-                    self.save_slot(checkpoint, &slot),
+                    self.save_slot(lp, checkpoint, &slot),
                 );
                 let (schedule, position, primal) = (
                     names::local("schedule"),
@@ -146,15 +146,20 @@ impl Generator<'_> {
 
     /// Saves the live state of a checkpointed loop in slot `slot` of a
     /// binomial schedule.
-    fn save_slot(&self, checkpoint: &Checkpoint, slot: &proc_macro2::Ident) -> TokenStream {
+    fn save_slot(
+        &self,
+        lp: &Loop,
+        checkpoint: &Checkpoint,
+        slot: &proc_macro2::Ident,
+    ) -> TokenStream {
         let mut code = TokenStream::new();
         for buffer in &checkpoint.buffers {
-            let states = names::checkpoints("v", buffer.0);
+            let states = names::checkpoints(lp.body.id, "v", buffer.0);
             let buffer = names::primal(*buffer);
             code.extend(quote!(#states.save_slot(#slot, &#buffer[..]);));
         }
         for saved in &checkpoint.slots {
-            let states = names::checkpoints("s", saved.0);
+            let states = names::checkpoints(lp.body.id, "s", saved.0);
             let variable = names::slot(*saved);
             code.extend(quote!(::gradmacro::__private::save_slot(&mut #states, #slot, #variable);));
         }
