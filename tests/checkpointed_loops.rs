@@ -165,7 +165,7 @@ fn forced_with_loss(y0: &[f64], rate: f64) -> f64 {
     let mut loss = 0.0;
     for step in 1..=8 {
         for i in 0..n {
-            y[i] += h * (-rate * y[i] + (t * (i + 1) as f64).sin());
+            y[i] += h * (-rate * y[i] + t * t * (i + 1) as f64);
         }
         for i in 0..n {
             let target = 0.1 * step as f64;
@@ -428,7 +428,7 @@ fn forced_one_state(y0: &[f64], rate: f64) -> f64 {
     let mut loss = 0.0;
     for step in 1..=8 {
         for i in 0..n {
-            y[i] += h * (-rate * y[i] + (t * (i + 1) as f64).sin());
+            y[i] += h * (-rate * y[i] + t * t * (i + 1) as f64);
         }
         for i in 0..n {
             let target = 0.1 * step as f64;

@@ -119,8 +119,15 @@ pub(super) fn sweeps(source: &Source, activity: &Activity, seeds: Seeds, explain
         // adjoint buffer is the caller's: it is added into in place, unless
         // a deferred loop would scale it (it must hold only that loop's
         // contributions): that one is added in after the sweeps.
-        let plain =
-            crate::fuse::analyze(body, activity, crate::fuse::Options { defer, seeded: &[] });
+        let plain = crate::fuse::analyze(
+            body,
+            activity,
+            crate::fuse::Options {
+                defer,
+                seeded: &[],
+                bounded: sig.checkpoints.is_some(),
+            },
+        );
         for index in pullback::in_place_parameters(sig) {
             let Some(value) = lowered.params[index] else {
                 continue;
@@ -147,6 +154,7 @@ pub(super) fn sweeps(source: &Source, activity: &Activity, seeds: Seeds, explain
         crate::fuse::Options {
             defer,
             seeded: &seeded,
+            bounded: sig.checkpoints.is_some(),
         },
     );
     let preaccumulated =

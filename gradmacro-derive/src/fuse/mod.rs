@@ -100,6 +100,9 @@ pub struct Options<'a> {
     /// sweeps start (out-parameters, and buffers `NAME_pullback_lent` adds
     /// into in place): never assigned a sole contribution, never scaled.
     pub seeded: &'a [ValueId],
+    /// `checkpoints = N` was given: memory must stay bounded, so a time loop
+    /// is checkpointed even where store-all would be faster.
+    pub bounded: bool,
 }
 
 /// The fused loops of a body, by the id of their body block.
@@ -248,7 +251,7 @@ pub fn analyze(body: &Body, activity: &Activity, options: Options<'_>) -> Fusion
             Ok(fused) => fused,
             Err(reason) => {
                 let after = Region::of_nodes(body, &body.root.nodes[index + 1..]);
-                match checkpoint::checkpoint(body, activity, lp, &after) {
+                match checkpoint::checkpoint(body, activity, lp, &after, options.bounded) {
                     Ok(checkpoint) => {
                         // As in a fused loop, the iteration's reverse code
                         // runs right after its forward code.

@@ -19,6 +19,7 @@ fn fusion(item: TokenStream) -> String {
         super::Options {
             defer: true,
             seeded: &[],
+            bounded: false,
         },
     )
     .to_string()
@@ -542,5 +543,26 @@ fn loops_that_cannot_be_recomputed_say_why() {
     assert_not_fused(
         &dump,
         &["not checkpointed: it has no nested loop to recompute"],
+    );
+}
+
+#[test]
+fn a_time_loop_of_transcendentals_stays_store_all() {
+    // An RNN-like step: recomputing `tanh` costs more than saving it.
+    let dump = fusion(quote!(
+        fn rnn(w: &[f64], steps: usize) -> f64 {
+            let n = w.len();
+            let mut h = vec![0.5; n];
+            for _ in 0..steps {
+                for i in 0..n {
+                    h[i] = (w[i] * h[i] + 0.1).tanh();
+                }
+            }
+            h[0]
+        }
+    ));
+    assert_not_fused(
+        &dump,
+        &["not checkpointed: recomputing its `tanh` calls would cost more than saving them"],
     );
 }

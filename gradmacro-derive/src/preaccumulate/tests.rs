@@ -21,6 +21,7 @@ fn plan(item: TokenStream) -> String {
         crate::fuse::Options {
             defer: true,
             seeded: &[],
+            bounded: false,
         },
     );
     super::choose(&lowered.body, &activity, &fusion, false, &sig.name).to_string()
