@@ -112,7 +112,8 @@ pub(super) fn checkpoint(
                 if activity.is_active(*value)
                     && !rule.piecewise_constant
                     && expensive.is_none()
-                    && !CHEAP.contains(&rule.name)
+                    && !crate::reverse::CHEAP_RULES.contains(&rule.name)
+                    && rule.name != "sqrt"
                 {
                     expensive = Some(rule.name);
                 }
@@ -220,23 +221,6 @@ pub(super) fn checkpoint(
         loan_copies,
     })
 }
-
-/// Rules about as cheap to recompute as to read back (see
-/// `reverse/recompute.rs`).
-const CHEAP: &[&str] = &[
-    "powi",
-    "abs",
-    "max",
-    "min",
-    "clamp",
-    "copysign",
-    "mul_add",
-    "to_degrees",
-    "to_radians",
-    "fract",
-    "recip",
-    "sqrt",
-];
 
 /// Calls `f` on every node of `block` at any depth, with the number of loops
 /// between it and `block`.

@@ -99,10 +99,6 @@ pub(super) fn reads_only_its_writes(body: &Body, nodes: &[Node], buffer: ValueId
         if !(region.writes_buffer(buffer) || reads_elements(body, &region, buffer)) {
             continue;
         }
-        if overwrites_whole(body, node, buffer) && !reads_elements(body, &region, buffer) {
-            overwritten = true;
-            continue;
-        }
         let inner_ok = match node {
             // Each iteration restarts the check: what an earlier iteration
             // wrote is not counted on (the loop may run zero times).
@@ -141,35 +137,6 @@ fn reads_elements(body: &Body, region: &Region, buffer: ValueId) -> bool {
         })
 }
 
-/// Whether `node` is `for j in 0..n { .. buffer[j] = v; .. }` with `n` the
-/// buffer's length, the store unconditional in the loop body.
-fn overwrites_whole(body: &Body, node: &Node, buffer: ValueId) -> bool {
-    let Node::Loop(inner) = node else {
-        return false;
-    };
-    let LoopKind::For { item, iter } = inner.kind else {
-        return false;
-    };
-    if !inner.exit_flags.is_empty() || inner.continue_flag.is_some() {
-        return false;
-    }
-    let Op::Opaque(Opaque::Range {
-        start: Some(start),
-        end: Some(end),
-        inclusive: false,
-    }) = &body.def(iter).op
-    else {
-        return false;
-    };
-    let starts_at_zero = matches!(&body.def(*start).op, Op::Const(tokens)
-        if matches!(tokens.to_string().as_str(), "0" | "0usize"));
-    let stores_every_item = inner.body.nodes.iter().any(|node| {
-        matches!(node, Node::Store { base, indices, .. }
-            if *base == buffer && indices.as_slice() == [item])
-    });
-    starts_at_zero && stores_every_item && covers_length(body, *end, buffer)
-}
-
 /// An index or bound at a constant distance from one end of a buffer.
 enum End {
     /// `c` from the start: the constant `c`.
@@ -190,11 +157,13 @@ fn end_offset(body: &Body, value: ValueId, buffer: ValueId) -> Option<End> {
             .ok(),
         _ => None,
     };
-    if let Some(c) = constant(value) {
-        return Some(End::Start(c));
-    }
+    // (The length first: a buffer of a constant length `vec![0.0; d]` with
+    // `let d = 2` is swept by `0..d`.)
     if covers_length(body, value, buffer) {
         return Some(End::Length(0));
+    }
+    if let Some(c) = constant(value) {
+        return Some(End::Start(c));
     }
     match &body.def(value).op {
         Op::Arith(crate::ir::Arith::Sub, len, c) if covers_length(body, *len, buffer) => {

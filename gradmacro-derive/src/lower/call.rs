@@ -112,16 +112,8 @@ impl Lowerer {
             }
             _ => return Ok(None),
         }
-        let name_of = |arg: &Expr| match arg {
-            Expr::Reference(reference) if reference.mutability.is_some() => {
-                match &*reference.expr {
-                    Expr::Path(path) => path.path.get_ident().cloned(),
-                    _ => None,
-                }
-            }
-            _ => None,
-        };
-        let (Some(a), Some(b)) = (name_of(&call.args[0]), name_of(&call.args[1])) else {
+        let (Some(a), Some(b)) = (lent_variable(&call.args[0]), lent_variable(&call.args[1]))
+        else {
             return Err(unsupported(
                 span_of(&call.func),
                 "`mem::swap` of anything but two variables (`mem::swap(&mut a, &mut b)`)",
@@ -156,16 +148,7 @@ impl Lowerer {
     /// elements, or `Default::default()`).
     fn lower_mem_replace(&mut self, call: &syn::ExprCall) -> syn::Result<Lowered> {
         let span = span_of(&call.func);
-        let name = match &call.args[0] {
-            Expr::Reference(reference) if reference.mutability.is_some() => {
-                match &*reference.expr {
-                    Expr::Path(path) => path.path.get_ident().cloned(),
-                    _ => None,
-                }
-            }
-            _ => None,
-        };
-        let Some(name) = name else {
+        let Some(name) = lent_variable(&call.args[0]) else {
             return Err(unsupported(
                 span,
                 "`mem::replace` and `mem::take` of anything but a variable (`mem::replace(&mut a, v)`)",
@@ -516,3 +499,14 @@ const VECTOR_RULES: &[&str] = &[
     "softmax",
     "matvec",
 ];
+
+/// The variable `a` of an argument `&mut a`.
+fn lent_variable(arg: &Expr) -> Option<Ident> {
+    match arg {
+        Expr::Reference(reference) if reference.mutability.is_some() => match &*reference.expr {
+            Expr::Path(path) => path.path.get_ident().cloned(),
+            _ => None,
+        },
+        _ => None,
+    }
+}

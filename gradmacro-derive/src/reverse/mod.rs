@@ -28,6 +28,7 @@ mod buffers;
 mod calls;
 mod checkpointed;
 pub(crate) use calls::{is_buffer_argument, lent_arguments};
+pub(crate) use recompute::CHEAP_RULES;
 mod fused;
 mod in_place;
 mod invariant;

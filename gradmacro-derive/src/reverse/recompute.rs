@@ -11,7 +11,7 @@ use quote::quote;
 
 /// Rules recomputed in the reverse sweep rather than saved: a few arithmetic
 /// operations each. Transcendental ones (`exp`, `tanh`, ...) are saved.
-const CHEAP_RULES: &[&str] = &[
+pub(crate) const CHEAP_RULES: &[&str] = &[
     "powi",
     "abs",
     "max",
