@@ -624,3 +624,42 @@ fn two_checkpointed_loops_carry_one_variable() {
         &[],
     );
 }
+
+/// Generic over the float type, with two saved states and with one per step.
+#[differentiate(checkpoints = 2)]
+fn decay_generic<T: gradmacro::num_traits::Float>(k: &[T], steps: usize) -> T {
+    let n = k.len();
+    let mut y = vec![T::one(); n];
+    let mut t = T::zero();
+    for _ in 0..steps {
+        for i in 0..n {
+            y[i] = y[i] - k[i] * y[i] * T::from(0.1).unwrap() + t;
+        }
+        t = t + T::from(0.01).unwrap();
+    }
+    y[0] + y[n - 1]
+}
+
+#[differentiate]
+fn decay_generic_every_step<T: gradmacro::num_traits::Float>(k: &[T], steps: usize) -> T {
+    let n = k.len();
+    let mut y = vec![T::one(); n];
+    let mut t = T::zero();
+    for _ in 0..steps {
+        for i in 0..n {
+            y[i] = y[i] - k[i] * y[i] * T::from(0.1).unwrap() + t;
+        }
+        t = t + T::from(0.01).unwrap();
+    }
+    y[0] + y[n - 1]
+}
+
+#[test]
+fn generic_floats_in_both_modes() {
+    let (value, grad) = decay_generic_grad(&K, 7);
+    assert_eq!((value, grad.clone()), decay_generic_every_step_grad(&K, 7));
+    assert_fd_all("decay generic", |k| decay_generic(k, 7), &K, &grad);
+    let k32 = [0.5f32, 0.25, 0.75];
+    let (value32, grad32) = decay_generic_grad(&k32, 7);
+    assert_eq!((value32, grad32), decay_generic_every_step_grad(&k32, 7));
+}
