@@ -663,3 +663,47 @@ fn generic_floats_in_both_modes() {
     let (value32, grad32) = decay_generic_grad(&k32, 7);
     assert_eq!((value32, grad32), decay_generic_every_step_grad(&k32, 7));
 }
+
+/// A scratch buffer the time loop only overwrites, read again by the
+/// reverse of a loop before it (it restores what its stores overwrite):
+/// the reverse of the time loop must leave it as it was before the loop.
+#[differentiate]
+fn scratch_reread_before(x: &[f64]) -> f64 {
+    let n = x.len();
+    let mut h = vec![0.0; n];
+    let mut y = vec![1.0; n];
+    let mut s = 0.0;
+    for j in 0..n {
+        h[j] = x[j] * x[j];
+    }
+    for j in 0..n {
+        for k in 0..n {
+            for m in 0..2 {
+                s = s * 0.5 + h[j] * h[k] * x[m];
+            }
+        }
+    }
+    for _ in 0..3 {
+        for j in 0..n {
+            h[j] = y[j] * x[j];
+        }
+        for j in 0..n {
+            y[j] += h[j] * h[j] * 0.1;
+        }
+    }
+    s + y[0] + y[n - 1]
+}
+
+#[test]
+fn a_scratch_buffer_the_code_before_reads_again() {
+    check_slice(
+        "scratch reread before",
+        (
+            scratch_reread_before,
+            scratch_reread_before_grad,
+            scratch_reread_before_pullback,
+        ),
+        &K,
+        &[],
+    );
+}

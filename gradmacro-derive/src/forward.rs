@@ -386,6 +386,19 @@ impl Forward<'_> {
             );
             save.extend(quote!(#states.save(&#buffer[..]);));
         }
+        // Buffers only overwritten in the loop: their state before it, once.
+        let mut entry = TokenStream::new();
+        for buffer in &checkpoint.entry_buffers {
+            if matches!(self.body.def(*buffer).op, Op::Param { .. }) {
+                continue;
+            }
+            let states = names::checkpoints(lp.body.id, "entry_v", buffer.0);
+            let buffer = primal(*buffer);
+            entry.extend(quote! {
+                let mut #states = ::gradmacro::__private::Checkpoints::new(1);
+                #states.save(&#buffer[..]);
+            });
+        }
         for slot in &checkpoint.slots {
             let states = names::checkpoints(lp.body.id, "s", slot.0);
             let slot = names::slot(*slot);
@@ -396,11 +409,13 @@ impl Forward<'_> {
         match self.sig.checkpoints {
             Some(_) => quote! {
                 #declare
+                #entry
                 #save
                 for #item in #iter { #trip += 1; #body }
             },
             None => quote! {
                 #declare
+                #entry
                 for #item in #iter { #trip += 1; #save #body }
             },
         }

@@ -36,6 +36,11 @@ pub struct Checkpoint {
     pub buffers: Vec<ValueId>,
     /// Variables of the function body the loop writes.
     pub slots: Vec<SlotId>,
+    /// Buffers of the function body the loop writes but never reads before
+    /// overwriting them in an iteration: saved once, before the loop, and
+    /// loaded back after its reverse, for the code before the loop (whose
+    /// reverse may read a restored buffer again; see `restore.rs`).
+    pub entry_buffers: Vec<ValueId>,
     /// The copies taken before `&mut` loans to calls in the loop, which
     /// only the reverse sweep reads: the forward sweep's run of the loop,
     /// which saves nothing else, does not take them.
@@ -183,6 +188,7 @@ pub(super) fn checkpoint(
         ));
     }
     let mut buffers = Vec::new();
+    let mut entry_buffers = Vec::new();
     for buffer in swept.union(&stored_at_top) {
         // A buffer every iteration overwrites before reading carries nothing,
         // unless the code after the loop changes its length (which the
@@ -194,6 +200,7 @@ pub(super) fn checkpoint(
                     buffer.0
                 ));
             }
+            entry_buffers.push(*buffer);
             continue;
         }
         // A buffer lent `&mut` to a helper may be read by it before it is
@@ -218,6 +225,7 @@ pub(super) fn checkpoint(
     Ok(Checkpoint {
         buffers,
         slots: slots.into_iter().collect(),
+        entry_buffers,
         loan_copies,
     })
 }

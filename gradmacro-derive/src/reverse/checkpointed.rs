@@ -43,7 +43,9 @@ impl Generator<'_> {
             |buffer: &ValueId| matches!(self.inputs.body.def(*buffer).op, Op::Param { .. });
         let mut keep_final = TokenStream::new();
         let mut give_back_final = TokenStream::new();
-        for buffer in checkpoint.buffers.iter().filter(|b| is_parameter(b)) {
+        // (Parameters only overwritten in the loop too.)
+        let all_buffers = checkpoint.buffers.iter().chain(&checkpoint.entry_buffers);
+        for buffer in all_buffers.filter(|b| is_parameter(b)) {
             let states = names::checkpoints(lp.body.id, "final_v", buffer.0);
             let (source, target) = (names::primal(*buffer), self.loaded_buffer(*buffer));
             keep_final.extend(quote! {
@@ -71,6 +73,12 @@ impl Generator<'_> {
             code
         };
         let load_first = load(self, quote!(0), false);
+        let mut load_entry = TokenStream::new();
+        for buffer in checkpoint.entry_buffers.iter().filter(|b| !is_parameter(b)) {
+            let states = names::checkpoints(lp.body.id, "entry_v", buffer.0);
+            let target = self.loaded_buffer(*buffer);
+            load_entry.extend(quote!(#states.load(0, #target);));
+        }
         let recomputed = self
             .inputs
             .recomputed
@@ -140,6 +148,7 @@ impl Generator<'_> {
             #add_sums
             // The state before the loop, for the code before it.
             if #trips > 0 { #load_first }
+            #load_entry
             #give_back_final
         }
     }
