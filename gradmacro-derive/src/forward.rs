@@ -79,7 +79,9 @@ pub fn recomputed_iterations(sweep: &Forward) -> HashMap<BlockId, Recomputed> {
 /// A checkpointed loop's iteration, as the reverse sweep runs it again.
 #[derive(Default, Clone)]
 pub struct Recomputed {
+    /// With its saves: run just before the iteration is reversed.
     pub with_saves: TokenStream,
+    /// Without: run by a binomial schedule to move the state forward.
     pub primal: TokenStream,
 }
 
