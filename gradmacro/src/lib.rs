@@ -437,10 +437,10 @@
 //!   carries at one point per iteration (saving it whole each step would cost
 //!   more than store-all); nor, unless memory is bounded, where it computes
 //!   transcendentals (recomputing them costs more than saving their values:
-//!   GradBench's lstm, checkpointed, was 1.4–2.0× the hand-written gradient
-//!   against 1.3–1.7× store-all) or lends a carried buffer `&mut` to a
-//!   helper that may read it first. `checkpoints = N` bounds the saved states: the
-//!   forward sweep saves only the state before the loop, and the reverse
+//!   GradBench's lstm measured slower checkpointed than store-all) or lends
+//!   a carried buffer `&mut` to a helper that may read it first.
+//!   `checkpoints = N` bounds the saved states: the forward sweep saves only
+//!   the state before the loop, and the reverse
 //!   sweep follows Griewank's binomial schedule ("revolve"), produced one
 //!   action at a time by the runtime crate (no memory per step), so a
 //!   million steps run in `N` states with each step recomputed a few times.

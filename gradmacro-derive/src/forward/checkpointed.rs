@@ -3,6 +3,7 @@
 //! code as the reverse sweep runs it again.
 
 use super::Forward;
+use crate::fuse::Checkpoint;
 use crate::ir::{BlockId, LoopKind, Node, Op};
 use crate::names::{self, primal};
 use crate::save::Saves;
@@ -15,18 +16,12 @@ use std::collections::HashMap;
 /// and without, which a binomial schedule runs to move the state forward.
 pub fn recomputed_iterations(sweep: &Forward) -> HashMap<BlockId, Recomputed> {
     let mut out = HashMap::new();
-    let nothing_saved = Saves::none();
     for node in &sweep.body.root.nodes {
         if let Node::Loop(lp) = node {
             if let Some(checkpoint) = sweep.fusion.checkpoint(lp.body.id) {
-                let primal_only = Forward {
-                    saves: &nothing_saved,
-                    skipped: &checkpoint.loan_copies,
-                    ..*sweep
-                };
                 let recomputed = Recomputed {
                     with_saves: sweep.block(&lp.body),
-                    primal: primal_only.block(&lp.body),
+                    primal: sweep.primal_iteration(lp, checkpoint),
                 };
                 out.insert(lp.body.id, recomputed);
             }
@@ -45,6 +40,18 @@ pub struct Recomputed {
 }
 
 impl Forward<'_> {
+    /// An iteration of a checkpointed loop as the primal runs it: no saves,
+    /// and no copies before `&mut` loans (only the reverse reads them).
+    fn primal_iteration(&self, lp: &crate::ir::Loop, checkpoint: &Checkpoint) -> TokenStream {
+        let nothing_saved = Saves::none();
+        let primal_only = Forward {
+            saves: &nothing_saved,
+            skipped: &checkpoint.loan_copies,
+            ..*self
+        };
+        primal_only.block(&lp.body)
+    }
+
     /// A checkpointed loop (see `fuse/checkpoint.rs`): the primal, saving
     /// the state each iteration starts from and nothing else; the reverse
     /// sweep recomputes each iteration's saves from that state.
@@ -55,13 +62,7 @@ impl Forward<'_> {
         let LoopKind::For { item, iter } = &lp.kind else {
             return TokenStream::new();
         };
-        let nothing_saved = Saves::none();
-        let primal_only = Forward {
-            saves: &nothing_saved,
-            skipped: &checkpoint.loan_copies,
-            ..*self
-        };
-        let body = primal_only.block(&lp.body);
+        let body = self.primal_iteration(lp, checkpoint);
         let mut declare = TokenStream::new();
         let mut save = TokenStream::new();
         let iter_value = self.value(*iter);

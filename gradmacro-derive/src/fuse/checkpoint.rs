@@ -21,8 +21,12 @@
 //! write, a `&mut` loan of a non-float, a call whose result is thrown away),
 //! and each buffer it must save is swept by its nested loops (stored inside
 //! one, lent whole to a call, or assigned whole) rather than written at a
-//! point per iteration,
-//! where saving it whole each iteration would cost more than store-all.
+//! point per iteration, where saving it whole each iteration would cost more
+//! than store-all. Unless memory must be bounded (`checkpoints = N`), a loop
+//! computing transcendentals, or lending a buffer it must save `&mut` to a
+//! call, stays store-all too: both measured slower checkpointed (recomputing
+//! `exp`/`tanh` costs more than reading it back; a lent buffer is saved whole
+//! per step and its helper runs once more).
 
 use super::{scratch, Region};
 use crate::activity::Activity;
@@ -118,6 +122,7 @@ pub(super) fn checkpoint(
                     && !rule.piecewise_constant
                     && expensive.is_none()
                     && !crate::reverse::CHEAP_RULES.contains(&rule.name)
+                    // (A square root costs about a division: recomputed.)
                     && rule.name != "sqrt"
                 {
                     expensive = Some(rule.name);

@@ -119,24 +119,10 @@ impl Lowerer {
                 "`mem::swap` of anything but two variables (`mem::swap(&mut a, &mut b)`)",
             ));
         };
-        let missing = |name: &syn::Ident| {
-            syn::Error::new(name.span(), format!("`{name}` is not a variable in scope"))
-        };
-        let value_a = self.read(&a).ok_or_else(|| missing(&a))?;
-        let value_b = self.read(&b).ok_or_else(|| missing(&b))?;
+        let value_a = self.read_variable(&a)?;
+        let value_b = self.read_variable(&b)?;
         // The first value is kept as a copy: assigning `a` may overwrite it.
-        let kept = match self.as_buffer(&value_a) {
-            Some((root, prefix)) => {
-                let init = BufferInit::Copy {
-                    source: root,
-                    prefix,
-                    method: None,
-                    range: None,
-                };
-                Lowered::Value(self.new_buffer(init, a.span()))
-            }
-            None => value_a,
-        };
+        let kept = self.kept_value(value_a, a.span());
         self.assign_name(&a, value_b)?;
         self.assign_name(&b, kept)?;
         Ok(Some(Lowered::Unit))
@@ -154,9 +140,7 @@ impl Lowerer {
                 "`mem::replace` and `mem::take` of anything but a variable (`mem::replace(&mut a, v)`)",
             ));
         };
-        let old = self.read(&name).ok_or_else(|| {
-            syn::Error::new(name.span(), format!("`{name}` is not a variable in scope"))
-        })?;
+        let old = self.read_variable(&name)?;
         let buffer = self.as_buffer(&old);
         let new = match call.args.get(1) {
             Some(value) => self.lower_expr(value)?,
@@ -179,7 +163,23 @@ impl Lowerer {
                 )),
             },
         };
-        let kept = match buffer {
+        let kept = self.kept_value(old, name.span());
+        self.assign_name(&name, new)?;
+        Ok(kept)
+    }
+
+    /// The current value of a variable named in `mem::swap`/`replace`/`take`.
+    fn read_variable(&mut self, name: &Ident) -> syn::Result<Lowered> {
+        self.read(name).ok_or_else(|| {
+            syn::Error::new(name.span(), format!("`{name}` is not a variable in scope"))
+        })
+    }
+
+    /// A variable's value that outlives an assignment of the variable: a
+    /// copy for a buffer (assigning the variable overwrites the buffer in
+    /// place), the value itself otherwise.
+    fn kept_value(&mut self, value: Lowered, span: proc_macro2::Span) -> Lowered {
+        match self.as_buffer(&value) {
             Some((root, prefix)) => {
                 let init = BufferInit::Copy {
                     source: root,
@@ -187,12 +187,10 @@ impl Lowerer {
                     method: None,
                     range: None,
                 };
-                Lowered::Value(self.new_buffer(init, name.span()))
+                Lowered::Value(self.new_buffer(init, span))
             }
-            None => old,
-        };
-        self.assign_name(&name, new)?;
-        Ok(kept)
+            None => value,
+        }
     }
 
     /// An argument of a call or method. A buffer that may be written after the
