@@ -3,7 +3,10 @@
 //! element that won last, or the initial value. Folds, `reduce`, index loops,
 //! either argument order, ties (the earlier element keeps winning, as
 //! `max`'s partials say), an initial value no element beats, an empty slice,
-//! and a reduction nested in another loop (reversed as before). Every gradient
+//! a reduction nested in another loop (reversed as before), and the same
+//! written as branches (`if x[i] > m { m = x[i]; }`, an `if` expression, a
+//! variable of the loop in between, an index kept alongside, a constant
+//! copied in, an early `break`). Every gradient
 //! is checked against central finite differences, and the closed form (one at
 //! the argmax, zero elsewhere).
 
@@ -11,7 +14,7 @@
 
 mod common;
 
-use common::fusion::{check_slice, Slice};
+use common::fusion::{check_scalar, check_slice, Scalar, Slice};
 use gradmacro::differentiate;
 
 #[differentiate]
@@ -64,6 +67,75 @@ fn row_maxima(x: &[f64]) -> f64 {
     s.sqrt()
 }
 
+/// The branch form, keeping the index as well.
+#[differentiate]
+fn branch_max(x: &[f64]) -> f64 {
+    let mut m = x[0];
+    let mut at = 0;
+    for i in 1..x.len() {
+        if x[i] > m {
+            m = x[i];
+            at = i;
+        }
+    }
+    m * m + at as f64
+}
+
+/// An `if` expression: the value goes through a variable of the loop.
+#[differentiate]
+fn select_min(x: &[f64], w: f64) -> f64 {
+    let mut m = x[0];
+    for i in 0..x.len() {
+        m = if x[i] * w < m * w { x[i] } else { m };
+    }
+    m * w
+}
+
+/// A variable of the loop copied from `m`, maybe replaced, copied back; and
+/// a condition on an expression of the element (the largest magnitude).
+#[differentiate]
+fn through_a_local(x: &[f64]) -> f64 {
+    let mut m = 0.5f64;
+    for i in 0..x.len() {
+        let mut t = m;
+        if x[i].abs() > t.abs() {
+            t = x[i];
+        }
+        m = t;
+    }
+    m.sin()
+}
+
+/// A constant copied in: nothing flows from it (a reset to zero before the
+/// last element wins).
+#[differentiate]
+fn reset_to_constant(x: &[f64]) -> f64 {
+    let mut m = x[0];
+    for i in 0..x.len() {
+        let mut t = x[i];
+        if x[i] < -1.0 {
+            t = 0.0;
+        }
+        if t > m {
+            m = t;
+        }
+    }
+    3.0 * m
+}
+
+/// Leaves early: the record is the last copy before the `break`.
+#[differentiate]
+fn first_above(x: &[f64], limit: f64) -> f64 {
+    let mut m = limit;
+    for i in 0..x.len() {
+        if x[i] > m {
+            m = x[i];
+            break;
+        }
+    }
+    m * m
+}
+
 const X: [f64; 6] = [0.5, -1.25, 2.0, 0.75, 1.5, -0.25];
 
 #[test]
@@ -100,4 +172,66 @@ fn ties_and_empty_slices() {
     // No element: the initial value is the result, nothing flows back.
     let (value, g) = fold_max_grad(&[]);
     assert_eq!((value, g), (f64::INFINITY, vec![]));
+}
+
+#[test]
+fn branches_copying_the_winner() {
+    let f: Slice = (branch_max, branch_max_grad, branch_max_pullback);
+    check_slice("branch max", f, &X, &[0.0, 0.0, 4.0, 0.0, 0.0, 0.0]);
+    let (_, g) = branch_max_grad(&[3.0, 1.0, 3.0]);
+    assert_eq!(g, vec![6.0, 0.0, 0.0]);
+    // min of x[i] * w for w < 0 is the largest element.
+    let f: Scalar = (select_min, select_min_grad, select_min_pullback);
+    check_scalar(
+        "select min",
+        f,
+        &X,
+        -0.5,
+        &[0.0, 0.0, -0.5, 0.0, 0.0, 0.0, 2.0],
+    );
+    check_scalar(
+        "select min",
+        f,
+        &X,
+        2.0,
+        &[0.0, 2.0, 0.0, 0.0, 0.0, 0.0, -1.25],
+    );
+    let f: Slice = (
+        through_a_local,
+        through_a_local_grad,
+        through_a_local_pullback,
+    );
+    check_slice(
+        "through a local",
+        f,
+        &X,
+        &[0.0, 0.0, 2f64.cos(), 0.0, 0.0, 0.0],
+    );
+    // Nothing beats the initial value: it keeps the adjoint.
+    let (v, g) = through_a_local_grad(&[0.25, -0.125]);
+    assert_eq!((v, g), (0.5f64.sin(), vec![0.0, 0.0]));
+    let f: Slice = (
+        reset_to_constant,
+        reset_to_constant_grad,
+        reset_to_constant_pullback,
+    );
+    check_slice("reset", f, &X, &[0.0, 0.0, 3.0, 0.0, 0.0, 0.0]);
+    // x[0] = -2 is replaced by 0.0, which wins: no element gets the adjoint.
+    let (v, g) = reset_to_constant_grad(&[-2.0, -3.0, -1.5]);
+    assert_eq!((v, g), (0.0, vec![0.0, 0.0, 0.0]));
+    let f: Scalar = (first_above, first_above_grad, first_above_pullback);
+    check_scalar(
+        "first above",
+        f,
+        &X,
+        1.0,
+        &[0.0, 0.0, 4.0, 0.0, 0.0, 0.0, 0.0],
+    );
+    check_scalar(
+        "none above",
+        f,
+        &X,
+        3.0,
+        &[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 6.0],
+    );
 }

@@ -13,7 +13,7 @@
 //! | activity | `activity.rs` | which values need adjoints; missing derivatives |
 //! | types | `types.rs` | float types of active values, for typed accumulators |
 //! | saves | `save.rs` | which primal values the reverse sweep needs saved, and how |
-//! | argmax | `argmax.rs` | which max/min reductions record their argmax instead of being reversed |
+//! | argmax | `argmax/` | which max/min reductions (a `max` rule, or branches copying the winner) record their argmax instead of being reversed |
 //! | counters | `counters.rs` | which integer counters (`e += 1`) the reverse sweep walks back instead of saving their values |
 //! | restores | `restore.rs` | which buffers save what their stores overwrite, so that reads are read again rather than saved |
 //! | forward | `forward.rs` | the primal sweep, with rule partials kept and saves pushed |

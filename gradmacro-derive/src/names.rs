@@ -198,6 +198,12 @@ pub fn argmax_record(trip: ValueId) -> Ident {
     hygienic(format!("__gm_argmax_v{}", trip.0))
 }
 
+/// The iteration whose element a variable of a max reduction's loop holds
+/// (0 for none, `usize::MAX` for a constant).
+pub fn copy_record(slot: SlotId) -> Ident {
+    hygienic(format!("__gm_copied_s{}", slot.0))
+}
+
 /// The reverse sweep's copy of a counter (see `counters.rs`).
 pub fn counter_copy(slot: crate::ir::SlotId) -> Ident {
     hygienic(format!("__gm_rev_s{}", slot.0))

@@ -771,11 +771,21 @@ impl<F: Copy, T: ScaleAdjoint<F>> ScaleAdjoint<F> for ::std::vec::Vec<T> {
     }
 }
 
-/// Whether a partial is not zero: a max reduction's element won (see
-/// `gradmacro-derive`'s `argmax.rs`).
+/// One step of a max reduction reversed by its argmax (see
+/// `gradmacro-derive`'s `argmax/mod.rs`): `x.max(y)` and
+/// whether `y` is it (its partial in `rules::max` is 1: `x` wins ties and
+/// against a NaN `y`).
 #[inline(always)]
-pub fn is_nonzero<T: ::num_traits::Float>(partial: T) -> bool {
-    partial != T::zero()
+pub fn max_step<T: ::num_traits::Float>(x: T, y: T) -> (T, bool) {
+    let x_wins = x >= y || y.is_nan();
+    (if x_wins { x } else { y }, !x_wins)
+}
+
+/// [`max_step`] for `min`.
+#[inline(always)]
+pub fn min_step<T: ::num_traits::Float>(x: T, y: T) -> (T, bool) {
+    let x_wins = x <= y || y.is_nan();
+    (if x_wins { x } else { y }, !x_wins)
 }
 
 pub use crate::checkpoints::{save_slot, Action, CheckpointedBuffer, Checkpoints, Revolve};

@@ -89,8 +89,23 @@ impl Forward<'_> {
             Node::Def(value) => self.def(*value),
             Node::Declare { slot, init } => {
                 let slot_id = slot;
+                // A max reduction's own variable gets a record of its own.
+                let record = self
+                    .saves
+                    .argmax
+                    .values()
+                    .find(|found| found.is_local(*slot));
+                let record = record.map(|found| {
+                    let record = found.record_of(*slot);
+                    let source = match init {
+                        SlotInit::Value(value) => found.copy(*slot, *value),
+                        SlotInit::Default => None,
+                    };
+                    let source = self.copied_record(found, source);
+                    quote!(let mut #record: usize = #source;)
+                });
                 let slot = names::slot(*slot);
-                match init {
+                let declare = match init {
                     SlotInit::Value(value) => {
                         let value = self.value(*value);
                         quote!(let mut #slot = #value;)
@@ -102,7 +117,8 @@ impl Forward<'_> {
                         }
                         _ => quote!(let mut #slot = ::core::default::Default::default();),
                     },
-                }
+                };
+                quote!(#declare #record)
             }
             Node::Store {
                 base,
@@ -180,8 +196,10 @@ impl Forward<'_> {
                 quote!(#path!(#(#args),*);)
             }
             Node::Write { slot, value } => {
+                // A max reduction written as a branch records where it copies.
+                let record = self.copy_record(*slot, *value);
                 let (slot, value) = (names::slot(*slot), self.value(*value));
-                quote!(#slot = #value;)
+                quote!(#slot = #value; #record)
             }
             Node::If {
                 cond,
@@ -498,15 +516,10 @@ impl Forward<'_> {
             } => {
                 let arg_names: Vec<_> = args.iter().map(p).collect();
                 if self.activity.is_active(value) {
-                    let mut code = self.rule(value, rule, args, &arg_names, name, stmt.mutable);
-                    if let Some(found) = self.saves.argmax.values().find(|f| f.rule == value) {
-                        let (record, trip) = (names::argmax_record(found.trip), primal(found.trip));
-                        let won = partial(value, found.element_arg);
-                        code.extend(quote! {
-                            if ::gradmacro::__private::is_nonzero(#won) { #record = #trip; }
-                        });
+                    if let Some(found) = self.saves.argmax.values().find(|f| f.is_rule(value)) {
+                        return self.argmax_step(found, rule.name, &arg_names, stmt.mutable);
                     }
-                    return code;
+                    return self.rule(value, rule, args, &arg_names, name, stmt.mutable);
                 }
                 match (form, arg_names.split_first()) {
                     (CallForm::Method, Some((receiver, rest))) => {
@@ -791,5 +804,6 @@ fn is_item_reference(body: &crate::ir::Body, value: ValueId) -> bool {
     }
 }
 
+mod argmax;
 mod checkpointed;
 pub use checkpointed::{recomputed_iterations, Recomputed};

@@ -8,8 +8,8 @@ use quote::quote;
 
 impl Generator<'_> {
     /// The reverse of a max or min reduction (see [`crate::argmax`]): the
-    /// result's adjoint goes to the element that won last, if one did, and
-    /// otherwise stays with the initial value.
+    /// result's adjoint goes to the element that won last, if one did (none,
+    /// for a constant copied in), and otherwise stays with the initial value.
     pub(super) fn argmax_reverse(&mut self, found: &crate::argmax::ArgMax) -> TokenStream {
         let record = names::argmax_record(found.trip);
         let adjoint = names::slot_adjoint(found.slot);
@@ -22,12 +22,15 @@ impl Generator<'_> {
         let buffer = names::adjoint_buffer(found.base);
         let taken = names::local("won");
         let add = self.add_into(quote!(#buffer[#item]), false, quote!(#taken));
+        // (`usize::MAX`: it holds a constant, see `Forward::copied_record`.)
         quote! {
             if #record > 0 {
-                let #item = ::gradmacro::__private::range_item(#start, #record - 1);
                 let #taken = #adjoint;
                 #adjoint = #zero;
-                #add
+                if #record != usize::MAX {
+                    let #item = ::gradmacro::__private::range_item(#start, #record - 1);
+                    #add
+                }
             }
         }
     }
