@@ -219,6 +219,30 @@ mod loop_tests {
         assert!(!code.contains(". rev ()"), "{code}");
     }
 
+    /// A nested loop over `0..N` of a `const N` (its type not visible) runs
+    /// as many times in reverse as its range is long: no trip count is taped
+    /// per iteration of the loop around it.
+    #[test]
+    fn constant_ranges_of_unknown_type_are_not_counted_on_a_tape() {
+        let code = expand(
+            quote!(),
+            quote!(
+                fn layer(w: &[f64], x: &[f64], h: &mut [f64]) {
+                    for j in 0..h.len() {
+                        let mut z = 0.0;
+                        for i in 0..N_IN {
+                            z += w[j * N_IN + i] * x[i];
+                        }
+                        h[j] = z.tanh();
+                    }
+                }
+            ),
+        );
+        // (`tanh`'s partial is taped: `h` is an out-parameter.)
+        assert!(!code.contains("stack_v"), "{code}");
+        assert!(code.contains("size_hint (& ((0) .. (N_IN)))"), "{code}");
+    }
+
     /// A product in a loop that is not fused saves its factor on a tape: a
     /// range's iteration `k` stores it at index `k` of the loop's segment and
     /// reverse iteration `k` reads it back from there, with no push or pop.

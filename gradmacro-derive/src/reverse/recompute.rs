@@ -176,8 +176,9 @@ impl Generator<'_> {
     }
 
     /// How many iterations a loop ran: recomputed as `end - start` for a loop
-    /// over a `usize` range that nothing exits early, read from the recorded
-    /// count otherwise.
+    /// over a `usize` range that nothing exits early (as the range's length
+    /// for another integer range whose ends are free to read), read from the
+    /// recorded count otherwise.
     pub(super) fn trip_count(&mut self, lp: &crate::ir::Loop) -> TokenStream {
         let body = self.inputs.body;
         if let (crate::ir::LoopKind::For { iter, .. }, true) = (&lp.kind, lp.exit_flags.is_empty())
@@ -193,8 +194,44 @@ impl Generator<'_> {
                     return quote!(::core::primitive::usize::saturating_sub(#end, #start));
                 }
             }
+            // Any other integer range whose ends cost nothing to read again
+            // (`0..N` of a `const N`, whose type is not visible): its exact
+            // length, as its iterator reports it (`Range<i64>` is not an
+            // `ExactSizeIterator`, but its size hint is exact).
+            if let Op::Opaque(Opaque::Range {
+                start: Some(start),
+                end: Some(end),
+                inclusive,
+            }) = &body.def(*iter).op
+            {
+                if self.free_to_read(*start, 3) && self.free_to_read(*end, 3) {
+                    let (start, end) = (self.primal(*start), self.primal(*end));
+                    let range = match inclusive {
+                        true => quote!(#start..=#end),
+                        false => quote!(#start..#end),
+                    };
+                    return quote!(::core::iter::Iterator::size_hint(&(#range)).0);
+                }
+            }
         }
         self.primal(lp.trip)
+    }
+
+    /// Whether reading `value` in the reverse sweep saves nothing: a constant,
+    /// a value in scope there, or one recomputed from such values (looking
+    /// `depth` operations back).
+    fn free_to_read(&self, value: ValueId, depth: usize) -> bool {
+        let stmt = self.inputs.body.def(value);
+        if matches!(stmt.op, Op::Const(_)) || self.inputs.fusion.in_scope(stmt.home) {
+            return true;
+        }
+        depth > 0
+            && self.recomputable(value)
+            && stmt
+                .op
+                .operands()
+                .into_iter()
+                .all(|operand| self.free_to_read(operand, depth - 1))
     }
 
     /// Whether a value can be recomputed (see [`Generator::recompute`]).
