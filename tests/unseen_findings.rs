@@ -1559,3 +1559,92 @@ fn reversed_ranges_recompute_their_index() {
     assert_closed("value", value, reversed_ranges(&c, &x));
     assert_fd_all("reversed ranges", |c| reversed_ranges(c, &x), &c, &grad);
 }
+
+// From the eighth unseen corpus: constants that are not floats, lent or
+// borrowed. A row of a constant struct's `Vec<Vec<f64>>` field borrowed
+// (`&p.m[0]`: was rustc's E0507 at the attribute), an integer workspace or
+// counter lent `&mut` to a differentiated helper (was treated as a float
+// out-parameter: rustc errors at the attribute), and a local random number
+// generator lent `&mut` once (was refused as "read afterwards").
+
+pub struct Table {
+    pub m: Vec<Vec<f64>>,
+}
+
+#[differentiate(wrt = x)]
+fn row_of_a_field(p: &Table, x: &[f64]) -> f64 {
+    let row = &p.m[1];
+    row[0] * x[0] + dot_rows(x, &p.m[0])
+}
+
+#[differentiate]
+fn dot_rows(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+#[differentiate]
+fn count_positive(x: f64, hits: &mut Vec<usize>) -> f64 {
+    if x > 0.0 {
+        hits.push(1);
+    }
+    x * x
+}
+
+#[differentiate]
+fn bump(x: f64, count: &mut Vec<u32>) -> f64 {
+    count.push(7);
+    x.sin()
+}
+
+#[differentiate]
+fn with_workspaces(x: f64) -> f64 {
+    let mut hits: Vec<usize> = Vec::new();
+    let mut counts: Vec<u32> = Vec::with_capacity(2);
+    let a = count_positive(x, &mut hits);
+    let b = bump(a, &mut counts);
+    let c = bump(b, &mut counts);
+    a + b * c + hits.len() as f64 + counts.len() as f64
+}
+
+#[derive(Clone)]
+pub struct Lcg(u64);
+
+impl Lcg {
+    pub fn uniform(&mut self) -> f64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 11) as f64) / ((1u64 << 53) as f64) - 0.5
+    }
+}
+
+#[differentiate]
+fn noisy(x: f64, rng: &mut Lcg) -> f64 {
+    x * (1.0 + 0.05 * rng.uniform())
+}
+
+#[differentiate]
+fn lent_once(x: f64) -> f64 {
+    let mut rng = Lcg(1);
+    noisy(x, &mut rng) * x
+}
+
+#[test]
+fn constants_that_are_not_floats() {
+    let p = Table {
+        m: vec![vec![0.5, 0.25, 2.0], vec![-1.5, 3.0, 0.0]],
+    };
+    let x = [0.3, 0.2, 0.1];
+    let (value, grad) = row_of_a_field_grad(&p, &x);
+    assert_closed("value", value, row_of_a_field(&p, &x));
+    assert_all_closed("row of a field", &grad, &[-1.0, 0.25, 2.0]);
+    for x in [0.7, -0.4] {
+        let (value, grad) = with_workspaces_grad(x);
+        assert_closed("value", value, with_workspaces(x));
+        assert_fd("workspaces", grad, with_workspaces, x);
+        let (value, grad) = lent_once_grad(x);
+        assert_closed("value", value, lent_once(x));
+        assert_fd("lent once", grad, lent_once, x);
+    }
+}

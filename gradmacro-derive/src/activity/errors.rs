@@ -137,6 +137,13 @@ pub(super) fn find(body: &Body, d: &Dependence, reach: &Reach) -> Option<syn::Er
         // A lost dependence that an adjoint would have to flow back through.
         if lost(*value) && reach.useful[value.0] {
             let origin = origin(body, d, *value);
+            // (The variable a call changes, as lent to that call, or the copy
+            // taken of it before: what the call saw, not what it changed.)
+            if let Origin::Changed { call } = origin {
+                if lent_to(body, *value, call) {
+                    return;
+                }
+            }
             if reported.insert(origin.value()) {
                 errors.push(origin.error(body));
             }
@@ -164,6 +171,19 @@ fn rearranged_buffer(body: &Body, stmt: &Stmt) -> Option<ValueId> {
         }
         _ => None,
     }
+}
+
+/// Whether `value` is an argument lent `&mut` to `call`, or the copy of one
+/// taken before it.
+fn lent_to(body: &Body, value: ValueId, call: ValueId) -> bool {
+    let args = match &body.def(call).op {
+        Op::Opaque(Opaque::Method { args, .. } | Opaque::Call { args, .. }) => args,
+        _ => return false,
+    };
+    args.iter().any(|arg| match body.def(*arg).op {
+        Op::Opaque(Opaque::ConstantMut { before, .. }) => *arg == value || before == value,
+        _ => false,
+    })
 }
 
 /// Where a dependence was lost.

@@ -259,8 +259,11 @@ fn changed_places(body: &Body, call: ValueId, unused: bool) -> Vec<Place> {
     }
     for arg in args {
         match body.def(*arg).op {
-            // Lent `&mut`, a constant may be changed whatever the result.
-            Op::Opaque(Opaque::ConstantMut { .. }) => places.push(place_of(body, *arg)),
+            // Lent `&mut`, a constant may be changed whatever the result
+            // (but an integer's change carries no derivative to lose).
+            Op::Opaque(Opaque::ConstantMut { value, .. }) if !visibly_not_float(body, value) => {
+                places.push(place_of(body, *arg))
+            }
             // (A float buffer has no interior mutability: `&q` stays as it was.)
             Op::Opaque(Opaque::Ref(inner)) if unused && !body.def(inner).buffer => {
                 places.push(place_of(body, *arg))
@@ -269,6 +272,34 @@ fn changed_places(body: &Body, call: ValueId, unused: bool) -> Vec<Place> {
         }
     }
     places
+}
+
+/// Whether a value is visibly not a float nor holds one: a variable
+/// annotated with an integer type (`Vec<usize>`, `u64`), or made from an
+/// integer or `bool` literal (`0usize`).
+fn visibly_not_float(body: &Body, mut value: ValueId) -> bool {
+    for _ in 0..body.value_count() {
+        let stmt = body.def(value);
+        if stmt
+            .ty
+            .as_ref()
+            .is_some_and(crate::signature::names_no_float)
+        {
+            return true;
+        }
+        match &stmt.op {
+            Op::Copy(inner) => value = *inner,
+            Op::Const(tokens) => {
+                return match syn::parse2::<syn::Lit>(tokens.clone()) {
+                    Ok(syn::Lit::Int(int)) => !matches!(int.suffix(), "" | "f32" | "f64"),
+                    Ok(syn::Lit::Bool(_)) => true,
+                    _ => false,
+                }
+            }
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// The first pass's result: which values and slots depend on and are varied

@@ -109,6 +109,19 @@ impl Body {
         })
     }
 
+    /// Whether a call lends `&mut` float data (a buffer, row, slice, element
+    /// or float variable): its pullback then follows the out-parameter
+    /// convention. A constant lent `&mut` (a workspace, an RNG) is none: the
+    /// callee's parameter is not a float one either.
+    pub fn lends_float_mut(&self, call: ValueId) -> bool {
+        let args = match &self.def(call).op {
+            Op::Opaque(Opaque::Call { args, .. } | Opaque::Method { args, .. }) => args,
+            _ => return false,
+        };
+        args.iter()
+            .any(|arg| matches!(self.def(*arg).op, Op::Opaque(Opaque::BorrowMut { .. })))
+    }
+
     /// Whether `block` executes inside a loop body (possibly several times per
     /// call), so values defined in it are overwritten.
     pub fn in_loop(&self, block: BlockId) -> bool {

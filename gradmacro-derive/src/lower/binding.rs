@@ -254,6 +254,21 @@ impl Lowerer {
                         _ => {}
                     }
                 }
+                // `let mut hits: Vec<usize> = Vec::new();`: a buffer made
+                // here whose annotation names no floats is a constant (a
+                // workspace of indices).
+                if let (Some((root, prefix)), Some(annotated)) = (self.as_buffer(&value), &ty) {
+                    if prefix.is_empty()
+                        && crate::signature::names_no_float(annotated)
+                        && self.fresh_buffers.remove(&root)
+                    {
+                        self.values[root.0].buffer = false;
+                        self.values[root.0].ty = Some(annotated.clone());
+                        self.values[root.0].mutable |= mutable;
+                        self.bind(&ident.ident, value, mutable);
+                        return Ok(());
+                    }
+                }
                 if let Some((root, prefix)) = self.as_buffer(&value) {
                     // A freshly made buffer is bound in place. Binding an existing
                     // one copies it, as Rust does for arrays (`let prev = u;`), so
@@ -569,8 +584,12 @@ impl Lowerer {
     }
 }
 
-/// `Vec<f64>`, `Vec<f32>`, `Vec<T>` of a float type parameter.
+/// `Vec<f64>`, `Vec<f32>`, `Vec<T>` of a float type parameter (a plain
+/// element type that is not an integer, `bool` or `char`).
 fn is_vec_of_floats(ty: &Type) -> bool {
+    if crate::signature::names_no_float(ty) {
+        return false;
+    }
     let Type::Path(path) = ty else {
         return false;
     };

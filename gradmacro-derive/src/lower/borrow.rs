@@ -270,13 +270,13 @@ impl Lowerer {
             match &self.values[current.0].op {
                 Op::Param { .. } => return self.float_params.contains(&current),
                 Op::Deref(inner) | Op::Copy(inner) | Op::Neg(inner) => current = *inner,
+                // A float literal (`0.5`, `1e-3`, `2f64`), not `0usize`.
                 Op::Const(tokens) => {
-                    let text = tokens.to_string();
-                    return (text.contains('.')
-                        || text.contains('e')
-                        || text.ends_with("f64")
-                        || text.ends_with("f32"))
-                        && !text.starts_with('"');
+                    return match syn::parse2::<syn::Lit>(tokens.clone()) {
+                        Ok(syn::Lit::Float(_)) => true,
+                        Ok(syn::Lit::Int(int)) => matches!(int.suffix(), "f32" | "f64"),
+                        _ => false,
+                    };
                 }
                 Op::Rule { rule, .. } => return !rule.piecewise_constant || rule.name != "signum",
                 Op::Arith(_, a, b) => {

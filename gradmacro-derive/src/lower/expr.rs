@@ -171,6 +171,17 @@ impl Lowerer {
                     return self.lower_field(field, true);
                 }
                 let operand = self.lower_expr(&reference.expr)?;
+                // `&p.rows[0]` of a constant that is not a float buffer (a
+                // struct's `Vec<Vec<f64>>` field): the row borrowed where it
+                // is, not moved out and borrowed.
+                if let (Lowered::Value(indexed), Expr::Index(_)) = (&operand, &*reference.expr) {
+                    if let Op::Opaque(Opaque::Index { borrowed, .. }) =
+                        &mut self.values[indexed.0].op
+                    {
+                        *borrowed = true;
+                        return Ok(operand);
+                    }
+                }
                 // `&x[a..b]`: the slice is the borrow (of a constant too:
                 // `&idx[1..]` is lowered borrowed, see `index_one`).
                 if let Lowered::Slice(_) = operand {

@@ -71,7 +71,7 @@ impl Generator<'_> {
             }
             return;
         }
-        let lends = body.lends_mut(value) || by_name;
+        let lends = body.lends_float_mut(value) || by_name;
         let mut out_adjoints = Vec::new();
         let mut taken = std::collections::HashSet::new();
         // Buffers whose adjoint is already lent to this call: a second

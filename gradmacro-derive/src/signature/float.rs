@@ -132,3 +132,36 @@ pub(super) fn generic_float(generics: &syn::Generics) -> syn::Result<Option<Iden
     }
     Ok(floats.pop())
 }
+
+/// Whether a type's elements (through `Vec`, arrays, slices and references)
+/// are visibly not floats: integers, `bool`, `char`.
+pub fn names_no_float(ty: &Type) -> bool {
+    match ty {
+        Type::Reference(reference) => names_no_float(&reference.elem),
+        Type::Paren(inner) => names_no_float(&inner.elem),
+        Type::Array(array) => names_no_float(&array.elem),
+        Type::Slice(slice) => names_no_float(&slice.elem),
+        Type::Path(path) => match path.path.segments.last() {
+            Some(last) if last.ident == "Vec" => match &last.arguments {
+                syn::PathArguments::AngleBracketed(args) => match args.args.first() {
+                    Some(syn::GenericArgument::Type(elem)) => names_no_float(elem),
+                    _ => false,
+                },
+                _ => false,
+            },
+            Some(last) => {
+                path.path.segments.len() == 1
+                    && last.arguments.is_none()
+                    && NOT_FLOATS.iter().any(|name| last.ident == name)
+            }
+            None => false,
+        },
+        _ => false,
+    }
+}
+
+/// Primitive types that are not floats.
+const NOT_FLOATS: [&str; 15] = [
+    "usize", "isize", "u8", "u16", "u32", "u64", "u128", "i8", "i16", "i32", "i64", "i128", "bool",
+    "char", "str",
+];
