@@ -376,3 +376,34 @@ fn a_reassigned_literal_keeps_the_type_of_its_branches() {
     assert_closed("value", value, 0.3 * 0.7f64.cos());
     assert_closed("d/dx0", d, 0.7f64.cos());
 }
+
+/// A `&mut` parameter passed on by name to a helper taking `&[f64]`, with an
+/// element of it read in a later argument: the generated `&mut` borrow is
+/// made after the other arguments, as Rust's shared reborrow allows
+/// (`cargo run --release -p gradmacro-fuzz -- --only 0xff47ebef480f9d40`).
+#[differentiate]
+pub fn scaled_first(s: &[f64], a: f64, b: f64) -> f64 {
+    0.5_f64 * a * s[0] * b
+}
+
+#[differentiate]
+pub fn refill_from_neighbours(out: &mut [f64]) {
+    for i in 0..out.len() {
+        out[i] = scaled_first(out, out[(i + 1) % out.len()], 1.25);
+    }
+}
+
+#[differentiate]
+pub fn neighbours(a: f64) -> f64 {
+    let mut v = vec![a, 2.0 * a, a * a];
+    refill_from_neighbours(&mut v);
+    v[0] + v[1] * v[2]
+}
+
+#[test]
+fn a_mut_parameter_lent_after_the_other_arguments() {
+    let a = 0.7;
+    let (value, d) = neighbours_grad(a);
+    assert_closed("value", value, neighbours(a));
+    assert_fd("d/da", d, neighbours, a);
+}

@@ -4,7 +4,7 @@
 
 use super::buffers::is_empty_vec_constructor;
 use super::{span_of, unsupported, Lowered, Lowerer};
-use crate::ir::{BufferInit, CallForm, CastTarget, Op, Opaque, ValueId};
+use crate::ir::{BufferInit, CallForm, CastTarget, Node, Op, Opaque, ValueId};
 use crate::rule_table;
 use crate::signature::FloatTy;
 use proc_macro2::Span;
@@ -30,6 +30,7 @@ impl Lowerer {
                         .iter()
                         .map(|arg| self.lower_call_argument(arg))
                         .collect::<syn::Result<Vec<_>>>()?;
+                    self.borrow_mut_last(&args);
                     let op = Op::Opaque(Opaque::Invoke { callee, args });
                     let call = self.push(op, ident.span());
                     self.finish_call(ident.span(), mark)?;
@@ -85,7 +86,33 @@ impl Lowerer {
             })
             .collect::<syn::Result<Vec<_>>>();
         self.callee_reads_only = outer;
-        self.call_with(func, args?, span_of(&call.func), mark)
+        let args = args?;
+        self.borrow_mut_last(&args);
+        self.call_with(func, args, span_of(&call.func), mark)
+    }
+
+    /// Moves the `&mut` borrows among a call's arguments after the others
+    /// are computed: `out[i] = h(out, out[j])` of a `&mut` parameter `out`
+    /// passed on by name reads `out[j]` after borrowing it (Rust reborrows it
+    /// shared where `h` takes `&[f64]`; the generated `&mut` borrow, made
+    /// first, would still be alive). A borrow has no effect of its own.
+    pub(super) fn borrow_mut_last(&mut self, args: &[ValueId]) {
+        for arg in args {
+            if !matches!(
+                self.values[arg.0].op,
+                Op::Opaque(Opaque::BorrowMut { .. } | Opaque::ConstantMut { .. })
+            ) {
+                continue;
+            }
+            let nodes = self.nodes();
+            if let Some(at) = nodes
+                .iter()
+                .position(|node| matches!(node, Node::Def(def) if def == arg))
+            {
+                let node = nodes.remove(at);
+                nodes.push(node);
+            }
+        }
     }
 
     /// `std::mem::swap(&mut a, &mut b)` of two variables: each is assigned

@@ -517,6 +517,7 @@ impl Lowerer {
                 other => self.lower_call_argument(other),
             })
             .collect::<syn::Result<Vec<_>>>()?;
+        self.borrow_mut_last(&args);
         let span = call.method.span();
         let name = call.method.to_string();
         // `labels.iter().position(..)`: an iterator searched in place is
