@@ -1648,3 +1648,34 @@ fn constants_that_are_not_floats() {
         assert_fd("lent once", grad, lent_once, x);
     }
 }
+
+// A buffer made by a plain helper, annotated `Vec<f64>`, lent `&mut` to a
+// differentiated writer (unannotated: one spanned error on the lent
+// variable, `tests/ui/lent_a_buffer_of_unseen_type.rs`).
+
+fn zeros_of(n: usize) -> Vec<f64> {
+    vec![0.0; n]
+}
+
+#[differentiate]
+fn fill_scaled(x: &[f64], k: f64, out: &mut Vec<f64>) {
+    for i in 0..x.len() {
+        out[i] = x[i] * k + out[i] * 0.5;
+    }
+}
+
+#[differentiate(wrt = [x, k])]
+fn via_made_buffer(x: &[f64], k: f64) -> f64 {
+    let mut buf: Vec<f64> = zeros_of(x.len());
+    fill_scaled(x, k, &mut buf);
+    buf.iter().map(|v| v * v).sum()
+}
+
+#[test]
+fn an_annotated_buffer_made_by_a_helper() {
+    let (x, k) = ([0.3, 0.2], 0.7);
+    let (value, (dx, dk)) = via_made_buffer_grad(&x, k);
+    assert_closed("value", value, (0.3f64 * k).powi(2) + (0.2f64 * k).powi(2));
+    assert_all_closed("d/dx", &dx, &[2.0 * 0.3 * k * k, 2.0 * 0.2 * k * k]);
+    assert_closed("d/dk", dk, 2.0 * k * (0.09 + 0.04));
+}

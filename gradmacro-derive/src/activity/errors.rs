@@ -152,6 +152,25 @@ pub(super) fn find(body: &Body, d: &Dependence, reach: &Reach) -> Option<syn::Er
     if !slot_errors.is_empty() {
         errors = slot_errors;
     }
+    // A variable of unknown type lent `&mut` to a call that changed it: its
+    // later reads fail in many ways (as iterators, lengths, elements), all
+    // for one cause, reported alone, on the lent variable.
+    if !errors.is_empty() {
+        let mut calls: Vec<ValueId> = d
+            .changed_by
+            .iter()
+            .filter(|(place, call)| lends_unknown(body, d, **call, **place))
+            .map(|(_, call)| *call)
+            .collect();
+        calls.sort();
+        calls.dedup();
+        if !calls.is_empty() {
+            errors = calls
+                .iter()
+                .map(|call| changed_error(body, *call))
+                .collect();
+        }
+    }
     errors.into_iter().reduce(|mut all, error| {
         all.combine(error);
         all
@@ -171,6 +190,22 @@ fn rearranged_buffer(body: &Body, stmt: &Stmt) -> Option<ValueId> {
         }
         _ => None,
     }
+}
+
+/// Whether `call` lends `place` `&mut` as a constant (a variable of a type
+/// the macro cannot see) that did not vary before (that is reported where
+/// it is lent, as such).
+fn lends_unknown(body: &Body, d: &Dependence, call: ValueId, place: Place) -> bool {
+    let args = match &body.def(call).op {
+        Op::Opaque(Opaque::Method { args, .. } | Opaque::Call { args, .. }) => args,
+        _ => return false,
+    };
+    args.iter().any(|arg| match body.def(*arg).op {
+        Op::Opaque(Opaque::ConstantMut { value, .. }) => {
+            !d.varied[value.0] && super::place_of(body, *arg) == place
+        }
+        _ => false,
+    })
 }
 
 /// Whether `value` is an argument lent `&mut` to `call`, or the copy of one
@@ -209,7 +244,7 @@ impl Origin {
     fn error(&self, body: &Body) -> syn::Error {
         match self {
             Origin::Read(value) => read_error(body.def(*value)),
-            Origin::Changed { call } => changed_error(body.def(*call)),
+            Origin::Changed { call } => changed_error(body, *call),
             Origin::Other(value) => syn::Error::new(
                 body.def(*value).span,
                 "this value depends on a differentiated parameter through an operation gradmacro cannot differentiate",
@@ -315,7 +350,23 @@ fn read_error(stmt: &Stmt) -> syn::Error {
     )
 }
 
-fn changed_error(stmt: &Stmt) -> syn::Error {
+fn changed_error(body: &Body, call: ValueId) -> syn::Error {
+    let stmt = body.def(call);
+    // A variable lent `&mut` whose type the macro cannot see (a buffer made
+    // by a plain helper): most likely floats it should have lent as such.
+    let args = match &stmt.op {
+        Op::Opaque(Opaque::Method { args, .. } | Opaque::Call { args, .. }) => args.as_slice(),
+        _ => &[],
+    };
+    let unknown = args
+        .iter()
+        .find(|arg| matches!(body.def(**arg).op, Op::Opaque(Opaque::ConstantMut { .. })));
+    if let Some(arg) = unknown {
+        return syn::Error::new(
+            body.def(*arg).span,
+            "this variable is lent `&mut` to a call given values that depend on a differentiated parameter and read afterwards, but gradmacro cannot tell that it holds floats (its type is not visible: made by a helper or a method), so it would lend it as a constant and lose its derivative; give it a float type (`let mut buf: Vec<f64> = make(n);`)",
+        );
+    }
     let (span, name) = match &stmt.op {
         Op::Opaque(Opaque::Method { method, .. }) => (method.span(), method.to_string()),
         Op::Opaque(Opaque::Call { func, .. }) => (

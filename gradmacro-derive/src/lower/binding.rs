@@ -222,6 +222,28 @@ impl Lowerer {
                     return Err(unsupported(at.span, "a `@` pattern"));
                 }
                 let mutable = ident.mutability.is_some();
+                // `let mut buf: Vec<f64> = make(n);` of a helper given no
+                // floats: the annotation says its result is a float buffer, a
+                // constant one until written (a copy of it: the call has no
+                // pullback).
+                let value = match (&ty, value) {
+                    (Some(annotated), Lowered::Value(made))
+                        if type_depth(annotated) > 0
+                            && crate::signature::FloatTy::of(innermost(annotated)).is_some()
+                            && self.is_constant_call(made) =>
+                    {
+                        let init = crate::ir::BufferInit::Copy {
+                            source: made,
+                            prefix: Vec::new(),
+                            method: None,
+                            range: None,
+                        };
+                        let copy = self.new_buffer(init, ident.ident.span());
+                        self.buffer_depths.insert(copy, type_depth(annotated));
+                        Lowered::Value(copy)
+                    }
+                    (_, value) => value,
+                };
                 // `let s = &x[1..];`: the slice stays a view of `x`.
                 if let Lowered::Slice(_) = &value {
                     self.bind(&ident.ident, value, mutable);
@@ -603,6 +625,40 @@ fn is_vec_of_floats(ty: &Type) -> bool {
         && matches!(args.args.first(), Some(syn::GenericArgument::Type(Type::Path(elem)))
             if elem.path.segments.len() == 1
                 && elem.path.segments[0].arguments.is_none())
+}
+
+impl Lowerer {
+    /// Whether `value` is a call given no floats whose result is not taken
+    /// for a buffer.
+    fn is_constant_call(&self, value: ValueId) -> bool {
+        match &self.values[value.0].op {
+            Op::Opaque(Opaque::Call { args, .. }) => {
+                !self.values[value.0].buffer && !args.iter().any(|arg| self.is_float_argument(*arg))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The element type under `Vec`s, arrays, slices and references.
+fn innermost(ty: &Type) -> &Type {
+    match ty {
+        Type::Reference(reference) => innermost(&reference.elem),
+        Type::Paren(inner) => innermost(&inner.elem),
+        Type::Array(array) => innermost(&array.elem),
+        Type::Slice(slice) => innermost(&slice.elem),
+        Type::Path(path) => match path.path.segments.last() {
+            Some(last) if last.ident == "Vec" => match &last.arguments {
+                syn::PathArguments::AngleBracketed(args) => match args.args.first() {
+                    Some(syn::GenericArgument::Type(elem)) => innermost(elem),
+                    _ => ty,
+                },
+                _ => ty,
+            },
+            _ => ty,
+        },
+        _ => ty,
+    }
 }
 
 /// How many indexings of a value of type `ty` reach a float

@@ -249,7 +249,7 @@ impl Lowerer {
     }
 
     /// A float, a float buffer, or a reference to either.
-    fn is_float_argument(&self, arg: ValueId) -> bool {
+    pub(super) fn is_float_argument(&self, arg: ValueId) -> bool {
         let arg = match self.values[arg.0].op {
             Op::Opaque(Opaque::Ref(inner)) => inner,
             _ => arg,
