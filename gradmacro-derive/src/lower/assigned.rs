@@ -41,6 +41,29 @@ pub fn written_buffers(stmts: &[syn::Stmt]) -> std::collections::BTreeSet<String
     finder.names
 }
 
+/// The buffers a loop body writes that a later iteration may see: those of
+/// [`written_buffers`] except the ones the body declares itself (`let mut
+/// hidden = vec![..];`: each iteration has its own) before writing them.
+pub fn written_across_iterations(stmts: &[syn::Stmt]) -> std::collections::BTreeSet<String> {
+    let mut names = written_buffers(stmts);
+    for (index, stmt) in stmts.iter().enumerate() {
+        let syn::Stmt::Local(local) = stmt else {
+            continue;
+        };
+        let mut pat = &local.pat;
+        if let syn::Pat::Type(typed) = pat {
+            pat = &typed.pat;
+        }
+        if let syn::Pat::Ident(ident) = pat {
+            let name = ident.ident.to_string();
+            if !written_buffers(&stmts[..index]).contains(&name) {
+                names.remove(&name);
+            }
+        }
+    }
+    names
+}
+
 /// The methods that write a float buffer they are called on.
 const WRITING_METHODS: &[&str] = &[
     "push",

@@ -510,7 +510,7 @@ impl Lowerer {
         };
         self.slots_for(&assigned::in_stmts(&for_loop.body.stmts), span)?;
         self.writes_ahead
-            .push(assigned::written_buffers(&for_loop.body.stmts));
+            .push(assigned::written_across_iterations(&for_loop.body.stmts));
         self.loop_over(&chain, &for_loop.label, span, &mut |lowerer, item| {
             lowerer.binding_references = true;
             let bound = lowerer.bind_pattern(&for_loop.pat, item, None);
@@ -536,7 +536,7 @@ impl Lowerer {
         names.extend(assigned::in_stmts(&while_loop.body.stmts));
         self.slots_for(&names, span)?;
         self.writes_ahead
-            .push(assigned::written_buffers(&while_loop.body.stmts));
+            .push(assigned::written_across_iterations(&while_loop.body.stmts));
         let start = self.begin_loop(&while_loop.label, span);
         let index = self.loops.len() - 1;
         let break_flag = self.loop_flag(index, Flag::Break, span);
@@ -586,7 +586,7 @@ impl Lowerer {
         let span = loop_expr.loop_token.span;
         self.slots_for(&assigned::in_stmts(&loop_expr.body.stmts), span)?;
         self.writes_ahead
-            .push(assigned::written_buffers(&loop_expr.body.stmts));
+            .push(assigned::written_across_iterations(&loop_expr.body.stmts));
         let start = self.begin_loop(&loop_expr.label, span);
         if let Some(context) = self.loops.last_mut() {
             context.labelled_block = labelled_block;

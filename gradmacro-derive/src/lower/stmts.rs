@@ -48,8 +48,15 @@ impl Lowerer {
         ahead: &mut [std::collections::BTreeSet<String>],
     ) -> syn::Result<Lowered> {
         for (index, stmt) in stmts.iter().enumerate() {
+            // A loop statement's own writes are the concern of the loop (a
+            // later iteration) and of its body's statements (a later
+            // statement): here, only the statements after it.
+            let own = match stmt {
+                syn::Stmt::Expr(Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_), _) => index + 1,
+                _ => index,
+            };
             if let Some(top) = self.writes_ahead.last_mut() {
-                *top = std::mem::take(&mut ahead[index]);
+                *top = ahead[own].clone();
             }
             let last = index + 1 == stmts.len();
             let pending_before = self.pending.len();
