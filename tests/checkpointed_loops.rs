@@ -744,3 +744,46 @@ fn a_scratch_buffer_the_code_before_reads_again() {
         &[],
     );
 }
+
+/// Every state kept in one buffer, each step writing its own part (a
+/// history, as a hand-written adjoint stores it): store-all, not
+/// checkpointed (saving the history per step would cost O(steps²)).
+#[differentiate(wrt = [u0, kappa])]
+fn heat_history(u0: &[f64], kappa: f64, target: &[f64], steps: usize) -> f64 {
+    let n = u0.len();
+    let mut st = vec![0.0; (steps + 1) * n];
+    for i in 0..n {
+        st[i] = u0[i];
+    }
+    for s in 0..steps {
+        st[(s + 1) * n] = st[s * n];
+        st[(s + 1) * n + n - 1] = st[s * n + n - 1];
+        for i in 1..n - 1 {
+            st[(s + 1) * n + i] = st[s * n + i]
+                + kappa * (st[s * n + i - 1] - 2.0 * st[s * n + i] + st[s * n + i + 1]);
+        }
+    }
+    let mut loss = 0.0;
+    for i in 0..n {
+        loss += (st[steps * n + i] - target[i]).powi(2);
+    }
+    loss
+}
+
+#[test]
+fn a_history_of_states_in_one_buffer() {
+    let u0 = [0.1, 0.9, 0.4, -0.3, 0.2, 0.7];
+    let target = [0.0, 0.5, 0.5, 0.0, 0.1, 0.3];
+    let kappa = 0.2;
+    let (value, (du0, dkappa)) = heat_history_grad(&u0, kappa, &target, 7);
+    assert_closed("value", value, heat_history(&u0, kappa, &target, 7));
+    let mut all = du0.clone();
+    all.push(dkappa);
+    let at: Vec<f64> = u0.iter().copied().chain([kappa]).collect();
+    assert_fd_all(
+        "heat history",
+        |p| heat_history(&p[..6], p[6], &target, 7),
+        &at,
+        &all,
+    );
+}

@@ -64,7 +64,7 @@ pub(super) fn checkpoint(
     after: &Region,
     bounded: bool,
 ) -> Result<Checkpoint, String> {
-    let LoopKind::For { iter, .. } = lp.kind else {
+    let LoopKind::For { iter, item } = lp.kind else {
         return Err("it is not a `for` loop".into());
     };
     if !matches!(
@@ -87,6 +87,37 @@ pub(super) fn checkpoint(
     let mut lent: BTreeSet<ValueId> = BTreeSet::new();
     let mut expensive: Option<&'static str> = None;
     let outside = |value: ValueId| !inside.contains(&body.def(value).home);
+    let mut moving = Moving::new(body, lp, item);
+    // Buffers written (or lent) at positions that move with the step.
+    let mut trajectories: BTreeSet<ValueId> = BTreeSet::new();
+    visit(&lp.body, 0, &mut |node, _| match node {
+        Node::Store { base, indices, .. } if outside(*base) => {
+            if indices.iter().any(|index| moving.depends(*index)) {
+                trajectories.insert(*base);
+            }
+        }
+        Node::Def(value) => {
+            if let Op::Opaque(Opaque::BorrowMut {
+                base,
+                prefix,
+                range,
+                ..
+            }) = &body.def(*value).op
+            {
+                let ends = range.iter().flat_map(|(start, end)| [*start, *end]);
+                if outside(*base)
+                    && prefix
+                        .iter()
+                        .copied()
+                        .chain(ends)
+                        .any(|v| moving.depends(v))
+                {
+                    trajectories.insert(*base);
+                }
+            }
+        }
+        _ => {}
+    });
     visit(&lp.body, 0, &mut |node, depth| match node {
         Node::Loop(_) => nested_loop = true,
         Node::Macro { .. } => effect = Some("a macro"),
@@ -225,6 +256,14 @@ pub(super) fn checkpoint(
                 buffer.0
             ));
         }
+        // A history of states (`st[(s + 1) * n + i] = ..`): each step writes
+        // its own part, and saving the whole buffer per step costs O(steps²).
+        if trajectories.contains(buffer) {
+            return Err(format!(
+                "it writes v{} at positions that move with each iteration (a history of states: saving it whole per iteration would cost more than store-all)",
+                buffer.0
+            ));
+        }
         buffers.push(*buffer);
     }
     Ok(Checkpoint {
@@ -233,6 +272,68 @@ pub(super) fn checkpoint(
         entry_buffers,
         loan_copies,
     })
+}
+
+/// Which values change from one iteration of a loop to the next: its item,
+/// variables written in it, and what is computed from them.
+struct Moving<'a> {
+    body: &'a Body,
+    item: ValueId,
+    /// The values each variable is given in the loop (its declaration's
+    /// too, for one declared there).
+    given: std::collections::HashMap<SlotId, Vec<ValueId>>,
+    /// The blocks of the loop.
+    inside: std::collections::HashSet<crate::ir::BlockId>,
+    known: std::collections::HashMap<ValueId, bool>,
+}
+
+impl<'a> Moving<'a> {
+    fn new(body: &'a Body, lp: &Loop, item: ValueId) -> Self {
+        let mut given: std::collections::HashMap<SlotId, Vec<ValueId>> = Default::default();
+        lp.body.walk(&mut |node| match node {
+            Node::Write { slot, value }
+            | Node::Declare {
+                slot,
+                init: crate::ir::SlotInit::Value(value),
+            } => given.entry(*slot).or_default().push(*value),
+            _ => {}
+        });
+        Moving {
+            body,
+            item,
+            given,
+            inside: lp.body.block_ids(),
+            known: std::collections::HashMap::new(),
+        }
+    }
+
+    /// Whether `value` depends on the loop's item or on a variable the loop
+    /// carries from one iteration to the next (one of the function body
+    /// written in it; one declared in it only through what it is given).
+    fn depends(&mut self, value: ValueId) -> bool {
+        if let Some(known) = self.known.get(&value) {
+            return *known;
+        }
+        // (Assumed not while its operands are asked: a variable's own cycle,
+        // `e = e + 1`, adds nothing.)
+        self.known.insert(value, false);
+        let result = value == self.item
+            || match &self.body.def(value).op {
+                Op::ReadSlot(slot) => {
+                    let given = self.given.get(slot).cloned().unwrap_or_default();
+                    match self.inside.contains(&self.body.slots[slot.0].home) {
+                        true => given.into_iter().any(|given| self.depends(given)),
+                        false => !given.is_empty(),
+                    }
+                }
+                op => op
+                    .operands()
+                    .into_iter()
+                    .any(|operand| self.depends(operand)),
+            };
+        self.known.insert(value, result);
+        result
+    }
 }
 
 /// Calls `f` on every node of `block` at any depth, with the number of loops

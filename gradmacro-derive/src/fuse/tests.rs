@@ -510,6 +510,46 @@ fn loops_that_cannot_be_recomputed_say_why() {
         &dump,
         &["not checkpointed: it writes v6 at a point per iteration"],
     );
+    // Every state in one buffer, each step writing its own part: saving the
+    // buffer per step would copy the history again at every step.
+    let dump = fusion(quote!(
+        fn heat_states(u0: &[f64], kappa: f64, steps: usize) -> f64 {
+            let n = u0.len();
+            let mut st = vec![0.0; (steps + 1) * n];
+            for i in 0..n {
+                st[i] = u0[i];
+            }
+            for s in 0..steps {
+                for i in 1..n - 1 {
+                    st[(s + 1) * n + i] = st[s * n + i] + kappa * st[s * n + i + 1];
+                }
+            }
+            st[steps * n + 1]
+        }
+    ));
+    assert!(
+        dump.contains("loop b2 not fused: it accumulates nothing into a variable of the function's body; not checkpointed: it writes v8 at positions that move with each iteration"),
+        "{dump}"
+    );
+    // The same through a running offset carried from step to step.
+    let dump = fusion(quote!(
+        fn heat_offset(u0: &[f64], kappa: f64, steps: usize) -> f64 {
+            let n = u0.len();
+            let mut st = vec![0.0; (steps + 1) * n];
+            let mut at = 0;
+            for _ in 0..steps {
+                for i in 1..n - 1 {
+                    st[at + n + i] = st[at + i] + kappa * u0[i];
+                }
+                at += n;
+            }
+            st[at + 1]
+        }
+    ));
+    assert_not_fused(
+        &dump,
+        &["not checkpointed: it writes v8 at positions that move with each iteration"],
+    );
     // Printing twice is visible.
     let dump = fusion(quote!(
         fn noisy(k: &[f64], steps: usize) -> f64 {
