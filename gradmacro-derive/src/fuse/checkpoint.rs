@@ -91,10 +91,10 @@ pub(super) fn checkpoint(
     // Buffers written (or lent) at positions that move with the step.
     let mut trajectories: BTreeSet<ValueId> = BTreeSet::new();
     visit(&lp.body, 0, &mut |node, _| match node {
-        Node::Store { base, indices, .. } if outside(*base) => {
-            if indices.iter().any(|index| moving.depends(*index)) {
-                trajectories.insert(*base);
-            }
+        Node::Store { base, indices, .. }
+            if outside(*base) && indices.iter().any(|index| moving.depends(*index)) =>
+        {
+            trajectories.insert(*base);
         }
         Node::Def(value) => {
             if let Op::Opaque(Opaque::BorrowMut {
