@@ -9,6 +9,7 @@
 //! | signature | `signature/` | classify parameters (scalars, buffers, constants, the receiver), find the float type (`f32`, `f64`, a `T: Float`), check the return type, resolve `wrt` |
 //! | guards | `guard.rs` | split a function at a leading guard clause (`if n == 0 { return 0.0; }`) into the guard's function and the rest's, so that the rest's loops are at the top level (fusable) |
 //! | lowering | `lower/` | body → IR (`ir/`): expressions, calls, bindings, buffers, control flow, iterator chains, match patterns; closures passed to methods of constants kept as written (`lower/kept_closure.rs`) |
+//! | running minima | `winner/` | a running minimum or maximum of a computed value (`if dist < best { best = dist; }`) only decides which candidate wins; the winner's value is computed again after the loop, and only that is differentiated (IR → IR) |
 //! | gradients of calls | `preaccumulate/` | a value after each call for the gradient its pullback returns, run once in the forward sweep (preaccumulation) where that is cheaper than joint mode |
 //! | activity | `activity.rs` | which values need adjoints; missing derivatives |
 //! | types | `types.rs` | float types of active values, for typed accumulators |
@@ -45,6 +46,7 @@ mod rule_table;
 mod save;
 mod signature;
 mod types;
+mod winner;
 
 use proc_macro::TokenStream;
 
@@ -158,6 +160,7 @@ mod expand {
     ) -> syn::Result<TokenStream> {
         let sig = sig.clone();
         let mut lowered = lower::lower(&function.block, &sig)?;
+        crate::winner::recompute_winners(&mut lowered.body);
         crate::preaccumulate::insert_gradients(&mut lowered.body);
         let types = crate::types::infer(&lowered.body, &sig);
         crate::hoist::loop_invariants(&mut lowered.body, &types);
