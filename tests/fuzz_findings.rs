@@ -407,3 +407,29 @@ fn a_mut_parameter_lent_after_the_other_arguments() {
     assert_closed("value", value, neighbours(a));
     assert_fd("d/da", d, neighbours, a);
 }
+
+/// A preaccumulated call whose result no adjoint reaches on the path taken
+/// (`a` is read only in the other branch), its gradient `NaN` there
+/// (`tanh'` of `NaN`): scaled by the zero seed it adds 0, not `NaN`
+/// (`cargo run --release -p gradmacro-fuzz -- --only 0x3da5499e884394a0`).
+#[differentiate]
+pub fn nan_helper(a: f64, _d: usize) -> f64 {
+    a.tanh()
+}
+
+#[differentiate]
+pub fn unused_on_this_path(x0: f64, mut x2: f64, n: usize) -> f64 {
+    let mut a = 0.5_f64;
+    if n % 2 == 0 {
+        x2 += a;
+    } else {
+        a += nan_helper(x0.powf(0.5_f64), 1);
+    }
+    x2
+}
+
+#[test]
+fn a_zero_seed_scales_a_nan_gradient_to_zero() {
+    let (value, (d0, d2)) = unused_on_this_path_grad(-1.479011, 0.534247, 3);
+    assert_eq!((value, d0, d2), (0.534247, 0.0, 1.0));
+}

@@ -530,16 +530,24 @@ pub trait AccumulateScaled<Source: ?Sized, F> {
 }
 
 impl AccumulateScaled<f64, f64> for f64 {
+    /// A zero factor adds nothing, even to a `NaN` or infinite entry (a
+    /// call whose result no adjoint reaches, its gradient `NaN` there).
     #[inline]
     fn accumulate_scaled(&mut self, factor: f64, source: &f64) {
-        *self += factor * *source;
+        if factor != 0.0 {
+            *self += factor * *source;
+        }
     }
 }
 
 impl AccumulateScaled<f32, f32> for f32 {
+    /// A zero factor adds nothing, even to a `NaN` or infinite entry (a
+    /// call whose result no adjoint reaches, its gradient `NaN` there).
     #[inline]
     fn accumulate_scaled(&mut self, factor: f32, source: &f32) {
-        *self += factor * *source;
+        if factor != 0.0 {
+            *self += factor * *source;
+        }
     }
 }
 

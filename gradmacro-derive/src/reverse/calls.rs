@@ -252,7 +252,10 @@ impl Generator<'_> {
                 }
                 None => {
                     let adjoint = &adjoints[k];
-                    code.extend(quote!(let #adjoint = #factor * #local.#index;));
+                    // (A zero seed gives zero, even against a `NaN` partial.)
+                    code.extend(quote!(
+                        let #adjoint = ::gradmacro::__private::times_partial(#factor, #local.#index);
+                    ));
                     self.contribute(*arg, false, quote!(#adjoint), here, terms, code);
                 }
             }
