@@ -420,10 +420,10 @@ pub fn nan_helper(a: f64, _d: usize) -> f64 {
 #[differentiate]
 pub fn unused_on_this_path(x0: f64, mut x2: f64, n: usize) -> f64 {
     let mut a = 0.5_f64;
-    if n % 2 == 0 {
-        x2 += a;
-    } else {
+    if n % 2 == 1 {
         a += nan_helper(x0.powf(0.5_f64), 1);
+    } else {
+        x2 += a;
     }
     x2
 }

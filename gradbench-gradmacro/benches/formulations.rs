@@ -451,12 +451,67 @@ fn network(select: &Selection, rows: &mut Vec<Row>) {
     );
 }
 
+/// k-means: n = 1,000 points, k centroids, d dimensions, standard normal
+/// (GradBench's `kmeans` draws its points so).
+fn kmeans(select: &Selection, rows: &mut Vec<Row>) {
+    use formulations::kmeans_styles::*;
+    for (k, d) in select.sizes(&[(10, 4), (50, 16)]) {
+        let size = format!("n = 1000, k = {k}, d = {d}");
+        if !select.wants("kmeans", &size) {
+            continue;
+        }
+        let mut random = Random(7);
+        let (x, c) = (random.normals(1000 * d), random.normals(k * d));
+        let hand = || km_hand_grad(&x, &c, k, d);
+        let expected = hand().1;
+        formulation(
+            rows,
+            ("kmeans", "flat, if dist < best", &size),
+            &expected,
+            km_if_grad(&x, &c, k, d).1,
+            || km_if(&x, &c, k, d),
+            || km_if_grad(&x, &c, k, d),
+            hand,
+        );
+        formulation(
+            rows,
+            ("kmeans", "flat, index kept, first candidate by flag", &size),
+            &expected,
+            km_index_grad(&x, &c, k, d).1,
+            || km_index(&x, &c, k, d),
+            || km_index_grad(&x, &c, k, d),
+            hand,
+        );
+        let as_rows = |v: &[f64]| -> Vec<Vec<f64>> { v.chunks(d).map(<[f64]>::to_vec).collect() };
+        let (xs, cs) = (as_rows(&x), as_rows(&c));
+        formulation(
+            rows,
+            ("kmeans", "Vec rows, best.min(dist)", &size),
+            &expected,
+            flat(&km_min_grad(&xs, &cs).1),
+            || km_min(&xs, &cs),
+            || km_min_grad(&xs, &cs),
+            hand,
+        );
+        formulation(
+            rows,
+            ("kmeans", "iterator chains, fold(f64::min)", &size),
+            &expected,
+            flat(&km_fold_grad(&xs, &cs).1),
+            || km_fold(&xs, &cs),
+            || km_fold_grad(&xs, &cs),
+            hand,
+        );
+    }
+}
+
 /// Adds one model's rows.
 type Model = fn(&Selection, &mut Vec<Row>);
 
 const MODELS: &[(&str, Model)] = &[
     ("gmm", gmm),
     ("network", network),
+    ("kmeans", kmeans),
     ("lse", lse),
     ("det", det),
     ("ode", ode),

@@ -19,6 +19,7 @@
 pub mod det_styles;
 pub mod gmm_plain;
 pub mod gmm_styles;
+pub mod kmeans_styles;
 pub mod lse_styles;
 pub mod network_styles;
 pub mod ode_styles;
