@@ -6,8 +6,9 @@
 //! than it writes it, so that restoring is chosen; around that, the cases where
 //! re-reading would go wrong if done carelessly: a read followed by a store in
 //! its block, stores under `if` and `break`, buffers local to a fused
-//! iteration, constant buffers, two-dimensional buffers, and reads that share
-//! an entry with reads that do not. Every gradient is checked against central
+//! iteration, constant buffers, two-dimensional buffers, reads that share
+//! an entry with reads that do not, and states overwritten whole each step
+//! (`mem::swap`, `h = next`), saved whole there and put back. Every gradient is checked against central
 //! finite differences of the original; `NAME_pullback` with seed 2.5 must give
 //! the same value and 2.5 × the gradient.
 
@@ -201,4 +202,60 @@ fn restored_buffers_give_the_same_gradients() {
 fn summed_invariant_entries_give_the_same_gradients() {
     let f: Pair = (shared_entries, shared_entries_grad, shared_entries_pullback);
     check_pair("shared entries", f, &W, &XS, &[]);
+}
+
+/// A state rotated by `mem::swap` each step (an RNN): its contents are saved
+/// whole at the swap and put back in the reverse sweep, so the reads of the
+/// state in the step's matrix–vector product are read again, not saved.
+#[differentiate]
+fn swapped_state(w: &[f64], xs: &[f64]) -> f64 {
+    let n = 3;
+    let mut h = vec![0.1; n];
+    let mut next = vec![0.0; n];
+    let mut loss = 0.0;
+    for t in 0..xs.len() {
+        for i in 0..n {
+            let mut s = xs[t] * w[i];
+            for j in 0..n {
+                s += w[(i * n + j) % w.len()] * h[j];
+            }
+            next[i] = s.tanh();
+        }
+        std::mem::swap(&mut h, &mut next);
+        loss += h[0] * h[1] + next[2];
+    }
+    loss
+}
+
+/// The same with the state reassigned from a buffer made per step.
+#[differentiate]
+fn reassigned_state(w: &[f64], xs: &[f64]) -> f64 {
+    let n = 3;
+    let mut h = vec![0.1; n];
+    let mut loss = 0.0;
+    for t in 0..xs.len() {
+        let mut next = vec![0.0; n];
+        for i in 0..n {
+            let mut s = xs[t] * w[i];
+            for j in 0..n {
+                s += w[(i * n + j) % w.len()] * h[j];
+            }
+            next[i] = s.sin();
+        }
+        h = next;
+        loss += h[0] * h[2];
+    }
+    loss
+}
+
+#[test]
+fn states_overwritten_whole_are_put_back() {
+    let f: Pair = (swapped_state, swapped_state_grad, swapped_state_pullback);
+    check_pair("swapped state", f, &W, &XS, &[]);
+    let f: Pair = (
+        reassigned_state,
+        reassigned_state_grad,
+        reassigned_state_pullback,
+    );
+    check_pair("reassigned state", f, &W, &XS, &[]);
 }

@@ -236,6 +236,12 @@ pub fn restore_stack(buffer: ValueId) -> Ident {
     hygienic(format!("__gm_restore_v{}", buffer.0))
 }
 
+/// The lengths of a restored buffer's contents saved whole before it was
+/// overwritten whole (the contents go on [`restore_stack`]).
+pub fn restore_lengths(buffer: ValueId) -> Ident {
+    hygienic(format!("__gm_restore_len_v{}", buffer.0))
+}
+
 /// The stack that saves a value's overwritten states inside loops.
 pub fn stack(value: ValueId) -> Ident {
     hygienic(format!("__gm_stack_v{}", value.0))

@@ -18,8 +18,9 @@
 //! depth (a loop runs many times; which one runs more is unknown).
 //!
 //! A buffer can be restored when every write into it is a store of an element
-//! (no `push`, `resize`, whole assignment or `&mut` loan: its length and its
-//! other elements stay put), it is only read by indexing, `.len()` and whole
+//! or, for a buffer of floats (not rows), a whole assignment (a `mem::swap`
+//! rotation: its contents are saved whole there and put back in the reverse
+//! sweep) — no `push`, `resize` or `&mut` loan, it is only read by indexing, `.len()` and whole
 //! copies, it is a local (an out-parameter must keep its final contents), and
 //! it is in scope where the reverse sweep runs (the body, or a fused loop's
 //! iteration). A buffer of the body that a fused loop writes is restored only
@@ -44,6 +45,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 pub struct Restored {
     buffers: BTreeMap<ValueId, Weights>,
     rereads: HashSet<ValueId>,
+    /// The restored buffers overwritten whole somewhere (their contents are
+    /// saved whole there).
+    overwritten: BTreeSet<ValueId>,
 }
 
 /// What a buffer's choice was based on, for `GRADMACRO_DUMP`.
@@ -62,6 +66,11 @@ impl Restored {
     /// Whether the reverse sweep reads the element read `value` again.
     pub fn rereads(&self, value: ValueId) -> bool {
         self.rereads.contains(&value)
+    }
+
+    /// Whether restored `buffer` is overwritten whole somewhere.
+    pub fn overwrites(&self, buffer: ValueId) -> bool {
+        self.overwritten.contains(&buffer)
     }
 
     /// The restored buffers.
@@ -93,6 +102,8 @@ struct Layout {
     depth: HashMap<BlockId, i32>,
     /// Stores per buffer, by the block holding them.
     stores: HashMap<ValueId, Vec<BlockId>>,
+    /// Whole overwrites per buffer, by the block holding them.
+    whole: HashMap<ValueId, Vec<BlockId>>,
     /// Element reads with no store into their buffer after them in their block.
     rereadable: HashSet<ValueId>,
 }
@@ -113,13 +124,21 @@ pub fn choose(
     let weight = |block: BlockId| 16f64.powi(layout.depth.get(&block).copied().unwrap_or(0));
     let mut restored = Restored::default();
     for &buffer in &candidates {
+        // (A whole overwrite copies the buffer: weighed as a loop's stores.)
         let stores: f64 = layout
             .stores
             .get(&buffer)
             .into_iter()
             .flatten()
             .map(|b| weight(*b))
-            .sum();
+            .sum::<f64>()
+            + layout
+                .whole
+                .get(&buffer)
+                .into_iter()
+                .flatten()
+                .map(|b| 16.0 * weight(*b))
+                .sum::<f64>();
         let saved_reads: f64 = referenced
             .iter()
             .filter_map(|part| match part {
@@ -142,6 +161,12 @@ pub fn choose(
             );
         }
     }
+    restored.overwritten = restored
+        .buffers
+        .keys()
+        .filter(|buffer| layout.whole.contains_key(buffer))
+        .copied()
+        .collect();
     restored.rereads = layout
         .rereadable
         .into_iter()
@@ -161,7 +186,16 @@ fn read_of(body: &Body, value: ValueId) -> Option<ValueId> {
 
 /// The local buffers that can be restored (see the module docs).
 fn candidates(body: &Body, activity: &Activity, fusion: &Fusion) -> BTreeSet<ValueId> {
-    let resized = body.resized_buffers();
+    // Overwritten whole is fine for a buffer of floats (not rows): its
+    // contents are saved whole there.
+    let mut resized = body.pushed_buffers();
+    body.root.walk(&mut |node| match node {
+        Node::Overwrite { target, .. } if !is_flat(body, *target) => {
+            resized.insert(*target);
+        }
+        Node::Def(value) => resized.extend(body.written_by_call(*value)),
+        _ => {}
+    });
     let mut out: BTreeSet<ValueId> = body
         .values
         .iter()
@@ -198,7 +232,7 @@ fn candidates(body: &Body, activity: &Activity, fusion: &Fusion) -> BTreeSet<Val
             out.remove(value);
             let _ = base;
         }
-        Node::Def(_) => {}
+        Node::Def(_) | Node::Overwrite { .. } => {}
         other => {
             for operand in other.operands() {
                 out.remove(&operand);
@@ -213,7 +247,7 @@ fn candidates(body: &Body, activity: &Activity, fusion: &Fusion) -> BTreeSet<Val
             continue;
         }
         lp.body.walk(&mut |inner| {
-            if let Node::Store { base, .. } = inner {
+            if let Node::Store { base, .. } | Node::Overwrite { target: base, .. } = inner {
                 if body.def(*base).home == ROOT && !activity.is_active(*base) {
                     out.remove(base);
                 }
@@ -227,6 +261,7 @@ fn layout(body: &Body, candidates: &BTreeSet<ValueId>) -> Layout {
     let mut layout = Layout {
         depth: HashMap::new(),
         stores: HashMap::new(),
+        whole: HashMap::new(),
         rereadable: HashSet::new(),
     };
     visit(body, &body.root, 0, candidates, &mut layout);
@@ -245,6 +280,9 @@ fn visit(
         match node {
             Node::Store { base, .. } if candidates.contains(base) => {
                 layout.stores.entry(*base).or_default().push(block.id);
+            }
+            Node::Overwrite { target, .. } if candidates.contains(target) => {
+                layout.whole.entry(*target).or_default().push(block.id);
             }
             Node::Def(value) => {
                 if let Some(buffer) = read_of(body, *value).filter(|b| candidates.contains(b)) {
@@ -267,7 +305,8 @@ fn stores_into(nodes: &[Node], buffer: ValueId) -> bool {
     let mut found = false;
     for node in nodes {
         let mut check = |node: &Node| {
-            if matches!(node, Node::Store { base, .. } if *base == buffer) {
+            if matches!(node, Node::Store { base: written, .. } | Node::Overwrite { target: written, .. } if *written == buffer)
+            {
                 found = true;
             }
         };
@@ -277,4 +316,14 @@ fn stores_into(nodes: &[Node], buffer: ValueId) -> bool {
         }
     }
     found
+}
+
+/// Whether a buffer made here holds floats, not rows: `vec![0.0; n]`,
+/// `[a, b, c]` of floats.
+fn is_flat(body: &Body, buffer: ValueId) -> bool {
+    match &body.def(buffer).op {
+        Op::Buffer(BufferInit::Repeat { elem, .. }) => !body.def(*elem).buffer,
+        Op::Buffer(BufferInit::List { elems, .. }) => elems.iter().all(|e| !body.def(*e).buffer),
+        _ => false,
+    }
 }

@@ -277,8 +277,13 @@ impl Saves {
             out.extend(quote!(let mut #stack = ::std::vec::Vec::new();));
         }
         for buffer in self.restored.buffers() {
-            let stack = names::restore_stack(buffer);
+            let (stack, lengths) = (names::restore_stack(buffer), names::restore_lengths(buffer));
             out.extend(quote!(let mut #stack = ::std::vec::Vec::new();));
+            if self.restored.overwrites(buffer) {
+                out.extend(
+                    quote!(let mut #lengths: ::std::vec::Vec<usize> = ::std::vec::Vec::new();),
+                );
+            }
         }
         let loops: BTreeSet<ValueId> = self.taped.values().map(|tape| tape.trip).collect();
         for trip in loops {

@@ -93,6 +93,51 @@ pub fn pop<T>(stack: &mut ::std::vec::Vec<T>) -> T {
     }
 }
 
+/// Saves a buffer's contents before it is overwritten whole (a `mem::swap`
+/// rotation), for [`restore_whole`] to put back in the reverse sweep.
+#[inline]
+pub fn save_whole<T: Clone>(
+    stack: &mut ::std::vec::Vec<T>,
+    lengths: &mut ::std::vec::Vec<usize>,
+    buffer: &[T],
+) {
+    stack.extend_from_slice(buffer);
+    lengths.push(buffer.len());
+}
+
+/// Puts back the contents [`save_whole`] saved last.
+#[inline]
+pub fn restore_whole<B: WholeBuffer<T> + ?Sized, T: Clone>(
+    buffer: &mut B,
+    stack: &mut ::std::vec::Vec<T>,
+    lengths: &mut ::std::vec::Vec<usize>,
+) {
+    let len = pop(lengths);
+    let start = stack.len() - len;
+    buffer.set_contents(&stack[start..]);
+    stack.truncate(start);
+}
+
+/// A buffer whose contents can be set whole (a `Vec` takes the length too).
+pub trait WholeBuffer<T> {
+    fn set_contents(&mut self, contents: &[T]);
+}
+
+impl<T: Clone> WholeBuffer<T> for ::std::vec::Vec<T> {
+    #[inline]
+    fn set_contents(&mut self, contents: &[T]) {
+        self.clear();
+        self.extend_from_slice(contents);
+    }
+}
+
+impl<T: Clone, const N: usize> WholeBuffer<T> for [T; N] {
+    #[inline]
+    fn set_contents(&mut self, contents: &[T]) {
+        self.clone_from_slice(contents);
+    }
+}
+
 #[cold]
 #[inline(never)]
 fn empty_stack() -> ! {

@@ -167,8 +167,15 @@ impl Forward<'_> {
                 }
             }
             Node::Overwrite { target, source, .. } => {
+                // A restored buffer saves its contents first (see `restore.rs`).
+                let save = self.saves.restored.restores(*target).then(|| {
+                    let (stack, lengths) =
+                        (names::restore_stack(*target), names::restore_lengths(*target));
+                    let target = primal(*target);
+                    quote!(::gradmacro::__private::save_whole(&mut #stack, &mut #lengths, &#target[..]);)
+                });
                 let (target, source) = (primal(*target), primal(*source));
-                quote!(::core::clone::Clone::clone_from(&mut #target, &#source);)
+                quote!(#save ::core::clone::Clone::clone_from(&mut #target, &#source);)
             }
             Node::FieldWrite {
                 base,

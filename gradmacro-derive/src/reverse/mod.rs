@@ -423,6 +423,19 @@ impl Generator<'_> {
                 });
             }
         }
+        // And its whole contents, for a whole overwrite.
+        if let Node::Overwrite { target, .. } = node {
+            if self.inputs.saves.restored.restores(*target) {
+                let (stack, lengths) = (
+                    names::restore_stack(*target),
+                    names::restore_lengths(*target),
+                );
+                let buffer = self.primal(*target);
+                code.extend(quote! {
+                    ::gradmacro::__private::restore_whole(&mut #buffer, &mut #stack, &mut #lengths);
+                });
+            }
+        }
         code
     }
 
