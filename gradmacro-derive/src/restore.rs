@@ -319,11 +319,28 @@ fn stores_into(nodes: &[Node], buffer: ValueId) -> bool {
 }
 
 /// Whether a buffer made here holds floats, not rows: `vec![0.0; n]`,
-/// `[a, b, c]` of floats.
+/// `[a, b, c]` of floats, or a copy (`x.to_vec()`) whose every element read
+/// and store takes one index.
 fn is_flat(body: &Body, buffer: ValueId) -> bool {
     match &body.def(buffer).op {
         Op::Buffer(BufferInit::Repeat { elem, .. }) => !body.def(*elem).buffer,
         Op::Buffer(BufferInit::List { elems, .. }) => elems.iter().all(|e| !body.def(*e).buffer),
+        Op::Buffer(BufferInit::Copy { .. }) => {
+            let reads = body.values.iter().filter_map(|stmt| match &stmt.op {
+                Op::Index { base, indices } if *base == buffer => Some(indices.len()),
+                _ => None,
+            });
+            let mut stores = Vec::new();
+            body.root.walk(&mut |node| {
+                if let Node::Store { base, indices, .. } = node {
+                    if *base == buffer {
+                        stores.push(indices.len());
+                    }
+                }
+            });
+            let mut depths = reads.chain(stores).peekable();
+            depths.peek().is_some() && depths.all(|depth| depth == 1)
+        }
         _ => false,
     }
 }
