@@ -259,3 +259,36 @@ fn states_overwritten_whole_are_put_back() {
     );
     check_pair("reassigned state", f, &W, &XS, &[]);
 }
+
+/// A stencil's state copied from a parameter (`to_vec`) and rotated by
+/// `mem::swap` in a checkpointed time loop: restored too (its element reads
+/// and stores take one index), inside each recomputed step.
+#[differentiate]
+fn swapped_stencil(w: &[f64], xs: &[f64]) -> f64 {
+    let n = xs.len();
+    let mut u = xs.to_vec();
+    let mut next = vec![0.0; n];
+    for _ in 0..4 {
+        next[0] = u[0];
+        next[n - 1] = u[n - 1];
+        for i in 1..n - 1 {
+            next[i] = u[i] + w[0] * (u[i - 1] - 2.0 * u[i] + u[i + 1]) + w[1] * u[i] * u[i];
+        }
+        std::mem::swap(&mut u, &mut next);
+    }
+    let mut loss = 0.0;
+    for i in 0..n {
+        loss += u[i] * u[i] * (i as f64 + 1.0);
+    }
+    loss
+}
+
+#[test]
+fn a_copied_state_rotated_in_a_checkpointed_loop() {
+    let f: Pair = (
+        swapped_stencil,
+        swapped_stencil_grad,
+        swapped_stencil_pullback,
+    );
+    check_pair("swapped stencil", f, &W, &XS, &[]);
+}
