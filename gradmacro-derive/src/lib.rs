@@ -16,7 +16,7 @@
 //! | saves | `save.rs` | which primal values the reverse sweep needs saved, and how |
 //! | argmax | `argmax/` | which max/min reductions (a `max` rule, or branches copying the winner) record their argmax instead of being reversed |
 //! | counters | `counters.rs` | which integer counters (`e += 1`) the reverse sweep walks back instead of saving their values |
-//! | restores | `restore.rs` | which buffers save what their stores overwrite, so that reads are read again rather than saved |
+//! | restores | `restore.rs` | which buffers save what their stores (and whole overwrites, `mem::swap`) overwrite, so that reads are read again rather than saved |
 //! | forward | `forward.rs` | the primal sweep, with rule partials kept and saves pushed |
 //! | reverse | `reverse/` | the adjoint sweep: blocks, each operation's local derivative, recomputation, buffers and calls |
 //! | emission | `emit.rs` | `NAME_grad`, `NAME_pullback` and `NAME_explain` |
