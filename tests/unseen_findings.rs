@@ -1679,3 +1679,65 @@ fn an_annotated_buffer_made_by_a_helper() {
     assert_all_closed("d/dx", &dx, &[2.0 * 0.3 * k * k, 2.0 * 0.2 * k * k]);
     assert_closed("d/dk", dk, 2.0 * k * (0.09 + 0.04));
 }
+
+// From the ninth unseen corpus: a closure defined inside a loop or branch
+// that assigns a variable from outside it. The closure is inlined where it
+// is called, so the variable is assigned in the loop (its writes were lost
+// between iterations: a wrong value and gradient) or branch (rustc errors
+// at the attribute).
+
+#[differentiate(wrt = x)]
+fn tick_in_loop(x: &[f64]) -> f64 {
+    let mut calls = 0.0;
+    let mut total = 0.0;
+    for i in 0..x.len() {
+        let mut tick = || {
+            calls += 1.0;
+            calls
+        };
+        total += x[i] * tick();
+    }
+    total
+}
+
+#[differentiate(wrt = x)]
+fn tick_in_branch(x: &[f64]) -> f64 {
+    let mut calls = 0.0;
+    if x[0] > -10.0 {
+        let mut tick = || {
+            calls += 1.0;
+            calls
+        };
+        tick();
+    }
+    calls * x[1]
+}
+
+#[differentiate(wrt = x)]
+fn accumulate_in_while(x: &[f64]) -> f64 {
+    let mut acc = 0.0;
+    let mut i = 0;
+    while i < x.len() {
+        let mut add = |v: f64| {
+            acc = acc * 0.5 + v;
+        };
+        add(x[i].sin());
+        i += 1;
+    }
+    acc
+}
+
+#[test]
+fn closures_assigning_outer_variables_in_loops_and_branches() {
+    let x = [1.0, 1.0, 1.0, 1.0];
+    let (value, g) = tick_in_loop_grad(&x);
+    assert_closed("value", value, tick_in_loop(&x));
+    assert_all_closed("d/dx", &g, &[1.0, 2.0, 3.0, 4.0]);
+    let x = [0.3, 0.7, -0.2];
+    let (value, g) = tick_in_branch_grad(&x);
+    assert_closed("value", value, tick_in_branch(&x));
+    assert_all_closed("d/dx", &g, &[0.0, 1.0, 0.0]);
+    let (value, g) = accumulate_in_while_grad(&x);
+    assert_closed("value", value, accumulate_in_while(&x));
+    assert_fd_all("while", accumulate_in_while, &x, &g);
+}
