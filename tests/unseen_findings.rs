@@ -1741,3 +1741,24 @@ fn closures_assigning_outer_variables_in_loops_and_branches() {
     assert_closed("value", value, accumulate_in_while(&x));
     assert_fd_all("while", accumulate_in_while, &x, &g);
 }
+
+/// A stack of indices annotated `Vec<usize>` and filled by `collect`, popped
+/// by `while let`: the macro ran out of memory (the collected buffer was
+/// taken for a constant after its pushes were lowered as a float buffer's).
+#[differentiate(wrt = x)]
+fn popped_indices(x: &[f64], k: usize) -> f64 {
+    let mut total = 0.0;
+    let mut stack: Vec<usize> = (0..k).collect();
+    while let Some(j) = stack.pop() {
+        total += x[j] * x[j];
+    }
+    total
+}
+
+#[test]
+fn a_collected_index_stack_popped_in_a_loop() {
+    let x = [1.0, 2.0, 3.0];
+    let (value, g) = popped_indices_grad(&x, 3);
+    assert_closed("value", value, 14.0);
+    assert_all_closed("d/dx", &g, &[2.0, 4.0, 6.0]);
+}

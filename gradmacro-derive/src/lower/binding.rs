@@ -280,15 +280,14 @@ impl Lowerer {
                 // here whose annotation names no floats is a constant (a
                 // workspace of indices).
                 if let (Some((root, prefix)), Some(annotated)) = (self.as_buffer(&value), &ty) {
+                    // (Not one already filled as floats: `(0..k).collect()`.)
                     if prefix.is_empty()
                         && crate::signature::names_no_float(annotated)
+                        && !self.written_yet(root)
                         && self.fresh_buffers.remove(&root)
                     {
+                        // (Then bound as any constant is, below.)
                         self.values[root.0].buffer = false;
-                        self.values[root.0].ty = Some(annotated.clone());
-                        self.values[root.0].mutable |= mutable;
-                        self.bind(&ident.ident, value, mutable);
-                        return Ok(());
                     }
                 }
                 if let Some((root, prefix)) = self.as_buffer(&value) {
@@ -628,6 +627,27 @@ fn is_vec_of_floats(ty: &Type) -> bool {
 }
 
 impl Lowerer {
+    /// Whether the code lowered so far pushes or stores into `buffer`.
+    fn written_yet(&self, buffer: ValueId) -> bool {
+        let mut written = false;
+        for nodes in &self.open {
+            for node in nodes {
+                let mut check = |node: &Node| {
+                    written |= matches!(
+                        node,
+                        Node::Push { base, .. } | Node::Store { base, .. } | Node::Resize { base, .. }
+                            if *base == buffer
+                    )
+                };
+                check(node);
+                for nested in node.blocks() {
+                    nested.walk(&mut check);
+                }
+            }
+        }
+        written
+    }
+
     /// Whether `value` is a call given no floats whose result is not taken
     /// for a buffer.
     fn is_constant_call(&self, value: ValueId) -> bool {
