@@ -100,6 +100,7 @@ pub(super) fn clone_node(
     }
 }
 
+/// A copy of a prefix block (its left-out nodes skipped), as [`clone_node`].
 fn clone_block(
     body: &mut Body,
     block: &Block,
@@ -119,7 +120,7 @@ fn clone_block(
 }
 
 /// `op` with its operands and slots renamed (for the operations
-/// [`clonable`] admits).
+/// the plan's `clonable` admits).
 fn remapped(op: &Op, value: &dyn Fn(ValueId) -> ValueId, slot: &dyn Fn(SlotId) -> SlotId) -> Op {
     let values = |vs: &[ValueId]| vs.iter().map(|v| value(*v)).collect::<Vec<_>>();
     match op {
@@ -213,6 +214,7 @@ fn remapped(op: &Op, value: &dyn Fn(ValueId) -> ValueId, slot: &dyn Fn(SlotId) -
     }
 }
 
+/// A new value of `op`, defined in `home` (its node placed by the caller).
 pub(super) fn push_value(
     body: &mut Body,
     op: Op,
@@ -232,6 +234,7 @@ pub(super) fn push_value(
     def
 }
 
+/// A new variable declared in `home`.
 pub(super) fn push_slot(body: &mut Body, name: &str, home: BlockId) -> SlotId {
     body.slots.push(Slot {
         name: name.to_owned(),
@@ -240,6 +243,7 @@ pub(super) fn push_slot(body: &mut Body, name: &str, home: BlockId) -> SlotId {
     SlotId(body.slots.len() - 1)
 }
 
+/// A new block's id.
 pub(super) fn push_block(body: &mut Body, in_loop: bool) -> BlockId {
     body.blocks.push(BlockInfo { in_loop });
     BlockId(body.blocks.len() - 1)
