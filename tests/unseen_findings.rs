@@ -1762,3 +1762,24 @@ fn a_collected_index_stack_popped_in_a_loop() {
     assert_closed("value", value, 14.0);
     assert_all_closed("d/dx", &g, &[2.0, 4.0, 6.0]);
 }
+
+/// Buffers swapped by a tuple assignment in a loop: Rust evaluates the
+/// right side first; lowered in order, `(a, b) = (b, a)` was `a = b; b = a;`
+/// (a wrong value and gradient).
+#[differentiate(wrt = x)]
+fn tuple_swapped(x: &[f64]) -> f64 {
+    let mut a = x.to_vec();
+    let mut b = vec![0.0; 1];
+    for _ in 0..2 {
+        b[0] = 2.0 * a[0];
+        (a, b) = (b, a);
+    }
+    a[0] + 100.0 * b[0]
+}
+
+#[test]
+fn a_tuple_assignment_swaps_buffers() {
+    let (value, g) = tuple_swapped_grad(&[1.0]);
+    assert_closed("value", value, tuple_swapped(&[1.0]));
+    assert_all_closed("d/dx", &g, &[204.0]);
+}

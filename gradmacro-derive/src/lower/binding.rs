@@ -229,7 +229,10 @@ impl Lowerer {
                 let value = match (&ty, value) {
                     (Some(annotated), Lowered::Value(made))
                         if type_depth(annotated) > 0
-                            && crate::signature::FloatTy::of(innermost(annotated)).is_some()
+                            && crate::signature::FloatTy::of(crate::signature::innermost(
+                                annotated,
+                            ))
+                            .is_some()
                             && self.is_constant_call(made) =>
                     {
                         let init = crate::ir::BufferInit::Copy {
@@ -477,6 +480,19 @@ impl Lowerer {
                 };
                 match value {
                     Lowered::Tuple(elements) if elements.len() == tuple.elems.len() => {
+                        // Rust evaluates the whole right side first: a buffer
+                        // assigned after another place may be that place's
+                        // old contents (`(a, b) = (b, a)`), kept as a copy
+                        // (as `mem::swap` keeps one).
+                        let span = tuple.paren_token.span.join();
+                        let elements: Vec<Lowered> = elements
+                            .into_iter()
+                            .enumerate()
+                            .map(|(k, element)| match k {
+                                0 => element,
+                                _ => self.kept_value(element, span),
+                            })
+                            .collect();
                         for (place, element) in tuple.elems.iter().zip(elements) {
                             self.assign(place, element)?;
                         }
@@ -657,27 +673,6 @@ impl Lowerer {
             }
             _ => false,
         }
-    }
-}
-
-/// The element type under `Vec`s, arrays, slices and references.
-fn innermost(ty: &Type) -> &Type {
-    match ty {
-        Type::Reference(reference) => innermost(&reference.elem),
-        Type::Paren(inner) => innermost(&inner.elem),
-        Type::Array(array) => innermost(&array.elem),
-        Type::Slice(slice) => innermost(&slice.elem),
-        Type::Path(path) => match path.path.segments.last() {
-            Some(last) if last.ident == "Vec" => match &last.arguments {
-                syn::PathArguments::AngleBracketed(args) => match args.args.first() {
-                    Some(syn::GenericArgument::Type(elem)) => innermost(elem),
-                    _ => ty,
-                },
-                _ => ty,
-            },
-            _ => ty,
-        },
-        _ => ty,
     }
 }
 

@@ -205,7 +205,7 @@ impl Lowerer {
     /// A variable's value that outlives an assignment of the variable: a
     /// copy for a buffer (assigning the variable overwrites the buffer in
     /// place), the value itself otherwise.
-    fn kept_value(&mut self, value: Lowered, span: proc_macro2::Span) -> Lowered {
+    pub(super) fn kept_value(&mut self, value: Lowered, span: proc_macro2::Span) -> Lowered {
         match self.as_buffer(&value) {
             Some((root, prefix)) => {
                 let init = BufferInit::Copy {

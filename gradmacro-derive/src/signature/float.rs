@@ -136,27 +136,36 @@ pub(super) fn generic_float(generics: &syn::Generics) -> syn::Result<Option<Iden
 /// Whether a type's elements (through `Vec`, arrays, slices and references)
 /// are visibly not floats: integers, `bool`, `char`.
 pub fn names_no_float(ty: &Type) -> bool {
+    match innermost(ty) {
+        Type::Path(path) => {
+            path.path.segments.len() == 1
+                && path.path.segments[0].arguments.is_none()
+                && NOT_FLOATS
+                    .iter()
+                    .any(|name| path.path.segments[0].ident == name)
+        }
+        _ => false,
+    }
+}
+
+/// The element type under `Vec`s, arrays, slices and references.
+pub fn innermost(ty: &Type) -> &Type {
     match ty {
-        Type::Reference(reference) => names_no_float(&reference.elem),
-        Type::Paren(inner) => names_no_float(&inner.elem),
-        Type::Array(array) => names_no_float(&array.elem),
-        Type::Slice(slice) => names_no_float(&slice.elem),
+        Type::Reference(reference) => innermost(&reference.elem),
+        Type::Paren(inner) => innermost(&inner.elem),
+        Type::Array(array) => innermost(&array.elem),
+        Type::Slice(slice) => innermost(&slice.elem),
         Type::Path(path) => match path.path.segments.last() {
             Some(last) if last.ident == "Vec" => match &last.arguments {
                 syn::PathArguments::AngleBracketed(args) => match args.args.first() {
-                    Some(syn::GenericArgument::Type(elem)) => names_no_float(elem),
-                    _ => false,
+                    Some(syn::GenericArgument::Type(elem)) => innermost(elem),
+                    _ => ty,
                 },
-                _ => false,
+                _ => ty,
             },
-            Some(last) => {
-                path.path.segments.len() == 1
-                    && last.arguments.is_none()
-                    && NOT_FLOATS.iter().any(|name| last.ident == name)
-            }
-            None => false,
+            _ => ty,
         },
-        _ => false,
+        _ => ty,
     }
 }
 

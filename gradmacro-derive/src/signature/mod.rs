@@ -11,7 +11,7 @@ use quote::{quote, ToTokens};
 use syn::{FnArg, Ident, Pat, Signature as SynSignature, Type};
 
 mod float;
-pub use float::{names_no_float, FloatTy};
+pub use float::{innermost, names_no_float, FloatTy};
 
 /// How a parameter takes part in differentiation.
 #[derive(Clone, Debug, PartialEq, Eq)]
